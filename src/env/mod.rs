@@ -1,0 +1,92 @@
+//! Vectorised environments: many instances stepped together, with struct-of-arrays buffers.
+//!
+//! The [`VecEnv`] trait is the batched interface the agents train on. The classic-control tasks
+//! here check the learning code; the character environments implement the same interface.
+
+mod cartpole;
+mod pendulum;
+
+pub use cartpole::{CartPole, CartPoleConfig};
+pub use pendulum::{Pendulum, PendulumConfig};
+
+use serde::{Deserialize, Serialize};
+
+use crate::SeededRng;
+use crate::spaces::{ActionSpace, DoneCode};
+
+/// A batch of environments stepped in lock-step.
+///
+/// Buffers are flat and row-major: `obs()` is `[num_envs × obs_dim]`. `step` never resets: it
+/// leaves each finished environment's terminal observation in `obs()` and its code in `dones()`;
+/// the caller records the transition and then calls [`reset`](VecEnv::reset) on those
+/// environments, which overwrites their observations.
+pub trait VecEnv {
+    /// Number of environments.
+    fn num_envs(&self) -> usize;
+    /// Values per observation.
+    fn obs_dim(&self) -> usize;
+    /// The actions the environments accept.
+    fn action_space(&self) -> ActionSpace;
+    /// Seconds of simulated time per control step.
+    fn step_dt(&self) -> f64;
+    /// Resets the listed environments, drawing initial states from `rng`.
+    fn reset(&mut self, env_ids: &[usize], rng: &mut SeededRng);
+    /// Advances every environment by one control step with `actions` (`[num_envs × action_len]`).
+    fn step(&mut self, actions: &[f32]);
+    /// Current observations.
+    fn obs(&self) -> &[f32];
+    /// Rewards of the last step.
+    fn rewards(&self) -> &[f32];
+    /// Episode-end codes of the last step.
+    fn dones(&self) -> &[DoneCode];
+}
+
+/// An env YAML file: `env_name` selects the task, the other keys configure it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "env_name")]
+pub enum EnvConfig {
+    /// Balance a pole on a cart with two discrete pushes (Gym's `CartPole-v1`).
+    #[serde(rename = "cartpole")]
+    CartPole(CartPoleConfig),
+    /// Swing a pendulum up with a continuous torque (Gym's `Pendulum-v1`).
+    #[serde(rename = "pendulum")]
+    Pendulum(PendulumConfig),
+}
+
+impl EnvConfig {
+    /// The name in the file's `env_name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EnvConfig::CartPole(_) => "cartpole",
+            EnvConfig::Pendulum(_) => "pendulum",
+        }
+    }
+
+    /// Checks the values, naming the first bad key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let episode_length = match self {
+            EnvConfig::CartPole(c) => c.episode_length,
+            EnvConfig::Pendulum(c) => c.episode_length,
+        };
+        if !(episode_length.is_finite() && episode_length > 0.0) {
+            return Err((
+                "episode_length".into(),
+                format!("must be > 0 seconds, got {episode_length}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds `num_envs` environments (not yet reset).
+    pub fn build(&self, num_envs: usize) -> Box<dyn VecEnv + Send> {
+        match self {
+            EnvConfig::CartPole(c) => Box::new(CartPole::new(c, num_envs)),
+            EnvConfig::Pendulum(c) => Box::new(Pendulum::new(c, num_envs)),
+        }
+    }
+}
+
+/// Number of control steps in an episode of `seconds` at `dt` per step (at least 1).
+pub(crate) fn episode_steps(seconds: f64, dt: f64) -> u32 {
+    ((seconds / dt).round() as u32).max(1)
+}

@@ -1,0 +1,162 @@
+//! Pendulum with Gym `Pendulum-v1` dynamics: a torque in [−2, 2] swings the pendulum up;
+//! reward `−(θ² + 0.1 θ̇² + 0.001 u²)`; no failure, `Time` at the episode length.
+
+use std::f32::consts::PI;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::{VecEnv, episode_steps};
+use crate::SeededRng;
+use crate::spaces::{ActionSpace, DoneCode};
+
+const MAX_SPEED: f32 = 8.0;
+const MAX_TORQUE: f32 = 2.0;
+const DT: f32 = 0.05;
+const G: f32 = 10.0;
+
+/// Keys of a `pendulum` env file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendulumConfig {
+    /// Seconds per episode; 10 s is Gym's 200 steps.
+    #[serde(default = "default_episode_length")]
+    pub episode_length: f64,
+}
+
+fn default_episode_length() -> f64 {
+    10.0
+}
+
+impl Default for PendulumConfig {
+    fn default() -> Self {
+        Self {
+            episode_length: default_episode_length(),
+        }
+    }
+}
+
+/// `num_envs` pendulums; observation `[cos θ, sin θ, θ̇]`, θ = 0 upright.
+pub struct Pendulum {
+    state: Vec<[f32; 2]>,
+    steps: Vec<u32>,
+    max_steps: u32,
+    obs: Vec<f32>,
+    rewards: Vec<f32>,
+    dones: Vec<DoneCode>,
+}
+
+fn angle_normalize(x: f32) -> f32 {
+    (x + PI).rem_euclid(2.0 * PI) - PI
+}
+
+impl Pendulum {
+    /// Builds the environments; call [`VecEnv::reset`] before stepping.
+    pub fn new(config: &PendulumConfig, num_envs: usize) -> Self {
+        Self {
+            state: vec![[0.0; 2]; num_envs],
+            steps: vec![0; num_envs],
+            max_steps: episode_steps(config.episode_length, f64::from(DT)),
+            obs: vec![0.0; num_envs * 3],
+            rewards: vec![0.0; num_envs],
+            dones: vec![DoneCode::Null; num_envs],
+        }
+    }
+
+    fn write_obs(&mut self, i: usize) {
+        let [th, th_dot] = self.state[i];
+        self.obs[i * 3..i * 3 + 3].copy_from_slice(&[th.cos(), th.sin(), th_dot]);
+    }
+}
+
+impl VecEnv for Pendulum {
+    fn num_envs(&self) -> usize {
+        self.state.len()
+    }
+
+    fn obs_dim(&self) -> usize {
+        3
+    }
+
+    fn action_space(&self) -> ActionSpace {
+        ActionSpace::Box {
+            low: vec![-MAX_TORQUE],
+            high: vec![MAX_TORQUE],
+        }
+    }
+
+    fn step_dt(&self) -> f64 {
+        f64::from(DT)
+    }
+
+    fn reset(&mut self, env_ids: &[usize], rng: &mut SeededRng) {
+        for &i in env_ids {
+            self.state[i] = [rng.random_range(-PI..PI), rng.random_range(-1.0..1.0)];
+            self.steps[i] = 0;
+            self.dones[i] = DoneCode::Null;
+            self.write_obs(i);
+        }
+    }
+
+    fn step(&mut self, actions: &[f32]) {
+        for i in 0..self.state.len() {
+            let [th, th_dot] = self.state[i];
+            let u = actions[i].clamp(-MAX_TORQUE, MAX_TORQUE);
+            let cost = angle_normalize(th).powi(2) + 0.1 * th_dot * th_dot + 0.001 * u * u;
+            let new_th_dot =
+                (th_dot + (3.0 * G / 2.0 * th.sin() + 3.0 * u) * DT).clamp(-MAX_SPEED, MAX_SPEED);
+            self.state[i] = [th + new_th_dot * DT, new_th_dot];
+            self.steps[i] += 1;
+            self.rewards[i] = -cost;
+            self.dones[i] = if self.steps[i] >= self.max_steps {
+                DoneCode::Time
+            } else {
+                DoneCode::Null
+            };
+            self.write_obs(i);
+        }
+    }
+
+    fn obs(&self) -> &[f32] {
+        &self.obs
+    }
+
+    fn rewards(&self) -> &[f32] {
+        &self.rewards
+    }
+
+    fn dones(&self) -> &[DoneCode] {
+        &self.dones
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn upright_and_still_costs_nothing_and_episodes_last_200_steps() {
+        let mut env = Pendulum::new(&PendulumConfig::default(), 1);
+        env.reset(&[0], &mut SeededRng::seed_from_u64(1));
+        env.state[0] = [0.0, 0.0];
+        env.step(&[0.0]);
+        assert_eq!(env.rewards()[0], 0.0);
+        assert_eq!(env.obs(), &[1.0, 0.0, 0.0]);
+        for _ in 1..199 {
+            env.step(&[0.0]);
+            assert_eq!(env.dones()[0], DoneCode::Null);
+        }
+        env.step(&[0.0]);
+        assert_eq!(env.dones()[0], DoneCode::Time);
+    }
+
+    #[test]
+    fn hanging_down_costs_pi_squared() {
+        let mut env = Pendulum::new(&PendulumConfig::default(), 1);
+        env.state[0] = [PI, 0.0];
+        env.step(&[5.0]);
+        // Torque is clipped to 2: cost π² + 0.001·4.
+        assert!((env.rewards()[0] + PI * PI + 0.004).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,524 @@
+//! The shared on-policy agent: acting, the experience buffer, TD(λ) data, and the update loop in
+//! which every loss of a minibatch is summed and takes one backward pass and one optimizer step.
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use super::{ActorObjective, AgentConfig, AgentName, AwrObjective, LossTerms, PpoObjective};
+use crate::SeededRng;
+use crate::learning::buffers::ExperienceBuffer;
+use crate::learning::log_row::{LogRow, MeanAccumulator};
+use crate::learning::models::ActorCritic;
+use crate::learning::nets::{NetError, NetInput};
+use crate::learning::normalizer::{ActionNormalizer, BadActionBound, RunningNormalizer};
+use crate::learning::optimizer::{GroupOptimizer, group_of};
+use crate::learning::returns::{bootstrap_values, normalize_advantages, td_lambda_returns};
+use crate::spaces::{ActionSpace, DoneCode};
+
+/// Rows per forward pass when the critic evaluates a whole buffer.
+const VALUE_CHUNK: usize = 16_384;
+/// Observations are normalised values clipped to ±this.
+const OBS_CLIP: f64 = 10.0;
+
+/// Why an agent could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// A backbone name is wrong.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The action box is unusable.
+    #[error(transparent)]
+    ActionBound(#[from] BadActionBound),
+    /// The minibatch would be larger than the data of one iteration.
+    #[error(
+        "batch_size × num_envs = {batch} is more than steps_per_iter × num_envs = {samples} samples per iteration"
+    )]
+    BatchTooLarge {
+        /// Minibatch size in samples.
+        batch: usize,
+        /// Samples per iteration.
+        samples: usize,
+    },
+}
+
+/// How the agent chooses actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActMode {
+    /// Sample (with the annealed exploration probability), as in training.
+    Explore,
+    /// Take the most likely action, as in testing.
+    Deterministic,
+}
+
+/// One minibatch on the training device.
+pub struct Minibatch {
+    /// Normalised observations `[B, obs_dim]`.
+    pub obs: Tensor<2>,
+    /// Actions in normalised space `[B, action_len]`.
+    pub actions: Tensor<2>,
+    /// Log-probabilities under the policy that acted `[B]`.
+    pub logp_old: Tensor<1>,
+    /// Normalised advantages `[B]`.
+    pub adv: Tensor<1>,
+    /// TD(λ) returns `[B]`.
+    pub ret: Tensor<1>,
+    /// 1 for exploratory samples, 0 otherwise `[B]`.
+    pub mask: Tensor<1>,
+    /// Number of exploratory samples (at least 1, to divide by).
+    pub mask_count: f32,
+}
+
+impl Minibatch {
+    /// Mean of `x` over the exploratory samples.
+    pub fn masked_mean(&self, x: Tensor<1>) -> Tensor<1> {
+        (x * self.mask.clone()).sum().div_scalar(self.mask_count)
+    }
+}
+
+/// Everything about an agent that is not a tensor: what a checkpoint stores beside the weights.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AgentState {
+    /// The config the agent was built from.
+    pub config: AgentConfig,
+    /// Values per observation.
+    pub obs_dim: usize,
+    /// The action space.
+    pub action_space: ActionSpace,
+    /// Number of environments.
+    pub num_envs: usize,
+    /// Iterations completed.
+    pub iteration: u64,
+    /// Environment steps taken in training.
+    pub sample_count: u64,
+    /// Observation normaliser.
+    pub obs_norm: RunningNormalizer,
+    /// Action normaliser (none for discrete actions).
+    pub action_norm: Option<ActionNormalizer>,
+    /// The agent's random generator (action noise, minibatch order).
+    pub rng: SeededRng,
+}
+
+/// Actions chosen for one step, kept between acting and recording.
+#[derive(Default)]
+struct StepActions {
+    env: Vec<f32>,
+    norm: Vec<f32>,
+    logp: Vec<f32>,
+    exploratory: Vec<bool>,
+    noise: Vec<f32>,
+}
+
+/// An on-policy agent (PPO or AWR) for a batch of environments.
+pub struct Agent {
+    state: AgentState,
+    device: Device,
+    model: ActorCritic,
+    policy: ActorCritic,
+    optim: GroupOptimizer,
+    objective: Box<dyn ActorObjective>,
+    buffer: ExperienceBuffer,
+    step_in_iter: usize,
+    actions: StepActions,
+}
+
+impl Agent {
+    /// A fresh agent; the weights are drawn from `seed` on `device`.
+    pub fn new(
+        config: AgentConfig,
+        obs_dim: usize,
+        action_space: ActionSpace,
+        num_envs: usize,
+        device: Device,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        let samples = config.steps_per_iter * num_envs;
+        let batch = config.batch_size * num_envs;
+        if batch > samples {
+            return Err(AgentError::BatchTooLarge { batch, samples });
+        }
+        let mut init_rng = SeededRng::seed_from_u64(seed);
+        let model = ActorCritic::new(
+            &config.model,
+            NetInput::Flat(obs_dim),
+            &action_space,
+            &mut init_rng,
+            &device.clone().autodiff(),
+        )?;
+        let action_norm = match &action_space {
+            ActionSpace::Box { low, high } => Some(ActionNormalizer::from_bounds(low, high)?),
+            ActionSpace::Discrete(_) => None,
+        };
+        let state = AgentState {
+            obs_norm: RunningNormalizer::new(obs_dim, OBS_CLIP, config.normalizer_samples),
+            config,
+            obs_dim,
+            action_space,
+            num_envs,
+            iteration: 0,
+            sample_count: 0,
+            action_norm,
+            rng: SeededRng::seed_from_u64(seed ^ 0x5eed_a9e7),
+        };
+        Ok(Self::assemble(state, device, model))
+    }
+
+    /// An agent from a checkpoint's parts: its state, its model, and the optimizer state bytes.
+    pub fn from_parts(
+        state: AgentState,
+        device: Device,
+        model: ActorCritic,
+        optimizer: Option<burn::tensor::Bytes>,
+    ) -> Result<Self, burn::store::RecordError> {
+        let mut agent = Self::assemble(state, device, model);
+        if let Some(bytes) = optimizer {
+            let optim =
+                std::mem::replace(&mut agent.optim.optim, burn::optim::SgdConfig::new().init());
+            agent.optim.optim = optim.from_bytes(bytes)?;
+        }
+        Ok(agent)
+    }
+
+    fn assemble(state: AgentState, device: Device, model: ActorCritic) -> Self {
+        let c = &state.config;
+        let optim = GroupOptimizer::new(vec![
+            (group_of(&model.actor), &c.actor_optimizer),
+            (group_of(&model.critic), &c.critic_optimizer),
+        ]);
+        let objective: Box<dyn ActorObjective> = match c.agent_name {
+            AgentName::Ppo => Box::new(PpoObjective {
+                clip_ratio: c.ppo_clip_ratio as f32,
+                norm_adv_clip: c.norm_adv_clip as f32,
+            }),
+            AgentName::Awr => Box::new(AwrObjective {
+                temp: c.awr_temp as f32,
+                weight_clip: c.a_weight_clip as f32,
+            }),
+        };
+        let buffer = ExperienceBuffer::new(
+            c.steps_per_iter,
+            state.num_envs,
+            state.obs_dim,
+            state.action_space.action_len(),
+        );
+        let policy = model.valid();
+        Self {
+            state,
+            device,
+            model,
+            policy,
+            optim,
+            objective,
+            buffer,
+            step_in_iter: 0,
+            actions: StepActions::default(),
+        }
+    }
+
+    /// The config.
+    pub fn config(&self) -> &AgentConfig {
+        &self.state.config
+    }
+
+    /// The non-tensor state (counters, normalisers, generator).
+    pub fn state(&self) -> &AgentState {
+        &self.state
+    }
+
+    /// The model being trained (on the autodiff device).
+    pub fn model(&self) -> &ActorCritic {
+        &self.model
+    }
+
+    /// The inference copy of the model used to act.
+    pub fn policy(&self) -> &ActorCritic {
+        &self.policy
+    }
+
+    /// The optimizer's state, serialised.
+    pub fn optimizer_bytes(&self) -> Result<burn::tensor::Bytes, burn::store::RecordError> {
+        self.optim.optim.into_bytes()
+    }
+
+    /// The device the agent computes on (without autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Iterations completed.
+    pub fn iteration(&self) -> u64 {
+        self.state.iteration
+    }
+
+    /// Training samples taken.
+    pub fn sample_count(&self) -> u64 {
+        self.state.sample_count
+    }
+
+    /// Whether the experience buffer is full and [`update`](Self::update) is due.
+    pub fn buffer_full(&self) -> bool {
+        self.step_in_iter == self.buffer.steps()
+    }
+
+    fn upload2(&self, data: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
+        let rows = data.len() / cols.max(1);
+        Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+    }
+
+    /// Chooses actions for a batch of raw observations `[rows × obs_dim]` (in `Explore` mode,
+    /// `rows` must be `num_envs`).
+    ///
+    /// Returns the actions to give the environments (unnormalised, clipped to the box, or
+    /// indices). In `Explore` mode the observation is also written to the experience buffer;
+    /// call [`record_result`](Self::record_result) after the environments stepped.
+    pub fn act(&mut self, obs: &[f32], mode: ActMode) -> &[f32] {
+        let n = obs.len() / self.state.obs_dim;
+        assert!(
+            mode == ActMode::Deterministic || n == self.state.num_envs,
+            "training rollouts need exactly num_envs observations"
+        );
+        let mut norm_obs = obs.to_vec();
+        self.state.obs_norm.normalize_in_place(&mut norm_obs);
+        let obs_t = self.upload2(norm_obs, self.state.obs_dim, &self.device);
+        let dist = self.policy.eval_actor(obs_t);
+        let outputs = self.state.action_space.policy_outputs();
+        let action_len = self.state.action_space.action_len();
+
+        let a = &mut self.actions;
+        a.exploratory.clear();
+        let (norm_actions, logp) = match mode {
+            ActMode::Deterministic => {
+                a.exploratory.resize(n, false);
+                let mode_t = dist.mode();
+                let logp = dist.log_prob(mode_t.clone());
+                (mode_t, logp)
+            }
+            ActMode::Explore => {
+                let p = self.state.config.exp_prob(self.state.sample_count);
+                let rng = &mut self.state.rng;
+                a.exploratory
+                    .extend((0..n).map(|_| p >= 1.0 || rng.random_bool(p)));
+                a.noise.clear();
+                match self.state.action_space {
+                    ActionSpace::Box { .. } => a
+                        .noise
+                        .extend((0..n * outputs).map(|_| rng.sample::<f32, _>(StandardNormal))),
+                    ActionSpace::Discrete(_) => a.noise.extend((0..n * outputs).map(|_| {
+                        let u: f32 = rng.random_range(f32::EPSILON..1.0);
+                        -(-u.ln()).ln()
+                    })),
+                }
+                // Non-exploratory envs act with the mode: zero Gaussian noise, or no Gumbel noise.
+                for (e, explore) in a.exploratory.iter().enumerate() {
+                    if !explore {
+                        a.noise[e * outputs..(e + 1) * outputs].fill(0.0);
+                    }
+                }
+                let noise =
+                    Tensor::from_data(TensorData::new(a.noise.clone(), [n, outputs]), &self.device);
+                let sample = dist.sample(noise);
+                let logp = dist.log_prob(sample.clone());
+                (sample, logp)
+            }
+        };
+        let packed: Vec<f32> = Tensor::cat(vec![norm_actions, logp.unsqueeze_dim(1)], 1)
+            .into_data()
+            .try_into_vec()
+            .expect("f32 actions");
+        a.norm.clear();
+        a.logp.clear();
+        for row in packed.chunks_exact(action_len + 1) {
+            a.norm.extend_from_slice(&row[..action_len]);
+            a.logp.push(row[action_len]);
+        }
+        a.env.clone_from(&a.norm);
+        if let Some(an) = &self.state.action_norm {
+            an.unnormalize_in_place(&mut a.env);
+        }
+        if mode == ActMode::Explore {
+            self.buffer
+                .record_action(self.step_in_iter, obs, &a.norm, &a.logp, &a.exploratory);
+        }
+        &self.actions.env
+    }
+
+    /// Records what the environments returned for the actions of the last `Explore` call.
+    pub fn record_result(&mut self, next_obs: &[f32], rewards: &[f32], dones: &[DoneCode]) {
+        self.buffer
+            .record_result(self.step_in_iter, next_obs, rewards, dones);
+        self.step_in_iter += 1;
+    }
+
+    /// Values of raw observations (`[rows × obs_dim]`) under the current critic.
+    pub fn values(&mut self, raw_obs: &[f32]) -> Vec<f32> {
+        let od = self.state.obs_dim;
+        let mut out = Vec::with_capacity(raw_obs.len() / od);
+        for chunk in raw_obs.chunks(VALUE_CHUNK * od) {
+            let mut norm = chunk.to_vec();
+            self.state.obs_norm.normalize_in_place(&mut norm);
+            let t = self.upload2(norm, od, &self.device);
+            let v: Vec<f32> = self
+                .policy
+                .eval_critic(t)
+                .into_data()
+                .try_into_vec()
+                .expect("f32 values");
+            out.extend(v);
+        }
+        out
+    }
+
+    /// One update from the full experience buffer: TD(λ) returns and advantages, then
+    /// `update_epochs` passes of minibatches of `batch_size × num_envs` samples, each with one
+    /// summed loss, one backward pass and one optimizer step; then the observation normaliser
+    /// takes in this iteration's observations.
+    pub fn update(&mut self) -> LogRow {
+        assert!(self.buffer_full(), "update needs a full experience buffer");
+        let c = self.state.config.clone();
+        let n = self.buffer.len();
+        let mut row = LogRow::new();
+
+        // Train data: critic values, bootstrapped TD(λ) returns, normalised advantages.
+        let obs = std::mem::take(&mut self.buffer.obs);
+        let values = self.values(&obs);
+        let next_obs = std::mem::take(&mut self.buffer.next_obs);
+        let mut next_values = self.values(&next_obs);
+        self.buffer.next_obs = next_obs;
+        bootstrap_values(&mut next_values, &self.buffer.dones);
+        let ret = td_lambda_returns(
+            &self.buffer.rewards,
+            &next_values,
+            &self.buffer.dones,
+            self.state.num_envs,
+            c.discount as f32,
+            c.td_lambda as f32,
+        );
+        let mut adv: Vec<f32> = ret.iter().zip(&values).map(|(r, v)| r - v).collect();
+        let (adv_mean, adv_std) =
+            normalize_advantages(&mut adv, &self.buffer.exp_mask, self.objective.adv_clip());
+        row.set("Adv_Mean", adv_mean);
+        row.set("Adv_Std", adv_std);
+        row.set(
+            "Exp_Prob",
+            self.buffer.exp_mask.iter().filter(|m| **m).count() as f64 / n as f64,
+        );
+
+        // Normalisers learn from this iteration's observations after the update (recording only
+        // fills pending sums; statistics change at `update` below), as in MimicKit.
+        self.state.obs_norm.record(&obs);
+        let mut norm_obs = obs;
+        self.state.obs_norm.normalize_in_place(&mut norm_obs);
+
+        // Minibatches walk a fresh random permutation each epoch.
+        let od = self.state.obs_dim;
+        let al = self.buffer.action_len();
+        let mb_size = c.batch_size * self.state.num_envs;
+        let ad = self.device.clone().autodiff();
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut means = MeanAccumulator::default();
+        let mut skipped = 0u32;
+        let (mut mb_obs, mut mb_act) = (Vec::new(), Vec::new());
+        let (mut mb_logp, mut mb_adv, mut mb_ret, mut mb_mask) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..c.update_epochs {
+            order.shuffle(&mut self.state.rng);
+            for idx in order.chunks(mb_size) {
+                mb_obs.clear();
+                mb_act.clear();
+                mb_logp.clear();
+                mb_adv.clear();
+                mb_ret.clear();
+                mb_mask.clear();
+                for &i in idx {
+                    mb_obs.extend_from_slice(&norm_obs[i * od..(i + 1) * od]);
+                    mb_act.extend_from_slice(&self.buffer.actions[i * al..(i + 1) * al]);
+                    mb_logp.push(self.buffer.logp[i]);
+                    mb_adv.push(adv[i]);
+                    mb_ret.push(ret[i]);
+                    mb_mask.push(if self.buffer.exp_mask[i] { 1.0f32 } else { 0.0 });
+                }
+                let b = idx.len();
+                let up1 =
+                    |v: &Vec<f32>| Tensor::<1>::from_data(TensorData::new(v.clone(), [b]), &ad);
+                let mb = Minibatch {
+                    obs: Tensor::from_data(TensorData::new(mb_obs.clone(), [b, od]), &ad),
+                    actions: Tensor::from_data(TensorData::new(mb_act.clone(), [b, al]), &ad),
+                    logp_old: up1(&mb_logp),
+                    adv: up1(&mb_adv),
+                    ret: up1(&mb_ret),
+                    mask_count: mb_mask.iter().sum::<f32>().max(1.0),
+                    mask: up1(&mb_mask),
+                };
+                let (loss, terms) = self.minibatch_loss(&mb, &c);
+                let names: Vec<&'static str> = terms.iter().map(|(k, _)| *k).collect();
+                let values: Vec<f32> = Tensor::cat(terms.into_iter().map(|(_, t)| t).collect(), 0)
+                    .into_data()
+                    .try_into_vec()
+                    .expect("f32 terms");
+                if values.iter().any(|v| !v.is_finite()) {
+                    // A non-finite loss would poison every weight: skip the step, report it.
+                    skipped += 1;
+                    continue;
+                }
+                for (k, v) in names.into_iter().zip(values) {
+                    means.add(k, f64::from(v));
+                }
+                let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+                // The optimizer takes the model by value; the inference copy holds its place.
+                let model = std::mem::replace(&mut self.model, self.policy.clone());
+                self.model = self.optim.step(model, grads);
+            }
+        }
+        means.write_means(&mut row);
+        row.set("Nonfinite_Loss_Skipped", f64::from(skipped));
+
+        self.state.obs_norm.update();
+        self.buffer.obs = norm_obs;
+        self.policy = self.model.valid();
+        self.state.iteration += 1;
+        self.state.sample_count += n as u64;
+        self.step_in_iter = 0;
+        row
+    }
+}
+
+impl Agent {
+    /// The summed loss of one minibatch: actor objective + shared actor terms +
+    /// `critic_loss_weight` × critic loss. Returns the loss and the terms to log.
+    fn minibatch_loss(&self, mb: &Minibatch, c: &AgentConfig) -> (Tensor<1>, LossTerms) {
+        let mut terms = LossTerms::new();
+        let dist = self.model.eval_actor(mb.obs.clone());
+        let mut actor_loss = self.objective.actor_loss(&dist, mb, &mut terms);
+
+        if let Some(mean) = dist.gaussian_mean() {
+            // Keep the mean inside the normalised action box: squared violation outside [−1, 1].
+            let below = mean.clone().add_scalar(1.0).clamp_max(0.0);
+            let above = mean.clone().sub_scalar(1.0).clamp_min(0.0);
+            let bound = (below.square() + above.square()).sum_dim(1).mean();
+            terms.push(("Action_Bound_Loss", bound.clone().detach()));
+            actor_loss = actor_loss + bound.mul_scalar(c.action_bound_weight);
+            if c.action_reg_weight > 0.0 {
+                let reg = mean.square().sum_dim(1).mean();
+                terms.push(("Action_Reg_Loss", reg.clone().detach()));
+                actor_loss = actor_loss + reg.mul_scalar(c.action_reg_weight);
+            }
+        }
+        if c.action_entropy_weight > 0.0 {
+            let entropy = mb.masked_mean(dist.entropy());
+            terms.push(("Action_Entropy", entropy.clone().detach()));
+            actor_loss = actor_loss - entropy.mul_scalar(c.action_entropy_weight);
+        }
+
+        let pred = self.model.eval_critic(mb.obs.clone());
+        let critic_loss = (mb.ret.clone() - pred).square().mean();
+        let loss = actor_loss.clone() + critic_loss.clone().mul_scalar(c.critic_loss_weight);
+        terms.push(("Actor_Loss", actor_loss.detach()));
+        terms.push(("Critic_Loss", critic_loss.detach()));
+        terms.push(("Loss", loss.clone().detach()));
+        (loss, terms)
+    }
+}

@@ -1,0 +1,210 @@
+//! The agent YAML: MimicKit's key names and defaults (`deepmimic_humanoid_ppo_agent.yaml`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::learning::models::ModelConfig;
+use crate::learning::optimizer::OptimizerConfig;
+
+/// Which learning algorithm trains the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentName {
+    /// Proximal policy optimisation.
+    #[serde(rename = "PPO")]
+    Ppo,
+    /// Advantage-weighted regression.
+    #[serde(rename = "AWR")]
+    Awr,
+}
+
+/// An agent config file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// The algorithm.
+    pub agent_name: AgentName,
+    /// Networks.
+    #[serde(default)]
+    pub model: ModelConfig,
+    /// Optimizer of the actor.
+    #[serde(default = "default_optimizer")]
+    pub actor_optimizer: OptimizerConfig,
+    /// Optimizer of the critic.
+    #[serde(default = "default_optimizer")]
+    pub critic_optimizer: OptimizerConfig,
+    /// Discount γ.
+    #[serde(default = "d_discount")]
+    pub discount: f64,
+    /// λ of the TD(λ) return.
+    #[serde(default = "d_td_lambda")]
+    pub td_lambda: f64,
+    /// Control steps each environment runs per iteration.
+    #[serde(default = "d_steps_per_iter")]
+    pub steps_per_iter: usize,
+    /// Iterations between test runs, log rows with test returns, and checkpoints.
+    #[serde(default = "d_iters_per_output")]
+    pub iters_per_output: usize,
+    /// Episodes per test run.
+    #[serde(default = "d_test_episodes")]
+    pub test_episodes: usize,
+    /// Samples after which the observation normaliser freezes.
+    #[serde(default = "d_normalizer_samples")]
+    pub normalizer_samples: f64,
+    /// Passes over the iteration's data.
+    #[serde(default = "d_update_epochs")]
+    pub update_epochs: usize,
+    /// Minibatch size as a multiple of `num_envs`.
+    #[serde(default = "d_batch_size")]
+    pub batch_size: usize,
+    /// Weight of the critic loss in the summed loss.
+    #[serde(default = "d_one")]
+    pub critic_loss_weight: f64,
+    /// Weight of the loss that keeps the Gaussian mean inside [−1, 1].
+    #[serde(default = "d_action_bound_weight")]
+    pub action_bound_weight: f64,
+    /// Weight of the entropy bonus (subtracted from the loss).
+    #[serde(default)]
+    pub action_entropy_weight: f64,
+    /// Weight of the L2 penalty on the Gaussian mean.
+    #[serde(default)]
+    pub action_reg_weight: f64,
+    /// Normalised advantages are clipped to ±this (PPO).
+    #[serde(default = "d_norm_adv_clip")]
+    pub norm_adv_clip: f64,
+    /// PPO's ratio clip ε.
+    #[serde(default = "d_ppo_clip_ratio")]
+    pub ppo_clip_ratio: f64,
+    /// AWR's temperature: weights are `exp(Â / awr_temp)`.
+    #[serde(default = "d_one")]
+    pub awr_temp: f64,
+    /// AWR's largest action weight.
+    #[serde(default = "d_a_weight_clip")]
+    pub a_weight_clip: f64,
+    /// Probability of sampling (rather than taking the mode) at the start of training.
+    #[serde(default = "d_one")]
+    pub exp_prob_beg: f64,
+    /// Probability of sampling after `exp_anneal_samples`.
+    #[serde(default = "d_one")]
+    pub exp_prob_end: f64,
+    /// Samples over which the exploration probability is annealed linearly.
+    #[serde(default)]
+    pub exp_anneal_samples: f64,
+}
+
+fn default_optimizer() -> OptimizerConfig {
+    OptimizerConfig::sgd(1e-4)
+}
+fn d_discount() -> f64 {
+    0.99
+}
+fn d_td_lambda() -> f64 {
+    0.95
+}
+fn d_steps_per_iter() -> usize {
+    32
+}
+fn d_iters_per_output() -> usize {
+    100
+}
+fn d_test_episodes() -> usize {
+    32
+}
+fn d_normalizer_samples() -> f64 {
+    1e8
+}
+fn d_update_epochs() -> usize {
+    5
+}
+fn d_batch_size() -> usize {
+    4
+}
+fn d_one() -> f64 {
+    1.0
+}
+fn d_action_bound_weight() -> f64 {
+    10.0
+}
+fn d_norm_adv_clip() -> f64 {
+    4.0
+}
+fn d_ppo_clip_ratio() -> f64 {
+    0.2
+}
+fn d_a_weight_clip() -> f64 {
+    20.0
+}
+
+impl AgentConfig {
+    /// MimicKit's defaults for `agent_name`.
+    pub fn defaults(agent_name: AgentName) -> Self {
+        let yaml = match agent_name {
+            AgentName::Ppo => "agent_name: PPO",
+            AgentName::Awr => "agent_name: AWR",
+        };
+        serde_yaml_ng::from_str(yaml).expect("defaults parse")
+    }
+
+    /// Checks value ranges; returns the offending key and why.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |key: &str, why: String| Err((key.to_string(), why));
+        let unit = |key: &str, v: f64| -> Result<(), (String, String)> {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                bad(key, format!("must be in [0, 1], got {v}"))
+            }
+        };
+        unit("discount", self.discount)?;
+        unit("td_lambda", self.td_lambda)?;
+        unit("exp_prob_beg", self.exp_prob_beg)?;
+        unit("exp_prob_end", self.exp_prob_end)?;
+        for (key, v) in [
+            ("steps_per_iter", self.steps_per_iter),
+            ("iters_per_output", self.iters_per_output),
+            ("test_episodes", self.test_episodes),
+            ("update_epochs", self.update_epochs),
+            ("batch_size", self.batch_size),
+        ] {
+            if v == 0 {
+                return bad(key, "must be at least 1".into());
+            }
+        }
+        for (key, v) in [
+            ("critic_loss_weight", self.critic_loss_weight),
+            ("action_bound_weight", self.action_bound_weight),
+            ("action_entropy_weight", self.action_entropy_weight),
+            ("action_reg_weight", self.action_reg_weight),
+            ("normalizer_samples", self.normalizer_samples),
+            ("exp_anneal_samples", self.exp_anneal_samples),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(key, format!("must be a finite number ≥ 0, got {v}"));
+            }
+        }
+        for (key, v) in [
+            ("norm_adv_clip", self.norm_adv_clip),
+            ("ppo_clip_ratio", self.ppo_clip_ratio),
+            ("awr_temp", self.awr_temp),
+            ("a_weight_clip", self.a_weight_clip),
+        ] {
+            if !(v > 0.0) {
+                return bad(key, format!("must be > 0, got {v}"));
+            }
+        }
+        for (key, opt) in [
+            ("actor_optimizer", &self.actor_optimizer),
+            ("critic_optimizer", &self.critic_optimizer),
+        ] {
+            opt.validate().map_err(|why| (key.to_string(), why))?;
+        }
+        Ok(())
+    }
+
+    /// Probability of an exploratory (sampled) action after `samples` samples.
+    pub fn exp_prob(&self, samples: u64) -> f64 {
+        if self.exp_anneal_samples <= 0.0 {
+            return self.exp_prob_end;
+        }
+        let t = (samples as f64 / self.exp_anneal_samples).min(1.0);
+        self.exp_prob_beg + t * (self.exp_prob_end - self.exp_prob_beg)
+    }
+}

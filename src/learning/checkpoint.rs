@@ -1,0 +1,275 @@
+//! Checkpoints: one directory with the model record, the optimizer state, the agent's state
+//! (counters, normalisers, random generator) and any extra files the caller adds (configs, the
+//! environment generator), written atomically and verified when read.
+//!
+//! Writing goes to `<dir>.tmp`, every file is synced, a manifest of lengths and CRC-32C sums is
+//! written last, and the directory is swapped in by renames: a crash leaves either the old
+//! checkpoint (possibly as `<dir>.old`, which [`read_dir`] falls back to) or the new one, never a
+//! mixture. Reading refuses a directory whose files do not match their manifest.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use super::agents::{Agent, AgentState};
+use super::models::ActorCritic;
+use super::nets::NetInput;
+
+/// Version of the checkpoint layout; bumped when it changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+const MANIFEST: &str = "manifest.json";
+const MODEL: &str = "model.bpk";
+const OPTIMIZER: &str = "optimizer.bpk";
+/// YAML rather than JSON: its float parsing is Rust's exact one, so normaliser statistics and
+/// config values read back bit-identical (serde_json's default parser may be off by an ulp).
+const AGENT: &str = "agent.yaml";
+
+/// Why a checkpoint could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// A file operation failed.
+    #[error("checkpoint {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The directory is not a complete checkpoint of this format.
+    #[error("checkpoint {path}: {reason}")]
+    Invalid {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
+    move |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn invalid(path: &Path, reason: impl Into<String>) -> CheckpointError {
+    CheckpointError::Invalid {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    format_version: u32,
+    files: Vec<ManifestEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ManifestEntry {
+    name: String,
+    len: u64,
+    crc32c: u32,
+}
+
+/// Writes `files` (name → contents) as the checkpoint directory `dir`, atomically.
+pub fn write_dir(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CheckpointError> {
+    let tmp = sibling(dir, "tmp");
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let mut entries = Vec::with_capacity(files.len());
+    for (name, data) in files {
+        write_synced(&tmp.join(name), data)?;
+        entries.push(ManifestEntry {
+            name: name.to_string(),
+            len: data.len() as u64,
+            crc32c: crc32c::crc32c(data),
+        });
+    }
+    let manifest = serde_json::to_vec_pretty(&Manifest {
+        format_version: FORMAT_VERSION,
+        files: entries,
+    })
+    .expect("manifest serialises");
+    write_synced(&tmp.join(MANIFEST), &manifest)?;
+    sync_dir(&tmp)?;
+
+    let old = sibling(dir, "old");
+    if dir.exists() {
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+        fs::rename(dir, &old).map_err(io(dir))?;
+    }
+    fs::rename(&tmp, dir).map_err(io(dir))?;
+    if let Some(parent) = dir.parent() {
+        sync_dir(parent)?;
+    }
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(())
+}
+
+/// Reads and verifies the checkpoint directory `dir` (or its `.old` twin if a swap was cut
+/// short); returns its files by name, manifest excluded.
+pub fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, CheckpointError> {
+    let dir = if !dir.exists() && sibling(dir, "old").exists() {
+        sibling(dir, "old")
+    } else {
+        dir.to_path_buf()
+    };
+    let manifest_path = dir.join(MANIFEST);
+    let raw = fs::read(&manifest_path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            invalid(&dir, "not a checkpoint directory (no manifest.json): it is missing or was never completed")
+        } else {
+            io(&manifest_path)(e)
+        }
+    })?;
+    let manifest: Manifest = serde_json::from_slice(&raw)
+        .map_err(|e| invalid(&manifest_path, format!("unreadable manifest: {e}")))?;
+    if manifest.format_version != FORMAT_VERSION {
+        return Err(invalid(
+            &manifest_path,
+            format!(
+                "format_version {} is not the supported {FORMAT_VERSION}",
+                manifest.format_version
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(manifest.files.len());
+    for entry in manifest.files {
+        let path = dir.join(&entry.name);
+        let data = fs::read(&path).map_err(io(&path))?;
+        if data.len() as u64 != entry.len {
+            return Err(invalid(
+                &path,
+                format!(
+                    "truncated or altered: {} bytes, the manifest says {}",
+                    data.len(),
+                    entry.len
+                ),
+            ));
+        }
+        if crc32c::crc32c(&data) != entry.crc32c {
+            return Err(invalid(
+                &path,
+                "corrupt: its checksum does not match the manifest",
+            ));
+        }
+        out.push((entry.name, data));
+    }
+    Ok(out)
+}
+
+fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{suffix}"));
+    dir.with_file_name(name)
+}
+
+fn write_synced(path: &Path, data: &[u8]) -> Result<(), CheckpointError> {
+    let mut f = fs::File::create(path).map_err(io(path))?;
+    f.write_all(data).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), CheckpointError> {
+    // Directory fsync makes the renames durable; some filesystems refuse it, which is harmless.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Saves `agent` and `extra` files (e.g. configs) as the checkpoint `dir`.
+pub fn save_agent(
+    agent: &Agent,
+    dir: &Path,
+    extra: &[(&str, &[u8])],
+) -> Result<(), CheckpointError> {
+    let model = agent
+        .model()
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| invalid(dir, format!("model record: {e}")))?;
+    let optimizer = agent
+        .optimizer_bytes()
+        .map_err(|e| invalid(dir, format!("optimizer record: {e}")))?;
+    let state = serde_yaml_ng::to_string(agent.state()).expect("agent state serialises");
+    let mut files: Vec<(&str, &[u8])> = vec![
+        (MODEL, &model[..]),
+        (OPTIMIZER, &optimizer[..]),
+        (AGENT, state.as_bytes()),
+    ];
+    files.extend_from_slice(extra);
+    write_dir(dir, &files)
+}
+
+/// A checkpoint read back: the agent and the extra files saved with it.
+pub struct LoadedAgent {
+    /// The agent, ready to act or to continue training.
+    pub agent: Agent,
+    /// Files other than the agent's own, by name.
+    pub extra: Vec<(String, Vec<u8>)>,
+}
+
+/// Loads a checkpoint written by [`save_agent`] onto `device`.
+pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointError> {
+    let mut files = read_dir(dir)?;
+    let mut take = |name: &str| -> Result<Vec<u8>, CheckpointError> {
+        let i = files
+            .iter()
+            .position(|(n, _)| n == name)
+            .ok_or_else(|| invalid(dir, format!("{name} is missing")))?;
+        Ok(files.swap_remove(i).1)
+    };
+    let state_bytes = take(AGENT)?;
+    let model_bytes = take(MODEL)?;
+    let optim_bytes = take(OPTIMIZER)?;
+    let state: AgentState = serde_yaml_ng::from_slice(&state_bytes)
+        .map_err(|e| invalid(&dir.join(AGENT), format!("unreadable agent state: {e}")))?;
+    // The architecture is rebuilt from the stored config; its initial weights are overwritten.
+    let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
+    let model = ActorCritic::new(
+        &state.config.model,
+        NetInput::Flat(state.obs_dim),
+        &state.action_space,
+        &mut rng,
+        &device.clone().autodiff(),
+    )
+    .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_bytes))
+        .map_err(|e| invalid(&dir.join(MODEL), format!("unreadable model record: {e}")))?;
+    let model = model.try_load_record(record).map_err(|e| {
+        invalid(
+            &dir.join(MODEL),
+            format!("the weights do not fit the model its agent.yaml describes: {e}"),
+        )
+    })?;
+    let agent = Agent::from_parts(
+        state,
+        device,
+        model,
+        Some(Bytes::from_bytes_vec(optim_bytes)),
+    )
+    .map_err(|e| {
+        invalid(
+            &dir.join(OPTIMIZER),
+            format!("unreadable optimizer state: {e}"),
+        )
+    })?;
+    Ok(LoadedAgent {
+        agent,
+        extra: files,
+    })
+}

@@ -1,0 +1,16 @@
+//! Learning: networks, distributions, normalisers, buffers, returns, agents and checkpoints.
+//!
+//! burn only: nothing here imports bevy or the simulator. Agents see environments only through
+//! flat observation, reward and done buffers.
+
+pub mod agents;
+pub mod buffers;
+pub mod checkpoint;
+pub mod device;
+pub mod distributions;
+pub mod log_row;
+pub mod models;
+pub mod nets;
+pub mod normalizer;
+pub mod optimizer;
+pub mod returns;

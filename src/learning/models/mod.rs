@@ -1,0 +1,56 @@
+//! Models: backbones from [`nets`](super::nets) joined to their heads, as MimicKit's model
+//! classes (`PPOModel`, `AWRModel`, and later the discriminator and encoder models).
+
+mod ppo;
+
+pub use ppo::{Actor, ActorCritic, AwrModel, Critic, PpoModel};
+
+use serde::{Deserialize, Serialize};
+
+use super::distributions::StdType;
+
+/// The `model:` section of an agent config, with MimicKit's key names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Backbone of the actor (a name from [`NET_NAMES`](super::nets::NET_NAMES)).
+    #[serde(default = "default_net")]
+    pub actor_net: String,
+    /// Half-range of the uniform init of the action head's weights.
+    #[serde(default = "default_init_output_scale")]
+    pub actor_init_output_scale: f64,
+    /// How the Gaussian's standard deviation is set.
+    #[serde(default = "default_std_type")]
+    pub actor_std_type: StdType,
+    /// Initial (or fixed) standard deviation in normalised action space.
+    #[serde(default = "default_action_std")]
+    pub action_std: f64,
+    /// Backbone of the critic.
+    #[serde(default = "default_net")]
+    pub critic_net: String,
+}
+
+fn default_net() -> String {
+    "fc_2layers_1024units".into()
+}
+fn default_init_output_scale() -> f64 {
+    0.01
+}
+fn default_std_type() -> StdType {
+    StdType::Fixed
+}
+fn default_action_std() -> f64 {
+    0.05
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            actor_net: default_net(),
+            actor_init_output_scale: default_init_output_scale(),
+            actor_std_type: default_std_type(),
+            action_std: default_action_std(),
+            critic_net: default_net(),
+        }
+    }
+}

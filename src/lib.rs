@@ -1,0 +1,22 @@
+//! # bevy_mimic
+//!
+//! Physics-based character animation by imitation, in Rust: a reimplementation of MimicKit's
+//! learning algorithms (PPO, AWR; DeepMimic, AMP, ASE and ADD build on them) on burn, with
+//! simulated characters stepped by Bevy and rapier.
+//!
+//! The crate keeps MimicKit's four concepts apart:
+//! - [`learning`]: models, agents, normalisers, buffers, returns, checkpoints (burn only);
+//! - [`env`]: vectorised environments behind the [`env::VecEnv`] interface;
+//! - [`train`]: the training loop joining the two, configs, logs and plots;
+//! - [`spaces`]: the small contract both sides share (action spaces, done codes).
+//!
+//! See `ARCHITECTURE.md` for the module map and the data path of one control step.
+
+pub mod env;
+pub mod learning;
+pub mod spaces;
+pub mod train;
+
+/// The seeded random generator used everywhere randomness must be reproducible and resumable
+/// (its state is stored in checkpoints).
+pub type SeededRng = rand_chacha::ChaCha8Rng;

@@ -1,0 +1,209 @@
+//! The `bevy_mimic` command line: `train`, `test` and `plot`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use bevy_mimic::learning::device::Backend;
+use bevy_mimic::train::plot::plot_log;
+use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
+
+/// Physics-based character animation by imitation: MimicKit's algorithms in Rust.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a policy headless, printing MimicKit's table and writing logs and checkpoints.
+    Train {
+        /// Agent YAML (agent_name, model, optimizers, PPO/AWR keys).
+        #[arg(long = "agent_config")]
+        agent_config: Option<PathBuf>,
+        /// Env YAML (env_name and its keys).
+        #[arg(long = "env_config")]
+        env_config: Option<PathBuf>,
+        /// Number of environments stepped together.
+        #[arg(long = "num_envs", default_value_t = 16)]
+        num_envs: usize,
+        /// Stop after this many environment steps.
+        #[arg(long = "max_samples", default_value_t = 1_000_000)]
+        max_samples: u64,
+        /// Output directory: log.csv, TensorBoard events, configs, checkpoint `model/`.
+        #[arg(long = "out_dir", default_value = "output")]
+        out_dir: PathBuf,
+        /// Continue the run in `out_dir` from its checkpoint (configs are taken from it).
+        #[arg(long)]
+        resume: bool,
+        /// Seed of the weights and of every random draw.
+        #[arg(long = "rand_seed", default_value_t = 0)]
+        rand_seed: u64,
+        /// Compute device: cpu, or what the build's features add (wgpu, cuda, ndarray).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// Keep a checkpoint per output iteration under out_dir/int_models/.
+        #[arg(long = "save_int_models")]
+        save_int_models: bool,
+        /// Do not print the per-iteration table.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run a trained policy with deterministic actions and print its return and episode length.
+    Test {
+        /// Checkpoint directory written by `train` (e.g. output/model).
+        #[arg(long = "model_file")]
+        model_file: PathBuf,
+        /// Env YAML; by default the one stored with the checkpoint.
+        #[arg(long = "env_config")]
+        env_config: Option<PathBuf>,
+        /// Number of environments.
+        #[arg(long = "num_envs", default_value_t = 16)]
+        num_envs: usize,
+        /// Episodes to average over.
+        #[arg(long = "test_episodes", default_value_t = 32)]
+        test_episodes: u64,
+        /// Seed of the initial states.
+        #[arg(long = "rand_seed", default_value_t = 0)]
+        rand_seed: u64,
+        /// Compute device.
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
+    /// Plot learning curves from a log.csv into a PNG.
+    Plot {
+        /// The log written by `train`.
+        #[arg(long, default_value = "output/log.csv")]
+        log: PathBuf,
+        /// The PNG to write.
+        #[arg(long, default_value = "output/learning_curve.png")]
+        out: PathBuf,
+        /// Columns to plot (comma-separated); all by default.
+        #[arg(long, value_delimiter = ',')]
+        keys: Vec<String>,
+    },
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn backend(name: &str) -> Result<Backend> {
+    name.parse::<Backend>()
+        .map_err(|e| anyhow::anyhow!("--device: {e}"))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train {
+            agent_config,
+            env_config,
+            num_envs,
+            max_samples,
+            out_dir,
+            resume,
+            rand_seed,
+            device,
+            save_int_models,
+            quiet,
+        } => {
+            if num_envs == 0 {
+                bail!("--num_envs must be at least 1");
+            }
+            let backend = backend(&device)?;
+            let options = TrainOptions {
+                num_envs,
+                max_samples,
+                out_dir: out_dir.clone(),
+                seed: rand_seed,
+                save_int_models,
+                print_table: !quiet,
+                progress: true,
+            };
+            let mut trainer = if resume {
+                if agent_config.is_some() || env_config.is_some() {
+                    bail!(
+                        "--resume takes the configs stored in {}/model; drop --agent_config and --env_config",
+                        out_dir.display()
+                    );
+                }
+                Trainer::resume(options, backend.device())?
+            } else {
+                let (Some(agent_file), Some(env_file)) = (agent_config, env_config) else {
+                    bail!("train needs --agent_config and --env_config (or --resume)");
+                };
+                let agent_yaml = read(&agent_file)?;
+                let env_yaml = read(&env_file)?;
+                Trainer::new(
+                    &agent_file,
+                    agent_yaml,
+                    &env_file,
+                    env_yaml,
+                    options,
+                    backend.device(),
+                )?
+            };
+            eprintln!(
+                "training on {backend}; logs and checkpoints in {}",
+                out_dir.display()
+            );
+            trainer.train()?;
+            if let Some(test) = trainer.last_test() {
+                println!(
+                    "final test: return {:.3}, episode length {:.1} over {} episodes; checkpoint {}",
+                    test.mean_return,
+                    test.mean_length,
+                    test.episodes,
+                    trainer.checkpoint_dir().display()
+                );
+            }
+        }
+        Command::Test {
+            model_file,
+            env_config,
+            num_envs,
+            test_episodes,
+            rand_seed,
+            device,
+        } => {
+            if num_envs == 0 || test_episodes == 0 {
+                bail!("--num_envs and --test_episodes must be at least 1");
+            }
+            let backend = backend(&device)?;
+            let env_override = match &env_config {
+                Some(file) => Some((file.as_path(), read(file)?)),
+                None => None,
+            };
+            let stats = test_checkpoint(
+                &model_file,
+                env_override,
+                num_envs,
+                test_episodes,
+                rand_seed,
+                backend.device(),
+            )?;
+            println!("Test_Return: {:.4}", stats.mean_return);
+            println!("Test_Episode_Length: {:.2}", stats.mean_length);
+            println!("Test_Episodes: {}", stats.episodes);
+        }
+        Command::Plot { log, out, keys } => {
+            plot_log(&log, &out, &keys)?;
+            println!("wrote {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

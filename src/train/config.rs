@@ -1,0 +1,135 @@
+//! Reading YAML config files with errors that name the file and the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::env::EnvConfig;
+use crate::learning::agents::AgentConfig;
+
+/// A config file that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {}{message}", key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default())]
+pub struct ConfigError {
+    /// The file.
+    pub file: PathBuf,
+    /// The key path (`model.actor_net`), when the problem is at one key.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses `text` (the contents of `file`) as `T`, reporting the failing key path.
+pub fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ConfigError> {
+    let de = serde_yaml_ng::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let key = (path != ".").then_some(path);
+        ConfigError {
+            file: file.to_path_buf(),
+            key,
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// Reads and parses a YAML file.
+pub fn load_yaml<T: DeserializeOwned>(file: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
+        file: file.to_path_buf(),
+        key: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_yaml(file, &text)
+}
+
+fn checked<T>(file: &Path, r: Result<(), (String, String)>, value: T) -> Result<T, ConfigError> {
+    r.map(|()| value).map_err(|(key, message)| ConfigError {
+        file: file.to_path_buf(),
+        key: Some(key),
+        message,
+    })
+}
+
+/// Reads an agent config and checks its values.
+pub fn load_agent_config(file: &Path) -> Result<AgentConfig, ConfigError> {
+    let config: AgentConfig = load_yaml(file)?;
+    checked(file, config.validate(), config)
+}
+
+/// Parses an agent config from text (as stored in a checkpoint) and checks its values.
+pub fn parse_agent_config(file: &Path, text: &str) -> Result<AgentConfig, ConfigError> {
+    let config: AgentConfig = parse_yaml(file, text)?;
+    checked(file, config.validate(), config)
+}
+
+/// Reads an env config and checks its values.
+pub fn load_env_config(file: &Path) -> Result<EnvConfig, ConfigError> {
+    let config: EnvConfig = load_yaml(file)?;
+    checked(file, config.validate(), config)
+}
+
+/// Parses an env config from text and checks its values.
+pub fn parse_env_config(file: &Path, text: &str) -> Result<EnvConfig, ConfigError> {
+    let config: EnvConfig = parse_yaml(file, text)?;
+    checked(file, config.validate(), config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(text: &str) -> Result<AgentConfig, ConfigError> {
+        parse_agent_config(Path::new("agents/x.yaml"), text)
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key() {
+        let e = agent("agent_name: PPO\nmodel:\n  actor_nett: fc_2layers_128units\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("agents/x.yaml:"), "{msg}");
+        assert!(msg.contains("actor_nett"), "{msg}");
+        assert_eq!(e.key.as_deref(), Some("model.actor_nett"));
+    }
+
+    #[test]
+    fn bad_value_names_key() {
+        let e = agent("agent_name: PPO\ndiscount: 1.5\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discount"));
+        let e = agent("agent_name: PPO\nactor_optimizer: {type: SGD, learning_rate: -1}\n")
+            .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("actor_optimizer"));
+        let e = agent("agent_name: PPO\nsteps_per_iter: many\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("steps_per_iter"), "{e}");
+        let e = agent("agent_name: PPQ\n").unwrap_err();
+        assert!(e.to_string().contains("PPQ"), "{e}");
+    }
+
+    #[test]
+    fn defaults_are_mimickits() {
+        let c = agent("agent_name: PPO\n").unwrap();
+        assert_eq!(c.discount, 0.99);
+        assert_eq!(c.td_lambda, 0.95);
+        assert_eq!(c.steps_per_iter, 32);
+        assert_eq!(c.model.action_std, 0.05);
+        assert_eq!(c.model.actor_net, "fc_2layers_1024units");
+        assert_eq!(c.actor_optimizer.learning_rate, 1e-4);
+        assert_eq!(c.action_bound_weight, 10.0);
+        assert_eq!(c.norm_adv_clip, 4.0);
+    }
+
+    #[test]
+    fn env_configs_select_by_name_and_reject_unknown_keys() {
+        let f = Path::new("envs/e.yaml");
+        assert!(matches!(
+            parse_env_config(f, "env_name: cartpole\n").unwrap(),
+            EnvConfig::CartPole(_)
+        ));
+        let e = parse_env_config(f, "env_name: pendulum\nepisode_lenght: 3\n").unwrap_err();
+        assert!(e.to_string().contains("episode_lenght"), "{e}");
+        let e = parse_env_config(f, "env_name: cartpole\nepisode_length: -1\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("episode_length"));
+        let e = parse_env_config(f, "env_name: walker\n").unwrap_err();
+        assert!(e.to_string().contains("walker"), "{e}");
+    }
+}

@@ -1,0 +1,99 @@
+//! Per-environment episode returns and lengths.
+
+use crate::spaces::DoneCode;
+
+/// Accumulates each environment's return and length, and the statistics of finished episodes.
+#[derive(Clone, Debug)]
+pub struct EpisodeTracker {
+    returns: Vec<f64>,
+    lengths: Vec<u32>,
+    finished: u64,
+    return_sum: f64,
+    length_sum: f64,
+    failed: u64,
+}
+
+impl EpisodeTracker {
+    /// A tracker for `num_envs` environments.
+    pub fn new(num_envs: usize) -> Self {
+        Self {
+            returns: vec![0.0; num_envs],
+            lengths: vec![0; num_envs],
+            finished: 0,
+            return_sum: 0.0,
+            length_sum: 0.0,
+            failed: 0,
+        }
+    }
+
+    /// Adds one step's rewards; episodes that ended are counted and their envs start over.
+    pub fn step(&mut self, rewards: &[f32], dones: &[DoneCode]) {
+        for (i, (&r, &d)) in rewards.iter().zip(dones).enumerate() {
+            self.returns[i] += f64::from(r);
+            self.lengths[i] += 1;
+            if d.is_done() {
+                self.finished += 1;
+                self.return_sum += self.returns[i];
+                self.length_sum += f64::from(self.lengths[i]);
+                self.failed += u64::from(d == DoneCode::Fail);
+                self.returns[i] = 0.0;
+                self.lengths[i] = 0;
+            }
+        }
+    }
+
+    /// Forgets running episodes (after the environments were all reset).
+    pub fn restart_all(&mut self) {
+        self.returns.iter_mut().for_each(|r| *r = 0.0);
+        self.lengths.iter_mut().for_each(|l| *l = 0);
+    }
+
+    /// Forgets the finished-episode statistics.
+    pub fn clear_stats(&mut self) {
+        self.finished = 0;
+        self.return_sum = 0.0;
+        self.length_sum = 0.0;
+        self.failed = 0;
+    }
+
+    /// Episodes finished since the last [`clear_stats`](Self::clear_stats).
+    pub fn episodes(&self) -> u64 {
+        self.finished
+    }
+
+    /// Mean return of the finished episodes (0 if none).
+    pub fn mean_return(&self) -> f64 {
+        self.return_sum / self.finished.max(1) as f64
+    }
+
+    /// Mean length in steps of the finished episodes (0 if none).
+    pub fn mean_length(&self) -> f64 {
+        self.length_sum / self.finished.max(1) as f64
+    }
+
+    /// Fraction of finished episodes that ended in failure.
+    pub fn fail_fraction(&self) -> f64 {
+        self.failed as f64 / self.finished.max(1) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DoneCode::*;
+
+    #[test]
+    fn counts_finished_episodes_only() {
+        let mut t = EpisodeTracker::new(2);
+        t.step(&[1.0, 2.0], &[Null, Null]);
+        t.step(&[1.0, 2.0], &[Fail, Null]);
+        t.step(&[5.0, 2.0], &[Null, Time]);
+        assert_eq!(t.episodes(), 2);
+        assert_eq!(t.mean_return(), (2.0 + 6.0) / 2.0);
+        assert_eq!(t.mean_length(), (2.0 + 3.0) / 2.0);
+        assert_eq!(t.fail_fraction(), 0.5);
+        t.clear_stats();
+        t.step(&[1.0, 1.0], &[Succ, Null]);
+        assert_eq!(t.mean_return(), 6.0);
+    }
+}

@@ -1,0 +1,10 @@
+//! Training: the loop joining environments and agents, configs, logs, checkpoints and plots.
+
+pub mod config;
+pub mod episodes;
+pub mod logger;
+pub mod plot;
+pub mod tensorboard;
+mod trainer;
+
+pub use trainer::{EvalStats, TrainOptions, Trainer, TrainerError, evaluate, test_checkpoint};

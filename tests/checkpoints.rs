@@ -1,0 +1,183 @@
+//! Checkpoints: bit-exact round trips, exact resumption, and refusal of damaged ones.
+
+mod common;
+
+use bevy_mimic::learning::checkpoint::load_agent;
+use bevy_mimic::learning::device::Backend;
+use bevy_mimic::train::{Trainer, test_checkpoint};
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use common::{TempDir, config_path, config_text, options, trainer};
+
+const SMALL: &[(&str, &str)] = &[("iters_per_output", "3"), ("update_epochs", "2")];
+
+/// Every float parameter's values, in traversal order (parameter ids left out: two models built
+/// apart have different ids even with equal weights).
+fn weights(model: &impl Module) -> Vec<u8> {
+    struct Collect(Vec<u8>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.extend_from_slice(param.val().into_data().as_bytes());
+        }
+    }
+    let mut c = Collect(Vec::new());
+    model.visit(&mut c);
+    c.0
+}
+
+/// Bit-exact equality of two models' weights, reported without dumping the bytes.
+fn assert_same_weights(a: &impl Module, b: &impl Module) {
+    let (wa, wb) = (weights(a), weights(b));
+    let first_diff = wa.iter().zip(&wb).position(|(x, y)| x != y);
+    assert!(
+        wa.len() == wb.len() && first_diff.is_none(),
+        "weights differ: {} vs {} bytes, first difference at byte {first_diff:?}",
+        wa.len(),
+        wb.len()
+    );
+}
+
+#[test]
+fn round_trip_is_bit_exact() {
+    let dir = TempDir::new("run");
+    let mut t = trainer(
+        "agents/ppo_pendulum.yaml",
+        SMALL,
+        "envs/pendulum.yaml",
+        options(dir.path(), 4, 4 * 256 * 3, 5),
+    );
+    t.train().unwrap();
+    let saved = t.agent();
+    let loaded = load_agent(&t.checkpoint_dir(), Backend::Flex.device())
+        .unwrap()
+        .agent;
+    assert_same_weights(saved.model(), loaded.model());
+    assert_eq!(
+        serde_json::to_string(saved.state()).unwrap(),
+        serde_json::to_string(loaded.state()).unwrap()
+    );
+    // The optimizer state is checked by its effect: `resume_continues_exactly` would drift
+    // without Adam's moments.
+    assert!(!loaded.optimizer_bytes().unwrap().is_empty());
+    // The record really holds the weights: a record from another seed differs.
+    let other = TempDir::new("run");
+    let mut t2 = trainer(
+        "agents/ppo_pendulum.yaml",
+        SMALL,
+        "envs/pendulum.yaml",
+        options(other.path(), 4, 4 * 256, 6),
+    );
+    t2.train().unwrap();
+    assert!(weights(saved.model()) != weights(t2.agent().model()));
+}
+
+#[test]
+fn resume_continues_exactly() {
+    // One run of 7 iterations, against 4 iterations, a stop, and a resumed run of 3 more. With
+    // output every 3 iterations (1, 4, 7) the stop falls on an output iteration of both runs.
+    let straight = TempDir::new("run");
+    let mut a = trainer(
+        "agents/ppo_cartpole.yaml",
+        SMALL,
+        "envs/cartpole.yaml",
+        options(straight.path(), 8, 7 * 256, 9),
+    );
+    a.train().unwrap();
+
+    let split = TempDir::new("run");
+    let mut b = trainer(
+        "agents/ppo_cartpole.yaml",
+        SMALL,
+        "envs/cartpole.yaml",
+        options(split.path(), 8, 4 * 256, 9),
+    );
+    b.train().unwrap();
+    drop(b);
+    let mut c =
+        Trainer::resume(options(split.path(), 8, 7 * 256, 9), Backend::Flex.device()).unwrap();
+    assert_eq!(c.agent().iteration(), 4);
+    c.train().unwrap();
+    assert_eq!(c.agent().iteration(), 7);
+    assert_same_weights(a.agent().model(), c.agent().model());
+    assert_eq!(a.last_test(), c.last_test());
+
+    // The CSV of the resumed run continues the first part's rows.
+    let log = std::fs::read_to_string(split.path().join("log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 1 + 7);
+}
+
+#[test]
+fn damaged_or_mismatched_checkpoints_are_refused() {
+    let dir = TempDir::new("run");
+    let mut t = trainer(
+        "agents/ppo_cartpole.yaml",
+        SMALL,
+        "envs/cartpole.yaml",
+        options(dir.path(), 8, 256, 1),
+    );
+    t.train().unwrap();
+    let ckpt = t.checkpoint_dir();
+
+    // A policy for CartPole cannot drive Pendulum.
+    let pendulum = config_path("envs/pendulum.yaml");
+    let err = test_checkpoint(
+        &ckpt,
+        Some((&pendulum, config_text("envs/pendulum.yaml", &[]))),
+        2,
+        2,
+        0,
+        Backend::Flex.device(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("observations"), "{err}");
+
+    // Truncation is caught by the manifest.
+    let model = ckpt.join("model.bpk");
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 2]).unwrap();
+    let err = load_agent(&ckpt, Backend::Flex.device())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("model.bpk") && err.contains("truncated"),
+        "{err}"
+    );
+
+    // A flipped byte is caught by the checksum.
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    std::fs::write(&model, &flipped).unwrap();
+    let err = load_agent(&ckpt, Backend::Flex.device())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("corrupt"), "{err}");
+
+    // Not a checkpoint at all.
+    let err = load_agent(dir.path(), Backend::Flex.device())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("manifest"), "{err}");
+}
+
+#[test]
+fn a_crash_between_the_renames_keeps_the_old_checkpoint() {
+    let dir = TempDir::new("run");
+    let mut t = trainer(
+        "agents/ppo_cartpole.yaml",
+        SMALL,
+        "envs/cartpole.yaml",
+        options(dir.path(), 8, 256, 1),
+    );
+    t.train().unwrap();
+    let ckpt = t.checkpoint_dir();
+    // Simulate a stop after the old checkpoint was moved aside and before the new one landed.
+    let old = ckpt.with_file_name("model.old");
+    std::fs::rename(&ckpt, &old).unwrap();
+    let loaded = load_agent(&ckpt, Backend::Flex.device()).unwrap();
+    assert_same_weights(loaded.agent.model(), t.agent().model());
+}
