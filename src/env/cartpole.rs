@@ -97,9 +97,9 @@ impl VecEnv for CartPole {
     }
 
     fn step(&mut self, actions: &[f32]) {
-        for i in 0..self.state.len() {
+        for (i, &action) in actions.iter().enumerate().take(self.state.len()) {
             let [x, x_dot, theta, theta_dot] = self.state[i];
-            let force = if actions[i] >= 0.5 { FORCE } else { -FORCE };
+            let force = if action >= 0.5 { FORCE } else { -FORCE };
             let (sin, cos) = theta.sin_cos();
             let temp = (force + POLE_MASS_LENGTH * theta_dot * theta_dot * sin) / TOTAL_MASS;
             let theta_acc = (GRAVITY * sin - cos * temp)

@@ -99,9 +99,9 @@ impl VecEnv for Pendulum {
     }
 
     fn step(&mut self, actions: &[f32]) {
-        for i in 0..self.state.len() {
+        for (i, &action) in actions.iter().enumerate().take(self.state.len()) {
             let [th, th_dot] = self.state[i];
-            let u = actions[i].clamp(-MAX_TORQUE, MAX_TORQUE);
+            let u = action.clamp(-MAX_TORQUE, MAX_TORQUE);
             let cost = angle_normalize(th).powi(2) + 0.1 * th_dot * th_dot + 0.001 * u * u;
             let new_th_dot =
                 (th_dot + (3.0 * G / 2.0 * th.sin() + 3.0 * u) * DT).clamp(-MAX_SPEED, MAX_SPEED);

@@ -39,7 +39,9 @@ impl Backend {
     pub fn device(self) -> Device {
         match self {
             Backend::Flex => Device::flex(),
+            // Deprecated upstream in favour of Flex; kept only to compare the two.
             #[cfg(feature = "ndarray")]
+            #[allow(deprecated)]
             Backend::NdArray => Device::ndarray(),
             #[cfg(feature = "gpu")]
             Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),

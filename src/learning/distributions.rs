@@ -213,6 +213,8 @@ impl ActionHead {
 }
 
 /// A batch of action distributions of either kind.
+// Short-lived values on the update path; boxing the larger variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ActionDist {
     /// Continuous actions.

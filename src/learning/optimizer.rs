@@ -99,7 +99,7 @@ impl OptimizerConfig {
                             .with_momentum(self.momentum)
                             .with_dampening(0.0),
                     ))
-                    .with_weight_decay((self.weight_decay > 0.0).then(|| WeightDecayConfig {
+                    .with_weight_decay((self.weight_decay > 0.0).then_some(WeightDecayConfig {
                         penalty: self.weight_decay as f32,
                     }));
                 match optim {

@@ -20,7 +20,7 @@ pub fn td_lambda_returns(
 ) -> Vec<f32> {
     assert_eq!(rewards.len(), next_values.len());
     assert_eq!(rewards.len(), dones.len());
-    assert!(num_envs > 0 && rewards.len() % num_envs == 0);
+    assert!(num_envs > 0 && rewards.len().is_multiple_of(num_envs));
     let steps = rewards.len() / num_envs;
     let mut ret = vec![0.0f32; rewards.len()];
     if steps == 0 {

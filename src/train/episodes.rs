@@ -11,6 +11,7 @@ pub struct EpisodeTracker {
     return_sum: f64,
     length_sum: f64,
     failed: u64,
+    new_window: bool,
 }
 
 impl EpisodeTracker {
@@ -23,6 +24,7 @@ impl EpisodeTracker {
             return_sum: 0.0,
             length_sum: 0.0,
             failed: 0,
+            new_window: false,
         }
     }
 
@@ -32,6 +34,9 @@ impl EpisodeTracker {
             self.returns[i] += f64::from(r);
             self.lengths[i] += 1;
             if d.is_done() {
+                if std::mem::take(&mut self.new_window) {
+                    self.clear_stats();
+                }
                 self.finished += 1;
                 self.return_sum += self.returns[i];
                 self.length_sum += f64::from(self.lengths[i]);
@@ -48,15 +53,20 @@ impl EpisodeTracker {
         self.lengths.iter_mut().for_each(|l| *l = 0);
     }
 
-    /// Forgets the finished-episode statistics.
-    pub fn clear_stats(&mut self) {
+    /// Starts a new statistics window: the current statistics stay readable until the next
+    /// episode finishes, so a log row never reports an empty window as a return of 0.
+    pub fn start_new_window(&mut self) {
+        self.new_window = true;
+    }
+
+    fn clear_stats(&mut self) {
         self.finished = 0;
         self.return_sum = 0.0;
         self.length_sum = 0.0;
         self.failed = 0;
     }
 
-    /// Episodes finished since the last [`clear_stats`](Self::clear_stats).
+    /// Episodes finished in the current window.
     pub fn episodes(&self) -> u64 {
         self.finished
     }
@@ -92,8 +102,19 @@ mod tests {
         assert_eq!(t.mean_return(), (2.0 + 6.0) / 2.0);
         assert_eq!(t.mean_length(), (2.0 + 3.0) / 2.0);
         assert_eq!(t.fail_fraction(), 0.5);
-        t.clear_stats();
+        t.start_new_window();
+        t.step(&[1.0, 1.0], &[Null, Null]);
+        assert_eq!(
+            t.episodes(),
+            2,
+            "the old window stays until an episode ends"
+        );
         t.step(&[1.0, 1.0], &[Succ, Null]);
-        assert_eq!(t.mean_return(), 6.0);
+        assert_eq!(t.episodes(), 1);
+        assert_eq!(
+            t.mean_return(),
+            7.0,
+            "env 0 ran 5 + 1 + 1 since its last reset"
+        );
     }
 }

@@ -22,10 +22,11 @@ impl TrainLogger {
         std::fs::create_dir_all(out_dir)?;
         let csv_path = out_dir.join("log.csv");
         let mut columns = Vec::new();
-        if append && let Ok(text) = std::fs::read_to_string(&csv_path) {
-            if let Some(header) = text.lines().next() {
-                columns = header.split(',').map(str::to_string).collect();
-            }
+        if append
+            && let Ok(text) = std::fs::read_to_string(&csv_path)
+            && let Some(header) = text.lines().next()
+        {
+            columns = header.split(',').map(str::to_string).collect();
         }
         let file = if append {
             OpenOptions::new()

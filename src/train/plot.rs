@@ -153,7 +153,7 @@ pub fn plot_log(log: &Path, png: &Path, keys: &[String]) -> Result<(), PlotError
                 .draw()
                 .map_err(err)?;
             chart
-                .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
+                .draw_series(LineSeries::new(points, &BLUE))
                 .map_err(err)?;
         }
         root.present().map_err(err)?;

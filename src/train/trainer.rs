@@ -293,7 +293,8 @@ impl Trainer {
 
         let iteration = self.agent.iteration();
         let done = self.agent.sample_count() >= self.options.max_samples;
-        let output = (iteration - 1) % self.agent.config().iters_per_output as u64 == 0 || done;
+        let output =
+            (iteration - 1).is_multiple_of(self.agent.config().iters_per_output as u64) || done;
         if output {
             let episodes = self.agent.config().test_episodes as u64;
             self.last_test = Some(evaluate(
@@ -344,7 +345,7 @@ impl Trainer {
             let all: Vec<usize> = (0..self.env.num_envs()).collect();
             self.env.reset(&all, &mut self.env_rng);
             self.tracker.restart_all();
-            self.tracker.clear_stats();
+            self.tracker.start_new_window();
         }
         Ok(row)
     }

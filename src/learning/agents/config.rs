@@ -186,7 +186,7 @@ impl AgentConfig {
             ("awr_temp", self.awr_temp),
             ("a_weight_clip", self.a_weight_clip),
         ] {
-            if !(v > 0.0) {
+            if v.is_nan() || v <= 0.0 {
                 return bad(key, format!("must be > 0, got {v}"));
             }
         }

@@ -1,0 +1,146 @@
+//! The `bevy_mimic` binary end to end: train, test, plot, and errors for bad input.
+
+mod common;
+
+use std::process::Command;
+
+use common::{TempDir, config_path};
+
+fn bevy_mimic(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bevy_mimic"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn train_test_and_plot_from_the_command_line() {
+    let dir = TempDir::new("cli");
+    let out = dir.path().join("run");
+    let out_s = out.to_str().unwrap();
+    let agent = config_path("agents/ppo_cartpole.yaml");
+    let env = config_path("envs/cartpole.yaml");
+    let (ok, stdout, stderr) = bevy_mimic(&[
+        "train",
+        "--agent_config",
+        agent.to_str().unwrap(),
+        "--env_config",
+        env.to_str().unwrap(),
+        "--num_envs",
+        "4",
+        "--max_samples",
+        "256",
+        "--out_dir",
+        out_s,
+    ]);
+    assert!(ok, "{stderr}");
+    // MimicKit's table, one per iteration (2 iterations of 4 envs × 32 steps).
+    assert_eq!(
+        stdout.matches("|                 Iteration |").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stdout.contains("Test_Return"), "{stdout}");
+    assert!(stdout.contains("final test: return"), "{stdout}");
+    for file in [
+        "log.csv",
+        "agent_config.yaml",
+        "env_config.yaml",
+        "model/manifest.json",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+
+    let model = out.join("model");
+    let (ok, stdout, stderr) = bevy_mimic(&[
+        "test",
+        "--model_file",
+        model.to_str().unwrap(),
+        "--test_episodes",
+        "4",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("Test_Return:") && stdout.contains("Test_Episode_Length:"),
+        "{stdout}"
+    );
+
+    let png = out.join("curve.png");
+    let log = out.join("log.csv");
+    let (ok, _, stderr) = bevy_mimic(&[
+        "plot",
+        "--log",
+        log.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+
+    // Resuming needs the same number of environments.
+    let (ok, _, stderr) = bevy_mimic(&["train", "--resume", "--out_dir", out_s, "--num_envs", "8"]);
+    assert!(!ok);
+    assert!(stderr.contains("--num_envs 4"), "{stderr}");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let dir = TempDir::new("cli-bad");
+    let bad = dir.path().join("bad_agent.yaml");
+    std::fs::write(&bad, "agent_name: PPO\nmodel:\n  actor_net: fc_9layers\n").unwrap();
+    let env = config_path("envs/cartpole.yaml");
+    let out = dir.path().join("o");
+    let args = |agent: &str| {
+        vec![
+            "train".to_string(),
+            "--agent_config".into(),
+            agent.into(),
+            "--env_config".into(),
+            env.to_str().unwrap().into(),
+            "--out_dir".into(),
+            out.to_str().unwrap().into(),
+            "--max_samples".into(),
+            "64".into(),
+        ]
+    };
+    let run = |a: Vec<String>| bevy_mimic(&a.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // A wrong net name lists the valid ones.
+    let (ok, _, stderr) = run(args(bad.to_str().unwrap()));
+    assert!(!ok);
+    assert!(
+        stderr.contains("fc_9layers") && stderr.contains("fc_2layers_1024units"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // An unknown key names the file and the key.
+    std::fs::write(&bad, "agent_name: PPO\nlearning_rat: 3\n").unwrap();
+    let (ok, _, stderr) = run(args(bad.to_str().unwrap()));
+    assert!(!ok);
+    assert!(
+        stderr.contains("bad_agent.yaml") && stderr.contains("learning_rat"),
+        "{stderr}"
+    );
+
+    // A missing file, a bad device, a missing checkpoint.
+    let (ok, _, stderr) = run(args("/nonexistent/agent.yaml"));
+    assert!(
+        !ok && stderr.contains("/nonexistent/agent.yaml"),
+        "{stderr}"
+    );
+    let mut a = args(config_path("agents/ppo_cartpole.yaml").to_str().unwrap());
+    a.extend(["--device".into(), "tpu".into()]);
+    let (ok, _, stderr) = run(a);
+    assert!(
+        !ok && stderr.contains("tpu") && stderr.contains("cpu"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = bevy_mimic(&["test", "--model_file", dir.path().to_str().unwrap()]);
+    assert!(!ok && stderr.contains("manifest"), "{stderr}");
+}
