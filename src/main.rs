@@ -43,7 +43,7 @@ enum Command {
         /// Seed of the weights and of every random draw.
         #[arg(long = "rand_seed", default_value_t = 0)]
         rand_seed: u64,
-        /// Compute device: cpu, or what the build's features add (wgpu, cuda, ndarray).
+        /// Compute device: cpu, or what the build's features add (wgpu with `gpu`, ndarray).
         #[arg(long, default_value = "cpu")]
         device: String,
         /// Keep a checkpoint per output iteration under out_dir/int_models/.

@@ -37,6 +37,18 @@ fn assert_same_weights(a: &impl Module, b: &impl Module) {
     );
 }
 
+/// A CartPole run of one iteration, which writes a checkpoint.
+fn one_iteration_of_cartpole(dir: &TempDir) -> Trainer {
+    let mut t = trainer(
+        "agents/ppo_cartpole.yaml",
+        SMALL,
+        "envs/cartpole.yaml",
+        options(dir.path(), 8, 256, 1),
+    );
+    t.train().unwrap();
+    t
+}
+
 #[test]
 fn round_trip_is_bit_exact() {
     let dir = TempDir::new("run");
@@ -109,13 +121,7 @@ fn resume_continues_exactly() {
 #[test]
 fn damaged_or_mismatched_checkpoints_are_refused() {
     let dir = TempDir::new("run");
-    let mut t = trainer(
-        "agents/ppo_cartpole.yaml",
-        SMALL,
-        "envs/cartpole.yaml",
-        options(dir.path(), 8, 256, 1),
-    );
-    t.train().unwrap();
+    let t = one_iteration_of_cartpole(&dir);
     let ckpt = t.checkpoint_dir();
 
     // A policy for CartPole cannot drive Pendulum.
@@ -167,13 +173,7 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
 #[test]
 fn a_crash_between_the_renames_keeps_the_old_checkpoint() {
     let dir = TempDir::new("run");
-    let mut t = trainer(
-        "agents/ppo_cartpole.yaml",
-        SMALL,
-        "envs/cartpole.yaml",
-        options(dir.path(), 8, 256, 1),
-    );
-    t.train().unwrap();
+    let t = one_iteration_of_cartpole(&dir);
     let ckpt = t.checkpoint_dir();
     // Simulate a stop after the old checkpoint was moved aside and before the new one landed.
     let old = ckpt.with_file_name("model.old");

@@ -4,9 +4,9 @@
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::{VecEnv, episode_steps};
+use super::{StepBuffers, VecEnv, episode_steps};
 use crate::SeededRng;
-use crate::spaces::{ActionSpace, DoneCode};
+use crate::spaces::ActionSpace;
 
 const GRAVITY: f32 = 9.8;
 const MASS_CART: f32 = 1.0;
@@ -43,11 +43,7 @@ impl Default for CartPoleConfig {
 /// `num_envs` cart-poles; observation `[x, ẋ, θ, θ̇]`.
 pub struct CartPole {
     state: Vec<[f32; 4]>,
-    steps: Vec<u32>,
-    max_steps: u32,
-    obs: Vec<f32>,
-    rewards: Vec<f32>,
-    dones: Vec<DoneCode>,
+    out: StepBuffers,
 }
 
 impl CartPole {
@@ -55,24 +51,20 @@ impl CartPole {
     pub fn new(config: &CartPoleConfig, num_envs: usize) -> Self {
         Self {
             state: vec![[0.0; 4]; num_envs],
-            steps: vec![0; num_envs],
-            max_steps: episode_steps(config.episode_length, f64::from(DT)),
-            obs: vec![0.0; num_envs * 4],
-            rewards: vec![0.0; num_envs],
-            dones: vec![DoneCode::Null; num_envs],
+            out: StepBuffers::new(
+                num_envs,
+                4,
+                episode_steps(config.episode_length, f64::from(DT)),
+            ),
         }
     }
 
     fn write_obs(&mut self, i: usize) {
-        self.obs[i * 4..i * 4 + 4].copy_from_slice(&self.state[i]);
+        self.out.obs_mut(i).copy_from_slice(&self.state[i]);
     }
 }
 
 impl VecEnv for CartPole {
-    fn num_envs(&self) -> usize {
-        self.state.len()
-    }
-
     fn obs_dim(&self) -> usize {
         4
     }
@@ -90,8 +82,7 @@ impl VecEnv for CartPole {
             for v in &mut self.state[i] {
                 *v = rng.random_range(-0.05..0.05);
             }
-            self.steps[i] = 0;
-            self.dones[i] = DoneCode::Null;
+            self.out.begin_episode(i);
             self.write_obs(i);
         }
     }
@@ -112,35 +103,21 @@ impl VecEnv for CartPole {
                 theta_dot + DT * theta_acc,
             ];
             self.state[i] = next;
-            self.steps[i] += 1;
-            self.rewards[i] = 1.0;
-            self.dones[i] = if next[0].abs() > X_LIMIT || next[2].abs() > THETA_LIMIT {
-                DoneCode::Fail
-            } else if self.steps[i] >= self.max_steps {
-                DoneCode::Time
-            } else {
-                DoneCode::Null
-            };
+            let failed = next[0].abs() > X_LIMIT || next[2].abs() > THETA_LIMIT;
+            self.out.end_step(i, 1.0, failed);
             self.write_obs(i);
         }
     }
 
-    fn obs(&self) -> &[f32] {
-        &self.obs
-    }
-
-    fn rewards(&self) -> &[f32] {
-        &self.rewards
-    }
-
-    fn dones(&self) -> &[DoneCode] {
-        &self.dones
+    fn buffers(&self) -> &StepBuffers {
+        &self.out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spaces::DoneCode;
     use rand::SeedableRng;
 
     #[test]

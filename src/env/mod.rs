@@ -14,6 +14,66 @@ use serde::{Deserialize, Serialize};
 use crate::SeededRng;
 use crate::spaces::{ActionSpace, DoneCode};
 
+/// What every environment writes each step (struct-of-arrays, row-major), and the step counters
+/// that turn the episode length into `Time` codes.
+#[derive(Clone, Debug)]
+pub struct StepBuffers {
+    obs_dim: usize,
+    max_steps: u32,
+    steps: Vec<u32>,
+    /// Observations `[num_envs × obs_dim]`.
+    pub obs: Vec<f32>,
+    /// Rewards of the last step.
+    pub rewards: Vec<f32>,
+    /// Episode-end codes of the last step.
+    pub dones: Vec<DoneCode>,
+}
+
+impl StepBuffers {
+    /// Buffers for `num_envs` environments with `obs_dim` observations and episodes of
+    /// `max_steps` control steps.
+    pub fn new(num_envs: usize, obs_dim: usize, max_steps: u32) -> Self {
+        Self {
+            obs_dim,
+            max_steps,
+            steps: vec![0; num_envs],
+            obs: vec![0.0; num_envs * obs_dim],
+            rewards: vec![0.0; num_envs],
+            dones: vec![DoneCode::Null; num_envs],
+        }
+    }
+
+    /// Number of environments.
+    pub fn num_envs(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Environment `i`'s observation row.
+    pub fn obs_mut(&mut self, i: usize) -> &mut [f32] {
+        &mut self.obs[i * self.obs_dim..(i + 1) * self.obs_dim]
+    }
+
+    /// Starts environment `i`'s episode.
+    pub fn begin_episode(&mut self, i: usize) {
+        self.steps[i] = 0;
+        self.dones[i] = DoneCode::Null;
+    }
+
+    /// Ends environment `i`'s step with `reward`: `Fail` if it `failed`, `Time` at the episode
+    /// length, `Null` otherwise.
+    pub fn end_step(&mut self, i: usize, reward: f32, failed: bool) {
+        self.steps[i] += 1;
+        self.rewards[i] = reward;
+        self.dones[i] = if failed {
+            DoneCode::Fail
+        } else if self.steps[i] >= self.max_steps {
+            DoneCode::Time
+        } else {
+            DoneCode::Null
+        };
+    }
+}
+
 /// A batch of environments stepped in lock-step.
 ///
 /// Buffers are flat and row-major: `obs()` is `[num_envs × obs_dim]`. `step` never resets: it
@@ -21,8 +81,6 @@ use crate::spaces::{ActionSpace, DoneCode};
 /// the caller records the transition and then calls [`reset`](VecEnv::reset) on those
 /// environments, which overwrites their observations.
 pub trait VecEnv {
-    /// Number of environments.
-    fn num_envs(&self) -> usize;
     /// Values per observation.
     fn obs_dim(&self) -> usize;
     /// The actions the environments accept.
@@ -33,12 +91,25 @@ pub trait VecEnv {
     fn reset(&mut self, env_ids: &[usize], rng: &mut SeededRng);
     /// Advances every environment by one control step with `actions` (`[num_envs × action_len]`).
     fn step(&mut self, actions: &[f32]);
+    /// The buffers the last step (or reset) filled.
+    fn buffers(&self) -> &StepBuffers;
+
+    /// Number of environments.
+    fn num_envs(&self) -> usize {
+        self.buffers().num_envs()
+    }
     /// Current observations.
-    fn obs(&self) -> &[f32];
+    fn obs(&self) -> &[f32] {
+        &self.buffers().obs
+    }
     /// Rewards of the last step.
-    fn rewards(&self) -> &[f32];
+    fn rewards(&self) -> &[f32] {
+        &self.buffers().rewards
+    }
     /// Episode-end codes of the last step.
-    fn dones(&self) -> &[DoneCode];
+    fn dones(&self) -> &[DoneCode] {
+        &self.buffers().dones
+    }
 }
 
 /// An env YAML file: `env_name` selects the task, the other keys configure it.

@@ -6,9 +6,9 @@ use std::f32::consts::PI;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::{VecEnv, episode_steps};
+use super::{StepBuffers, VecEnv, episode_steps};
 use crate::SeededRng;
-use crate::spaces::{ActionSpace, DoneCode};
+use crate::spaces::ActionSpace;
 
 const MAX_SPEED: f32 = 8.0;
 const MAX_TORQUE: f32 = 2.0;
@@ -39,11 +39,7 @@ impl Default for PendulumConfig {
 /// `num_envs` pendulums; observation `[cos θ, sin θ, θ̇]`, θ = 0 upright.
 pub struct Pendulum {
     state: Vec<[f32; 2]>,
-    steps: Vec<u32>,
-    max_steps: u32,
-    obs: Vec<f32>,
-    rewards: Vec<f32>,
-    dones: Vec<DoneCode>,
+    out: StepBuffers,
 }
 
 fn angle_normalize(x: f32) -> f32 {
@@ -55,25 +51,23 @@ impl Pendulum {
     pub fn new(config: &PendulumConfig, num_envs: usize) -> Self {
         Self {
             state: vec![[0.0; 2]; num_envs],
-            steps: vec![0; num_envs],
-            max_steps: episode_steps(config.episode_length, f64::from(DT)),
-            obs: vec![0.0; num_envs * 3],
-            rewards: vec![0.0; num_envs],
-            dones: vec![DoneCode::Null; num_envs],
+            out: StepBuffers::new(
+                num_envs,
+                3,
+                episode_steps(config.episode_length, f64::from(DT)),
+            ),
         }
     }
 
     fn write_obs(&mut self, i: usize) {
         let [th, th_dot] = self.state[i];
-        self.obs[i * 3..i * 3 + 3].copy_from_slice(&[th.cos(), th.sin(), th_dot]);
+        self.out
+            .obs_mut(i)
+            .copy_from_slice(&[th.cos(), th.sin(), th_dot]);
     }
 }
 
 impl VecEnv for Pendulum {
-    fn num_envs(&self) -> usize {
-        self.state.len()
-    }
-
     fn obs_dim(&self) -> usize {
         3
     }
@@ -92,8 +86,7 @@ impl VecEnv for Pendulum {
     fn reset(&mut self, env_ids: &[usize], rng: &mut SeededRng) {
         for &i in env_ids {
             self.state[i] = [rng.random_range(-PI..PI), rng.random_range(-1.0..1.0)];
-            self.steps[i] = 0;
-            self.dones[i] = DoneCode::Null;
+            self.out.begin_episode(i);
             self.write_obs(i);
         }
     }
@@ -106,33 +99,20 @@ impl VecEnv for Pendulum {
             let new_th_dot =
                 (th_dot + (3.0 * G / 2.0 * th.sin() + 3.0 * u) * DT).clamp(-MAX_SPEED, MAX_SPEED);
             self.state[i] = [th + new_th_dot * DT, new_th_dot];
-            self.steps[i] += 1;
-            self.rewards[i] = -cost;
-            self.dones[i] = if self.steps[i] >= self.max_steps {
-                DoneCode::Time
-            } else {
-                DoneCode::Null
-            };
+            self.out.end_step(i, -cost, false);
             self.write_obs(i);
         }
     }
 
-    fn obs(&self) -> &[f32] {
-        &self.obs
-    }
-
-    fn rewards(&self) -> &[f32] {
-        &self.rewards
-    }
-
-    fn dones(&self) -> &[DoneCode] {
-        &self.dones
+    fn buffers(&self) -> &StepBuffers {
+        &self.out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spaces::DoneCode;
     use rand::SeedableRng;
 
     #[test]

@@ -16,9 +16,6 @@ pub enum Backend {
     /// burn's wgpu backend on the default adapter (feature `gpu`).
     #[cfg(feature = "gpu")]
     Wgpu,
-    /// burn's CUDA backend (feature `cuda`).
-    #[cfg(feature = "cuda")]
-    Cuda,
 }
 
 impl Backend {
@@ -28,7 +25,6 @@ impl Backend {
             ("cpu", true),
             ("ndarray", cfg!(feature = "ndarray")),
             ("wgpu", cfg!(feature = "gpu")),
-            ("cuda", cfg!(feature = "cuda")),
         ]
         .into_iter()
         .filter_map(|(name, built)| built.then_some(name))
@@ -45,8 +41,6 @@ impl Backend {
             Backend::NdArray => Device::ndarray(),
             #[cfg(feature = "gpu")]
             Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
-            #[cfg(feature = "cuda")]
-            Backend::Cuda => Device::cuda(0),
         }
     }
 }
@@ -61,8 +55,6 @@ impl FromStr for Backend {
             "ndarray" => Ok(Backend::NdArray),
             #[cfg(feature = "gpu")]
             "wgpu" | "gpu" => Ok(Backend::Wgpu),
-            #[cfg(feature = "cuda")]
-            "cuda" => Ok(Backend::Cuda),
             _ => Err(format!(
                 "unknown device `{s}`; this build supports: {}",
                 Backend::available().join(", ")
@@ -79,8 +71,6 @@ impl fmt::Display for Backend {
             Backend::NdArray => "cpu (ndarray)",
             #[cfg(feature = "gpu")]
             Backend::Wgpu => "gpu (wgpu)",
-            #[cfg(feature = "cuda")]
-            Backend::Cuda => "gpu (cuda)",
         };
         f.write_str(name)
     }

@@ -80,6 +80,12 @@ impl Minibatch {
     }
 }
 
+/// Uploads row-major `data` as a `[rows, cols]` tensor.
+fn upload_rows(data: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
+    let rows = data.len() / cols.max(1);
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
 /// Everything about an agent that is not a tensor: what a checkpoint stores beside the weights.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AgentState {
@@ -264,11 +270,6 @@ impl Agent {
         self.step_in_iter == self.buffer.steps()
     }
 
-    fn upload2(&self, data: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
-        let rows = data.len() / cols.max(1);
-        Tensor::from_data(TensorData::new(data, [rows, cols]), device)
-    }
-
     /// Chooses actions for a batch of raw observations `[rows × obs_dim]` (in `Explore` mode,
     /// `rows` must be `num_envs`).
     ///
@@ -283,7 +284,7 @@ impl Agent {
         );
         let mut norm_obs = obs.to_vec();
         self.state.obs_norm.normalize_in_place(&mut norm_obs);
-        let obs_t = self.upload2(norm_obs, self.state.obs_dim, &self.device);
+        let obs_t = upload_rows(norm_obs, self.state.obs_dim, &self.device);
         let dist = self.policy.eval_actor(obs_t);
         let outputs = self.state.action_space.policy_outputs();
         let action_len = self.state.action_space.action_len();
@@ -318,8 +319,7 @@ impl Agent {
                         a.noise[e * outputs..(e + 1) * outputs].fill(0.0);
                     }
                 }
-                let noise =
-                    Tensor::from_data(TensorData::new(a.noise.clone(), [n, outputs]), &self.device);
+                let noise = upload_rows(a.noise.clone(), outputs, &self.device);
                 let sample = dist.sample(noise);
                 let logp = dist.log_prob(sample.clone());
                 (sample, logp)
@@ -360,7 +360,7 @@ impl Agent {
         for chunk in raw_obs.chunks(VALUE_CHUNK * od) {
             let mut norm = chunk.to_vec();
             self.state.obs_norm.normalize_in_place(&mut norm);
-            let t = self.upload2(norm, od, &self.device);
+            let t = upload_rows(norm, od, &self.device);
             let v: Vec<f32> = self
                 .policy
                 .eval_critic(t)
@@ -445,8 +445,8 @@ impl Agent {
                 let up1 =
                     |v: &Vec<f32>| Tensor::<1>::from_data(TensorData::new(v.clone(), [b]), &ad);
                 let mb = Minibatch {
-                    obs: Tensor::from_data(TensorData::new(mb_obs.clone(), [b, od]), &ad),
-                    actions: Tensor::from_data(TensorData::new(mb_act.clone(), [b, al]), &ad),
+                    obs: upload_rows(mb_obs.clone(), od, &ad),
+                    actions: upload_rows(mb_act.clone(), al, &ad),
                     logp_old: up1(&mb_logp),
                     adv: up1(&mb_adv),
                     ret: up1(&mb_ret),
