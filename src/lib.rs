@@ -12,6 +12,7 @@
 //!
 //! See `ARCHITECTURE.md` for the module map and the data path of one control step.
 
+pub mod anim;
 pub mod env;
 pub mod learning;
 pub mod spaces;

@@ -1,0 +1,6 @@
+//! Animation math and formats: rotations, characters, motions.
+//!
+//! Imports neither bevy nor burn; vectors and quaternions are glam's (the types Bevy and rapier
+//! use), quaternions in MimicKit's xyzw order.
+
+pub mod rotation;
