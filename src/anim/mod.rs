@@ -3,4 +3,6 @@
 //! Imports neither bevy nor burn; vectors and quaternions are glam's (the types Bevy and rapier
 //! use), quaternions in MimicKit's xyzw order.
 
+pub mod character;
+pub mod mjcf;
 pub mod rotation;
