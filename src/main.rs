@@ -1,4 +1,4 @@
-//! The `bevy_mimic` command line: `train`, `test` and `plot`.
+//! The `bevy_mimic` command line: `train`, `test`, `convert` and `plot`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use bevy_mimic::anim::mjcf::load_mjcf;
+use bevy_mimic::anim::motion::{LoopMode, load_motion};
 use bevy_mimic::learning::device::Backend;
 use bevy_mimic::train::plot::plot_log;
 use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
@@ -73,6 +75,26 @@ enum Command {
         /// Compute device.
         #[arg(long, default_value = "cpu")]
         device: String,
+    },
+    /// Convert a motion clip (DeepMimic .txt, Isaac Lab .npz, .bmotion) onto a character and
+    /// write it as .bmotion.
+    Convert {
+        /// The source clip.
+        #[arg(long)]
+        input: PathBuf,
+        /// The .bmotion file to write.
+        #[arg(long)]
+        output: PathBuf,
+        /// The character (MJCF) the clip is converted onto.
+        #[arg(long = "char_file", default_value = "assets/characters/humanoid.xml")]
+        char_file: PathBuf,
+        /// Override the loop mode: wrap or clamp.
+        #[arg(long = "loop")]
+        loop_mode: Option<String>,
+        /// `calibrate` moves the clip up or down so the character's lowest point touches the
+        /// ground on average while it is supported; `none` keeps the source heights.
+        #[arg(long = "z_correction", default_value = "calibrate")]
+        z_correction: String,
     },
     /// Plot learning curves from a log.csv into a PNG.
     Plot {
@@ -189,6 +211,41 @@ fn run(cli: Cli) -> Result<()> {
             println!("Test_Return: {:.4}", stats.mean_return);
             println!("Test_Episode_Length: {:.2}", stats.mean_length);
             println!("Test_Episodes: {}", stats.episodes);
+        }
+        Command::Convert {
+            input,
+            output,
+            char_file,
+            loop_mode,
+            z_correction,
+        } => {
+            let model = load_mjcf(&char_file)?;
+            let mut clip = load_motion(&input, &model)?;
+            match z_correction.as_str() {
+                "none" => {}
+                "calibrate" => {
+                    let dz = -clip.support_height(&model);
+                    clip.shift_height(dz);
+                    println!("z_correction: moved the clip {dz:+.4} m");
+                }
+                other => bail!("--z_correction: `{other}` is not calibrate or none"),
+            }
+            match loop_mode.as_deref() {
+                None => {}
+                Some("wrap") => clip.loop_mode = LoopMode::Wrap,
+                Some("clamp") => clip.loop_mode = LoopMode::Clamp,
+                Some(other) => bail!("--loop: `{other}` is not wrap or clamp"),
+            }
+            std::fs::write(&output, clip.to_bmotion())
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!(
+                "wrote {}: {} frames at {} fps ({:.2} s, {:?})",
+                output.display(),
+                clip.num_frames(),
+                clip.fps,
+                clip.length(),
+                clip.loop_mode
+            );
         }
         Command::Plot { log, out, keys } => {
             plot_log(&log, &out, &keys)?;

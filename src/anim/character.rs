@@ -207,6 +207,37 @@ impl CharacterModel {
         dofs
     }
 
+    /// Height of the lowest point of any geom, for body poses from
+    /// [`forward_kinematics`](Self::forward_kinematics).
+    pub fn lowest_point(&self, pos: &[Vec3], rot: &[Quat]) -> f32 {
+        let mut lowest = f32::INFINITY;
+        for (b, body) in self.bodies.iter().enumerate() {
+            for g in &body.geoms {
+                let centre = pos[b] + rot[b] * g.pos;
+                let grot = rot[b] * g.rot;
+                let z = match g.shape {
+                    Shape::Sphere { radius } => centre.z - radius,
+                    Shape::Capsule {
+                        radius,
+                        half_length,
+                    } => {
+                        let axis = grot * Vec3::Z * half_length;
+                        (centre - axis).z.min((centre + axis).z) - radius
+                    }
+                    Shape::Box { half_extents } => {
+                        // The lowest corner: each axis contributes its downward extent.
+                        let down: f32 = (0..3)
+                            .map(|i| (grot * (Vec3::AXES[i] * half_extents[i])).z.abs())
+                            .sum();
+                        centre.z - down
+                    }
+                };
+                lowest = lowest.min(z);
+            }
+        }
+        lowest
+    }
+
     /// World positions and rotations of every body for a root pose and per-body joint rotations:
     /// `rot_j = rot_parent · local_rot_j · joint_rot_j`, `pos_j = pos_parent + rot_parent ·
     /// local_pos_j` (MimicKit's convention; joints sit at the body origins).

@@ -5,4 +5,6 @@
 
 pub mod character;
 pub mod mjcf;
+pub mod motion;
+pub mod npz;
 pub mod rotation;

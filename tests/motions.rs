@@ -1,0 +1,149 @@
+//! Motion loaders on real clips: Isaac Lab's run (BSD-3) and DeepMimic's walk (MIT/zlib), kept
+//! in tests/data as shipped by their packages.
+
+use std::path::{Path, PathBuf};
+
+use bevy_mimic::anim::character::CharacterModel;
+use bevy_mimic::anim::mjcf::load_mjcf;
+use bevy_mimic::anim::motion::{LoopMode, MotionClip, load_motion};
+use bevy_mimic::anim::npz::{NpyArray, read_npz};
+use glam::Vec3;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn humanoid() -> CharacterModel {
+    load_mjcf(&root().join("assets/characters/humanoid.xml")).unwrap()
+}
+
+fn data(name: &str) -> PathBuf {
+    root().join("tests/data").join(name)
+}
+
+/// Lowest point of the foot boxes in each frame.
+fn sole_heights(model: &CharacterModel, clip: &MotionClip) -> Vec<f32> {
+    let feet = [
+        model.body_index("right_foot").unwrap(),
+        model.body_index("left_foot").unwrap(),
+    ];
+    (0..clip.num_frames())
+        .map(|f| {
+            let rots = model.dofs_to_joint_rots(clip.dofs(f));
+            let (pos, rot) = model.forward_kinematics(clip.root_pos(f), clip.root_rot(f), &rots);
+            feet.iter()
+                .map(|&i| {
+                    let g = &model.bodies[i].geoms[0];
+                    let bevy_mimic::anim::character::Shape::Box { half_extents } = g.shape else {
+                        unreachable!()
+                    };
+                    // Lowest of the box's 8 corners.
+                    let mut lowest = f32::INFINITY;
+                    for sx in [-1.0, 1.0] {
+                        for sy in [-1.0, 1.0] {
+                            for sz in [-1.0, 1.0] {
+                                let corner = g.pos + g.rot * (half_extents * Vec3::new(sx, sy, sz));
+                                lowest = lowest.min((pos[i] + rot[i] * corner).z);
+                            }
+                        }
+                    }
+                    lowest
+                })
+                .fold(f32::INFINITY, f32::min)
+        })
+        .collect()
+}
+
+#[test]
+fn isaaclab_clip_matches_its_own_body_positions_under_our_fk() {
+    let model = humanoid();
+    let file = data("humanoid_run.npz");
+    let clip = load_motion(&file, &model).unwrap();
+    assert_eq!(clip.num_frames(), 82);
+    assert_eq!(clip.fps, 60.0);
+    let arrays = read_npz(&std::fs::read(&file).unwrap()).unwrap();
+    let NpyArray::Numbers { data: body_pos, .. } = &arrays["body_positions"] else {
+        panic!()
+    };
+    let mut worst = 0.0f32;
+    let mut sum = 0.0f32;
+
+    for f in 0..clip.num_frames() {
+        let rots = model.dofs_to_joint_rots(clip.dofs(f));
+        let (pos, _) = model.forward_kinematics(clip.root_pos(f), clip.root_rot(f), &rots);
+        for (b, p) in pos.iter().enumerate() {
+            let q = &body_pos[(f * 15 + b) * 3..(f * 15 + b) * 3 + 3];
+            let e = (*p - Vec3::new(q[0] as f32, q[1] as f32, q[2] as f32)).length();
+            worst = worst.max(e);
+            sum += e;
+        }
+    }
+    let mean = sum / (clip.num_frames() * 15) as f32;
+    println!("Isaac Lab run: FK vs stored body positions: mean {mean:.4} m, worst {worst:.4} m");
+
+    // humanoid.xml reproduces the Isaac Lab skeleton: every body within a millimetre.
+    assert!(worst < 1e-3, "worst body error {worst} m");
+}
+
+#[test]
+fn deepmimic_walk_converts_onto_the_humanoid_with_feet_on_the_ground() {
+    let model = humanoid();
+    let clip = load_motion(&data("humanoid3d_walk.txt"), &model).unwrap();
+    assert_eq!(clip.num_frames(), 39);
+    assert_eq!(clip.loop_mode, LoopMode::Wrap);
+    assert!((clip.fps - 30.0).abs() < 0.01);
+    let soles = sole_heights(&model, &clip);
+    let mean = soles.iter().sum::<f32>() / soles.len() as f32;
+    println!("DeepMimic walk: mean lowest sole height {mean:.4} m");
+    assert!(mean.abs() < 0.05, "{mean}");
+    // Walking forward along +x.
+    let dx = clip.root_pos(clip.num_frames() - 1).x - clip.root_pos(0).x;
+    assert!(dx > 0.5, "{dx}");
+}
+
+#[test]
+fn loaders_agree_through_the_shipped_format() {
+    let model = humanoid();
+    for name in ["humanoid_run.npz", "humanoid3d_walk.txt"] {
+        let clip = load_motion(&data(name), &model).unwrap();
+        let back = MotionClip::from_bmotion(&clip.to_bmotion(), Path::new(name)).unwrap();
+        assert_eq!(back, clip, "{name}");
+    }
+}
+
+#[test]
+fn every_shipped_clip_stays_on_the_ground() {
+    let model = humanoid();
+    let dir = root().join("assets/motions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bmotion"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 18);
+    for file in files {
+        let clip = load_motion(&file, &model).unwrap();
+        let mean = clip.support_height(&model);
+        let mut low = clip.lowest_points(&model);
+        low.sort_by(f32::total_cmp);
+        println!(
+            "{:>32}: {:4} frames, lowest point over support frames {:+.3} m (min {:+.3} m)",
+            file.file_name().unwrap().to_string_lossy(),
+            clip.num_frames(),
+            mean,
+            low[0]
+        );
+        assert!(
+            mean.abs() < 0.05,
+            "{} floats or sinks by {mean} m",
+            file.display()
+        );
+        assert!(
+            low[0] > -0.12,
+            "{} sinks {} m into the ground",
+            file.display(),
+            low[0]
+        );
+    }
+}
