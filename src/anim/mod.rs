@@ -6,5 +6,6 @@
 pub mod character;
 pub mod mjcf;
 pub mod motion;
+pub mod motion_lib;
 pub mod npz;
 pub mod rotation;

@@ -211,6 +211,26 @@ impl MotionClip {
         support.iter().sum::<f32>() / support.len() as f32
     }
 
+    /// If every odd frame repeats the frame before it (a clip upsampled by repetition), keeps the
+    /// even frames at half the rate and returns true; otherwise leaves the clip alone.
+    pub fn drop_repeated_frames(&mut self) -> bool {
+        let n = self.num_frames();
+        if n < 4
+            || !(1..n)
+                .step_by(2)
+                .all(|f| self.frame(f) == self.frame(f - 1))
+        {
+            return false;
+        }
+        let kept: Vec<f32> = (0..n)
+            .step_by(2)
+            .flat_map(|f| self.frame(f).to_vec())
+            .collect();
+        self.frames = kept;
+        self.fps /= 2.0;
+        true
+    }
+
     /// Moves every frame's root up by `dz`.
     pub fn shift_height(&mut self, dz: f32) {
         for frame in self.frames.chunks_exact_mut(self.frame_dim) {
@@ -374,6 +394,9 @@ pub fn from_deepmimic(
 /// w-x-y-z) onto `model`, matching bodies by name. Joint rotations come from the stored body
 /// rotations (`rot_parent⁻¹ · rot_body`): the clips' `dof_positions` disagree with their own body
 /// rotations by up to ~5° on large hip angles, whatever order the three hinges are composed in.
+/// The shipped clips are 30 Hz mocap stored at 60 Hz with every frame twice; such repeats are
+/// dropped (the clip keeps its true 30 Hz), since they would make finite-difference velocities
+/// alternate between zero and double.
 pub fn from_isaaclab_npz(
     bytes: &[u8],
     file: &Path,
@@ -433,6 +456,7 @@ pub fn from_isaaclab_npz(
         let root_pos = Vec3::new(p[0] as f32, p[1] as f32, p[2] as f32);
         clip.push_frame(root_pos, world[0], &model.joint_rots_to_dofs(&local));
     }
+    clip.drop_repeated_frames();
     clip.validate(file)?;
     Ok(clip)
 }
