@@ -104,6 +104,20 @@ fn deepmimic_walk_converts_onto_the_humanoid_with_feet_on_the_ground() {
 }
 
 #[test]
+fn mimickit_pickle_of_a_shipped_clip_loads_back_equal() {
+    // tests/data/mimickit_walk.pkl: deepmimic_walk.bmotion's frames written by Python's
+    // pickle.dumps({'loop_mode', 'fps', 'frames': [[...], ...]}, protocol=4), as MimicKit saves.
+    let model = humanoid();
+    let pkl = load_motion(&data("mimickit_walk.pkl"), &model).unwrap();
+    let shipped = load_motion(
+        &root().join("assets/motions/deepmimic_walk.bmotion"),
+        &model,
+    )
+    .unwrap();
+    assert_eq!(pkl, shipped);
+}
+
+#[test]
 fn loaders_agree_through_the_shipped_format() {
     let model = humanoid();
     for name in ["humanoid_run.npz", "humanoid3d_walk.txt"] {

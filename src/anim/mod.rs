@@ -8,4 +8,5 @@ pub mod mjcf;
 pub mod motion;
 pub mod motion_lib;
 pub mod npz;
+pub mod pickle;
 pub mod rotation;

@@ -1,6 +1,7 @@
 //! Motion clips: MimicKit's frame layout (root position, root rotation as an exponential map,
-//! then the character's DoFs), loaders for DeepMimic `.txt` and Isaac Lab `.npz` clips converted
-//! onto a [`CharacterModel`], and `.bmotion`, the compact format the project ships clips in.
+//! then the character's DoFs), loaders for MimicKit `.pkl`, DeepMimic `.txt` and Isaac Lab `.npz`
+//! clips converted onto a [`CharacterModel`], and `.bmotion`, the compact format the project
+//! ships clips in.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use serde::Deserialize;
 
 use super::character::CharacterModel;
 use super::npz::{NpyArray, read_npz};
+use super::pickle::{Value, unpickle};
 use super::rotation::{exp_map_to_quat, quat_to_exp_map};
 
 /// What happens past the end of a clip.
@@ -258,7 +260,8 @@ impl MotionClip {
 const BMOTION_MAGIC: &[u8; 8] = b"BMMOTION";
 const BMOTION_VERSION: u32 = 1;
 
-/// Reads a clip for `model` from a `.bmotion`, DeepMimic `.txt` or Isaac Lab `.npz` file.
+/// Reads a clip for `model` from a `.bmotion`, MimicKit `.pkl`, DeepMimic `.txt` or Isaac Lab
+/// `.npz` file.
 pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, MotionError> {
     let bytes = std::fs::read(file).map_err(|e| err(file, None, format!("cannot read: {e}")))?;
     let ext = file
@@ -269,15 +272,77 @@ pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, Mo
         "bmotion" => MotionClip::from_bmotion(&bytes, file)?,
         "txt" => from_deepmimic(&bytes, file, model)?,
         "npz" => from_isaaclab_npz(&bytes, file, model)?,
+        "pkl" => from_mimickit_pkl(&bytes, file)?,
         _ => {
             return Err(err(
                 file,
                 None,
-                "unknown motion format (expected .bmotion, .txt or .npz)",
+                "unknown motion format (expected .bmotion, .pkl, .txt or .npz)",
             ));
         }
     };
     clip.check_fits(model, file)?;
+    Ok(clip)
+}
+
+/// Reads a MimicKit motion pickle (`loop_mode` 0/1, `fps`, `frames` as lists of
+/// `6 + DoF` numbers); its frames are already in this layout.
+pub fn from_mimickit_pkl(bytes: &[u8], file: &Path) -> Result<MotionClip, MotionError> {
+    let v = unpickle(bytes).map_err(|e| err(file, None, e))?;
+    let loop_mode = match v.get("loop_mode").and_then(Value::as_f64) {
+        Some(0.0) => LoopMode::Clamp,
+        Some(1.0) => LoopMode::Wrap,
+        _ => {
+            return Err(err(
+                file,
+                Some("loop_mode"),
+                "must be 0 (CLAMP) or 1 (WRAP)",
+            ));
+        }
+    };
+    let fps = v
+        .get("fps")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| err(file, Some("fps"), "is missing or not a number"))? as f32;
+    let Some(Value::List(rows)) = v.get("frames") else {
+        return Err(err(
+            file,
+            Some("frames"),
+            "is missing or not a list of frames",
+        ));
+    };
+    let frame_dim = match rows.first() {
+        Some(Value::List(r)) => r.len(),
+        _ => return Err(err(file, Some("frames"), "is empty or not a list of lists")),
+    };
+    let mut frames = Vec::with_capacity(rows.len() * frame_dim);
+    for (i, row) in rows.iter().enumerate() {
+        let field = || format!("frames[{i}]");
+        let Value::List(values) = row else {
+            return Err(err(file, Some(&field()), "is not a list"));
+        };
+        if values.len() != frame_dim {
+            return Err(err(
+                file,
+                Some(&field()),
+                format!("has {} values, frame 0 has {frame_dim}", values.len()),
+            ));
+        }
+        for x in values {
+            frames.push(
+                x.as_f64().ok_or_else(|| {
+                    err(file, Some(&field()), "holds a value that is not a number")
+                })? as f32,
+            );
+        }
+    }
+    let clip = MotionClip {
+        fps,
+        loop_mode,
+        frame_dim,
+        frames,
+    };
+    clip.validate(file)?;
     Ok(clip)
 }
 

@@ -1,0 +1,251 @@
+//! Reading the plain-data pickles MimicKit writes for motions (`Motion.save`: a dict of ints,
+//! floats and lists of lists). Only the opcodes such data uses (protocols 2–5) are understood;
+//! anything that would construct objects (numpy arrays, classes) is refused, so loading a pickle
+//! never runs code.
+
+use std::collections::HashMap;
+
+/// A decoded value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `None`.
+    None,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A list or tuple.
+    List(Vec<Value>),
+    /// A dict, in insertion order.
+    Dict(Vec<(Value, Value)>),
+}
+
+impl Value {
+    /// The number this value holds (ints widen to f64).
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            Value::Bool(b) => Some(f64::from(u8::from(b))),
+            _ => None,
+        }
+    }
+
+    /// The value under string key `key` of a dict.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Dict(items) => items
+                .iter()
+                .find(|(k, _)| matches!(k, Value::Str(s) if s == key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+enum Item {
+    Value(Value),
+    Mark,
+}
+
+/// Decodes a pickle of plain data.
+pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
+    let mut stack: Vec<Item> = Vec::new();
+    let mut memo: HashMap<u32, Value> = HashMap::new();
+    let mut at = 0usize;
+    let take = |at: &mut usize, n: usize| -> Result<&[u8], String> {
+        let s = bytes.get(*at..*at + n).ok_or("truncated pickle")?;
+        *at += n;
+        Ok(s)
+    };
+    let pop_value = |stack: &mut Vec<Item>| -> Result<Value, String> {
+        match stack.pop() {
+            Some(Item::Value(v)) => Ok(v),
+            _ => Err("malformed pickle: expected a value on the stack".into()),
+        }
+    };
+    let pop_to_mark = |stack: &mut Vec<Item>| -> Result<Vec<Value>, String> {
+        let mut items = Vec::new();
+        loop {
+            match stack.pop() {
+                Some(Item::Mark) => break,
+                Some(Item::Value(v)) => items.push(v),
+                None => return Err("malformed pickle: no mark".into()),
+            }
+        }
+        items.reverse();
+        Ok(items)
+    };
+    let top_memo_key = |memo: &HashMap<u32, Value>| memo.len() as u32;
+    loop {
+        let op = *take(&mut at, 1)?.first().unwrap();
+        match op {
+            0x80 => {
+                let proto = take(&mut at, 1)?[0];
+                if proto > 5 {
+                    return Err(format!("pickle protocol {proto} is newer than 5"));
+                }
+            }
+            0x95 => {
+                take(&mut at, 8)?;
+            }
+            b'}' => stack.push(Item::Value(Value::Dict(Vec::new()))),
+            b']' | b')' => stack.push(Item::Value(Value::List(Vec::new()))),
+            b'(' => stack.push(Item::Mark),
+            b'N' => stack.push(Item::Value(Value::None)),
+            0x88 => stack.push(Item::Value(Value::Bool(true))),
+            0x89 => stack.push(Item::Value(Value::Bool(false))),
+            b'K' => stack.push(Item::Value(Value::Int(i64::from(take(&mut at, 1)?[0])))),
+            b'M' => {
+                let b = take(&mut at, 2)?;
+                stack.push(Item::Value(Value::Int(i64::from(u16::from_le_bytes([
+                    b[0], b[1],
+                ])))));
+            }
+            b'J' => {
+                let b = take(&mut at, 4)?;
+                stack.push(Item::Value(Value::Int(i64::from(i32::from_le_bytes(
+                    b.try_into().unwrap(),
+                )))));
+            }
+            0x8a => {
+                let n = take(&mut at, 1)?[0] as usize;
+                let b = take(&mut at, n)?;
+                if n > 8 {
+                    return Err("integer too large".into());
+                }
+                let mut buf = if b.last().is_some_and(|x| x & 0x80 != 0) {
+                    [0xff; 8]
+                } else {
+                    [0; 8]
+                };
+                buf[..n].copy_from_slice(b);
+                stack.push(Item::Value(Value::Int(i64::from_le_bytes(buf))));
+            }
+            b'G' => {
+                let b = take(&mut at, 8)?;
+                stack.push(Item::Value(Value::Float(f64::from_be_bytes(
+                    b.try_into().unwrap(),
+                ))));
+            }
+            0x8c | b'X' | 0x8d => {
+                let n = match op {
+                    0x8c => take(&mut at, 1)?[0] as usize,
+                    b'X' => u32::from_le_bytes(take(&mut at, 4)?.try_into().unwrap()) as usize,
+                    _ => u64::from_le_bytes(take(&mut at, 8)?.try_into().unwrap()) as usize,
+                };
+                let s =
+                    std::str::from_utf8(take(&mut at, n)?).map_err(|_| "string is not UTF-8")?;
+                stack.push(Item::Value(Value::Str(s.to_string())));
+            }
+            0x94 => {
+                let key = top_memo_key(&memo);
+                if let Some(Item::Value(v)) = stack.last() {
+                    memo.insert(key, v.clone());
+                }
+            }
+            b'q' | b'r' => {
+                let key = if op == b'q' {
+                    u32::from(take(&mut at, 1)?[0])
+                } else {
+                    u32::from_le_bytes(take(&mut at, 4)?.try_into().unwrap())
+                };
+                if let Some(Item::Value(v)) = stack.last() {
+                    memo.insert(key, v.clone());
+                }
+            }
+            b'h' | b'j' => {
+                let key = if op == b'h' {
+                    u32::from(take(&mut at, 1)?[0])
+                } else {
+                    u32::from_le_bytes(take(&mut at, 4)?.try_into().unwrap())
+                };
+                let v = memo
+                    .get(&key)
+                    .cloned()
+                    .ok_or("malformed pickle: unknown memo key")?;
+                stack.push(Item::Value(v));
+            }
+            b'a' => {
+                let v = pop_value(&mut stack)?;
+                match stack.last_mut() {
+                    Some(Item::Value(Value::List(l))) => l.push(v),
+                    _ => return Err("malformed pickle: APPEND without a list".into()),
+                }
+            }
+            b'e' => {
+                let items = pop_to_mark(&mut stack)?;
+                match stack.last_mut() {
+                    Some(Item::Value(Value::List(l))) => l.extend(items),
+                    _ => return Err("malformed pickle: APPENDS without a list".into()),
+                }
+            }
+            b's' | b'u' => {
+                let items = if op == b's' {
+                    let v = pop_value(&mut stack)?;
+                    let k = pop_value(&mut stack)?;
+                    vec![k, v]
+                } else {
+                    pop_to_mark(&mut stack)?
+                };
+                match stack.last_mut() {
+                    Some(Item::Value(Value::Dict(d))) => {
+                        for pair in items.chunks_exact(2) {
+                            d.push((pair[0].clone(), pair[1].clone()));
+                        }
+                    }
+                    _ => return Err("malformed pickle: SETITEMS without a dict".into()),
+                }
+            }
+            b't' => {
+                let items = pop_to_mark(&mut stack)?;
+                stack.push(Item::Value(Value::List(items)));
+            }
+            0x85..=0x87 => {
+                let n = (op - 0x84) as usize;
+                let mut items: Vec<Value> = (0..n)
+                    .map(|_| pop_value(&mut stack))
+                    .collect::<Result<_, _>>()?;
+                items.reverse();
+                stack.push(Item::Value(Value::List(items)));
+            }
+            b'.' => return pop_value(&mut stack),
+            b'c' | 0x93 | b'R' | b'b' | 0x81 | 0x92 | b'i' | b'o' => {
+                return Err("the pickle constructs Python objects (e.g. numpy arrays); only plain lists, numbers and strings are read — save frames with `.tolist()` as MimicKit's Motion.save does".into());
+            }
+            other => return Err(format!("unsupported pickle opcode 0x{other:02x}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_python_writes_for_a_motion_dict() {
+        // pickle.dumps({'loop_mode': 1, 'fps': 30, 'frames': [[1.5, 2.0], [3.0, 4.0]]}, protocol=4)
+        let bytes: &[u8] = b"\x80\x04\x95T\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\tloop_mode\x94K\x01\x8c\x03fps\x94K\x1e\x8c\x06frames\x94]\x94(]\x94(G?\xf8\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00e]\x94(G@\x08\x00\x00\x00\x00\x00\x00G@\x10\x00\x00\x00\x00\x00\x00eeu.";
+        let v = unpickle(bytes).unwrap();
+        assert_eq!(v.get("loop_mode"), Some(&Value::Int(1)));
+        assert_eq!(v.get("fps").and_then(Value::as_f64), Some(30.0));
+        assert_eq!(
+            v.get("frames"),
+            Some(&Value::List(vec![
+                Value::List(vec![Value::Float(1.5), Value::Float(2.0)]),
+                Value::List(vec![Value::Float(3.0), Value::Float(4.0)]),
+            ]))
+        );
+        assert!(unpickle(&bytes[..40]).unwrap_err().contains("truncated"));
+        // A numpy array's pickle starts by importing a global: refused, not executed.
+        assert!(
+            unpickle(b"\x80\x04\x8c\x05numpy\x93")
+                .unwrap_err()
+                .contains("numpy")
+        );
+    }
+}
