@@ -2,9 +2,8 @@
 //! `Fail` when the pole tilts past 12° or the cart leaves ±2.4 m; `Time` at the episode length.
 
 use rand::RngExt;
-use serde::{Deserialize, Serialize};
 
-use super::{StepBuffers, VecEnv, episode_steps};
+use super::{ClassicConfig, StepBuffers, VecEnv, episode_steps};
 use crate::SeededRng;
 use crate::spaces::ActionSpace;
 
@@ -19,27 +18,6 @@ const DT: f32 = 0.02;
 const THETA_LIMIT: f32 = 12.0 * 2.0 * std::f32::consts::PI / 360.0;
 const X_LIMIT: f32 = 2.4;
 
-/// Keys of a `cartpole` env file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CartPoleConfig {
-    /// Seconds per episode; 10 s is Gym's 500 steps.
-    #[serde(default = "default_episode_length")]
-    pub episode_length: f64,
-}
-
-fn default_episode_length() -> f64 {
-    10.0
-}
-
-impl Default for CartPoleConfig {
-    fn default() -> Self {
-        Self {
-            episode_length: default_episode_length(),
-        }
-    }
-}
-
 /// `num_envs` cart-poles; observation `[x, ẋ, θ, θ̇]`.
 pub struct CartPole {
     state: Vec<[f32; 4]>,
@@ -48,7 +26,7 @@ pub struct CartPole {
 
 impl CartPole {
     /// Builds the environments; call [`VecEnv::reset`] before stepping.
-    pub fn new(config: &CartPoleConfig, num_envs: usize) -> Self {
+    pub fn new(config: &ClassicConfig, num_envs: usize) -> Self {
         Self {
             state: vec![[0.0; 4]; num_envs],
             out: StepBuffers::new(
@@ -122,7 +100,7 @@ mod tests {
 
     #[test]
     fn pushing_one_way_fails_and_time_limit_ends_with_time() {
-        let mut env = CartPole::new(&CartPoleConfig::default(), 2);
+        let mut env = CartPole::new(&ClassicConfig::default(), 2);
         let mut rng = SeededRng::seed_from_u64(0);
         env.reset(&[0, 1], &mut rng);
         assert!(env.obs().iter().all(|v| v.abs() <= 0.05));
@@ -138,7 +116,7 @@ mod tests {
         );
         assert_eq!(env.rewards()[0], 1.0);
 
-        let short = CartPoleConfig {
+        let short = ClassicConfig {
             episode_length: 0.1,
         };
         let mut env = CartPole::new(&short, 1);

@@ -6,8 +6,8 @@
 mod cartpole;
 mod pendulum;
 
-pub use cartpole::{CartPole, CartPoleConfig};
-pub use pendulum::{Pendulum, PendulumConfig};
+pub use cartpole::CartPole;
+pub use pendulum::Pendulum;
 
 use serde::{Deserialize, Serialize};
 
@@ -118,10 +118,31 @@ pub trait VecEnv {
 pub enum EnvConfig {
     /// Balance a pole on a cart with two discrete pushes (Gym's `CartPole-v1`).
     #[serde(rename = "cartpole")]
-    CartPole(CartPoleConfig),
+    CartPole(ClassicConfig),
     /// Swing a pendulum up with a continuous torque (Gym's `Pendulum-v1`).
     #[serde(rename = "pendulum")]
-    Pendulum(PendulumConfig),
+    Pendulum(ClassicConfig),
+}
+
+/// Keys of a classic-control env file (besides `env_name`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassicConfig {
+    /// Seconds per episode; 10 s is Gym's episode (CartPole 500 steps, Pendulum 200).
+    #[serde(default = "default_episode_length")]
+    pub episode_length: f64,
+}
+
+fn default_episode_length() -> f64 {
+    10.0
+}
+
+impl Default for ClassicConfig {
+    fn default() -> Self {
+        Self {
+            episode_length: default_episode_length(),
+        }
+    }
 }
 
 impl EnvConfig {
@@ -135,10 +156,8 @@ impl EnvConfig {
 
     /// Checks the values, naming the first bad key.
     pub fn validate(&self) -> Result<(), (String, String)> {
-        let episode_length = match self {
-            EnvConfig::CartPole(c) => c.episode_length,
-            EnvConfig::Pendulum(c) => c.episode_length,
-        };
+        let (EnvConfig::CartPole(c) | EnvConfig::Pendulum(c)) = self;
+        let episode_length = c.episode_length;
         if !(episode_length.is_finite() && episode_length > 0.0) {
             return Err((
                 "episode_length".into(),

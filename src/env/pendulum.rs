@@ -4,9 +4,8 @@
 use std::f32::consts::PI;
 
 use rand::RngExt;
-use serde::{Deserialize, Serialize};
 
-use super::{StepBuffers, VecEnv, episode_steps};
+use super::{ClassicConfig, StepBuffers, VecEnv, episode_steps};
 use crate::SeededRng;
 use crate::spaces::ActionSpace;
 
@@ -14,27 +13,6 @@ const MAX_SPEED: f32 = 8.0;
 const MAX_TORQUE: f32 = 2.0;
 const DT: f32 = 0.05;
 const G: f32 = 10.0;
-
-/// Keys of a `pendulum` env file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PendulumConfig {
-    /// Seconds per episode; 10 s is Gym's 200 steps.
-    #[serde(default = "default_episode_length")]
-    pub episode_length: f64,
-}
-
-fn default_episode_length() -> f64 {
-    10.0
-}
-
-impl Default for PendulumConfig {
-    fn default() -> Self {
-        Self {
-            episode_length: default_episode_length(),
-        }
-    }
-}
 
 /// `num_envs` pendulums; observation `[cos θ, sin θ, θ̇]`, θ = 0 upright.
 pub struct Pendulum {
@@ -48,7 +26,7 @@ fn angle_normalize(x: f32) -> f32 {
 
 impl Pendulum {
     /// Builds the environments; call [`VecEnv::reset`] before stepping.
-    pub fn new(config: &PendulumConfig, num_envs: usize) -> Self {
+    pub fn new(config: &ClassicConfig, num_envs: usize) -> Self {
         Self {
             state: vec![[0.0; 2]; num_envs],
             out: StepBuffers::new(
@@ -117,7 +95,7 @@ mod tests {
 
     #[test]
     fn upright_and_still_costs_nothing_and_episodes_last_200_steps() {
-        let mut env = Pendulum::new(&PendulumConfig::default(), 1);
+        let mut env = Pendulum::new(&ClassicConfig::default(), 1);
         env.reset(&[0], &mut SeededRng::seed_from_u64(1));
         env.state[0] = [0.0, 0.0];
         env.step(&[0.0]);
@@ -133,7 +111,7 @@ mod tests {
 
     #[test]
     fn hanging_down_costs_pi_squared() {
-        let mut env = Pendulum::new(&PendulumConfig::default(), 1);
+        let mut env = Pendulum::new(&ClassicConfig::default(), 1);
         env.state[0] = [PI, 0.0];
         env.step(&[5.0]);
         // Torque is clipped to 2: cost π² + 0.001·4.
