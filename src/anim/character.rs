@@ -195,7 +195,15 @@ impl CharacterModel {
 
     /// The DoF vector of per-body joint rotations (hinges take the twist about their axis).
     pub fn joint_rots_to_dofs(&self, rots: &[Quat]) -> Vec<f32> {
-        let mut dofs = vec![0.0; self.num_dofs()];
+        let mut dofs = Vec::with_capacity(self.num_dofs());
+        self.joint_rots_to_dofs_into(rots, &mut dofs);
+        dofs
+    }
+
+    /// [`joint_rots_to_dofs`](Self::joint_rots_to_dofs) into a reused buffer.
+    pub fn joint_rots_to_dofs_into(&self, rots: &[Quat], dofs: &mut Vec<f32>) {
+        dofs.clear();
+        dofs.resize(self.num_dofs(), 0.0);
         for (b, q) in self.bodies.iter().zip(rots) {
             match &b.joint {
                 Joint::Spherical { .. } => dofs[b.dof_offset..b.dof_offset + 3]
@@ -204,7 +212,6 @@ impl CharacterModel {
                 Joint::Free | Joint::Fixed => {}
             }
         }
-        dofs
     }
 
     /// Height of the lowest point of any geom, for body poses from

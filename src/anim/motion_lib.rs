@@ -221,7 +221,8 @@ impl MotionLib {
                 .zip(&c.joint_rots[i1])
                 .map(|(a, b)| slerp(*a, *b, blend)),
         );
-        out.dofs = self.model.joint_rots_to_dofs(&out.joint_rots);
+        self.model
+            .joint_rots_to_dofs_into(&out.joint_rots, &mut out.dofs);
         out.dof_vel.clone_from(&c.dof_vel[i0]);
     }
 }
