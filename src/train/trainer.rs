@@ -228,6 +228,11 @@ impl Trainer {
         &self.agent
     }
 
+    /// The agent, mutably (e.g. to evaluate values or actions outside the loop).
+    pub fn agent_mut(&mut self) -> &mut Agent {
+        &mut self.agent
+    }
+
     /// The latest test result.
     pub fn last_test(&self) -> Option<EvalStats> {
         self.last_test
