@@ -81,6 +81,13 @@ pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
         Ok(items)
     };
     let top_memo_key = |memo: &HashMap<u32, Value>| memo.len() as u32;
+    let memo_key = |at: &mut usize, short: bool| -> Result<u32, String> {
+        Ok(if short {
+            u32::from(take(at, 1)?[0])
+        } else {
+            u32::from_le_bytes(take(at, 4)?.try_into().unwrap())
+        })
+    };
     loop {
         let op = *take(&mut at, 1)?.first().unwrap();
         match op {
@@ -149,25 +156,22 @@ pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
                 }
             }
             b'q' | b'r' => {
-                let key = if op == b'q' {
-                    u32::from(take(&mut at, 1)?[0])
-                } else {
-                    u32::from_le_bytes(take(&mut at, 4)?.try_into().unwrap())
-                };
+                let key = memo_key(&mut at, op == b'q')?;
                 if let Some(Item::Value(v)) = stack.last() {
                     memo.insert(key, v.clone());
                 }
             }
             b'h' | b'j' => {
-                let key = if op == b'h' {
-                    u32::from(take(&mut at, 1)?[0])
-                } else {
-                    u32::from_le_bytes(take(&mut at, 4)?.try_into().unwrap())
-                };
+                let key = memo_key(&mut at, op == b'h')?;
                 let v = memo
                     .get(&key)
                     .cloned()
                     .ok_or("malformed pickle: unknown memo key")?;
+                // The memo holds copies taken when containers were created (still empty), so a
+                // shared list or dict cannot be reproduced: refuse rather than return it empty.
+                if matches!(v, Value::List(_) | Value::Dict(_)) {
+                    return Err("the pickle shares one list or dict in two places, which is not plain motion data".into());
+                }
                 stack.push(Item::Value(v));
             }
             b'a' => {
