@@ -15,6 +15,7 @@
 pub mod anim;
 pub mod env;
 pub mod learning;
+pub mod sim;
 pub mod spaces;
 pub mod train;
 

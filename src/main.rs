@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand};
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion::{LoopMode, load_motion};
 use bevy_mimic::learning::device::Backend;
+use bevy_mimic::sim::EngineConfig;
+use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
+use bevy_mimic::train::config::load_engine_config;
 use bevy_mimic::train::plot::plot_log;
 use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
 
@@ -95,6 +98,29 @@ enum Command {
         /// ground on average while it is supported; `none` keeps the source heights.
         #[arg(long = "z_correction", default_value = "calibrate")]
         z_correction: String,
+    },
+    /// Measure the physics engine: control steps/s of N humanoids under random PD targets.
+    #[command(name = "sim-bench")]
+    SimBench {
+        /// The character (MJCF).
+        #[arg(long = "char_file", default_value = "assets/characters/humanoid.xml")]
+        char_file: PathBuf,
+        /// Numbers of humanoids to measure (comma-separated).
+        #[arg(
+            long = "num_envs",
+            value_delimiter = ',',
+            default_value = "1,16,64,256"
+        )]
+        num_envs: Vec<usize>,
+        /// Thread (= world) counts to measure (comma-separated).
+        #[arg(long = "num_threads", value_delimiter = ',', default_value = "1,2")]
+        num_threads: Vec<usize>,
+        /// Timed seconds per configuration (after one warm-up second).
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Engine YAML; its num_threads is replaced by each --num_threads value.
+        #[arg(long = "engine_config")]
+        engine_config: Option<PathBuf>,
     },
     /// Plot learning curves from a log.csv into a PNG.
     Plot {
@@ -246,6 +272,44 @@ fn run(cli: Cli) -> Result<()> {
                 clip.length(),
                 clip.loop_mode
             );
+        }
+        Command::SimBench {
+            char_file,
+            num_envs,
+            num_threads,
+            seconds,
+            engine_config,
+        } => {
+            let model = load_mjcf(&char_file)?;
+            let base = match &engine_config {
+                Some(path) => load_engine_config(path)?,
+                None => EngineConfig::default(),
+            };
+            if num_threads.contains(&0) || num_envs.contains(&0) {
+                anyhow::bail!("--num_threads and --num_envs values must be at least 1");
+            }
+            init_compute_pool(num_threads.iter().copied().max().unwrap_or(1));
+            println!(
+                "| humanoids | threads | control steps/s | humanoid control steps/s | resets |"
+            );
+            println!("|---|---|---|---|---|");
+            for &n in &num_envs {
+                for &threads in &num_threads {
+                    let config = EngineConfig {
+                        num_threads: threads,
+                        ..base.clone()
+                    };
+                    let r = run_sim_bench(&model, n, config, seconds, 0)?;
+                    println!(
+                        "| {} | {} | {:.0} | {:.0} | {} |",
+                        r.num_envs,
+                        r.num_threads,
+                        r.steps_per_s(),
+                        r.env_steps_per_s(),
+                        r.resets
+                    );
+                }
+            }
         }
         Command::Plot { log, out, keys } => {
             plot_log(&log, &out, &keys)?;

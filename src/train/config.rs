@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::env::EnvConfig;
 use crate::learning::agents::AgentConfig;
+use crate::sim::EngineConfig;
 
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,17 @@ fn checked<T>(file: &Path, r: Result<(), (String, String)>, value: T) -> Result<
         key: Some(key),
         message,
     })
+}
+
+/// Reads an engine config and checks its values.
+pub fn load_engine_config(file: &Path) -> Result<EngineConfig, ConfigError> {
+    let config: EngineConfig = load_yaml(file)?;
+    config.validate(file).map_err(|e| ConfigError {
+        file: file.to_path_buf(),
+        key: Some(e.key.to_string()),
+        message: e.reason,
+    })?;
+    Ok(config)
 }
 
 /// Reads an agent config and checks its values.

@@ -1,0 +1,146 @@
+//! The interface between environments and a physics engine, and its rapier implementation.
+
+use bevy::app::{App, TaskPoolOptions, TaskPoolPlugin, TaskPoolThreadAssignmentPolicy};
+use bevy::ecs::system::SystemState;
+use bevy::prelude::{MinimalPlugins, PluginGroup, TransformPlugin};
+
+use super::config::{EngineConfig, EngineConfigError};
+use super::plugin::{PdTargets, SimPlugin, SimStats, SimWorlds};
+use super::state::{CharacterState, SimState};
+use crate::anim::character::CharacterModel;
+
+/// What an environment needs from a simulator: PD targets in, one control step, the state out,
+/// and full-state resets. A second engine would implement this.
+pub trait Engine {
+    /// Number of simulated characters.
+    fn num_envs(&self) -> usize;
+    /// The simulated character.
+    fn model(&self) -> &CharacterModel;
+    /// Seconds per control step.
+    fn control_dt(&self) -> f32;
+    /// PD targets `[env * num_dofs + dof]`, applied at the next [`step`](Self::step).
+    fn pd_targets_mut(&mut self) -> &mut [f32];
+    /// Advances every environment one control step and refreshes [`state`](Self::state).
+    fn step(&mut self);
+    /// The state after the last step or reset (positions relative to each env's origin).
+    fn state(&self) -> &SimState;
+    /// Sets environment `env`'s full state (reference state initialisation, default pose);
+    /// [`state`](Self::state) reflects it immediately.
+    fn set_env_state(&mut self, env: usize, state: &CharacterState);
+    /// Environment states that came out non-finite so far (the env resets them).
+    fn nonfinite_envs(&self) -> u64;
+}
+
+/// Headless rapier engine: a Bevy app under `MinimalPlugins` with [`SimPlugin`]; one
+/// `app.update()` is one control step, run as fast as the CPU allows.
+pub struct RapierEngine {
+    app: App,
+    model: CharacterModel,
+    control_dt: f32,
+    num_envs: usize,
+    resets: SystemState<SimWorlds<'static, 'static>>,
+}
+
+impl RapierEngine {
+    /// Builds `num_envs` characters, every one standing in the default pose.
+    pub fn new(
+        model: CharacterModel,
+        num_envs: usize,
+        config: EngineConfig,
+    ) -> Result<Self, EngineConfigError> {
+        config.validate(std::path::Path::new("<code>"))?;
+        let threads = config.num_threads;
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins.set(TaskPoolPlugin {
+            task_pool_options: TaskPoolOptions {
+                compute: TaskPoolThreadAssignmentPolicy {
+                    min_threads: threads,
+                    max_threads: threads,
+                    percent: 1.0,
+                    on_thread_spawn: None,
+                    on_thread_destroy: None,
+                },
+                ..Default::default()
+            },
+        }))
+        .add_plugins(TransformPlugin)
+        .add_plugins(
+            SimPlugin::new(model.clone(), num_envs)
+                .with_config(config.clone())
+                .with_transform_writeback(false),
+        );
+        app.finish();
+        app.cleanup();
+        // The first update spawns the characters, lets bevy_rapier create them and puts them
+        // in the default pose, without advancing physics.
+        app.world_mut().resource_mut::<super::plugin::SimPaused>().0 = true;
+        app.update();
+        app.world_mut().resource_mut::<super::plugin::SimPaused>().0 = false;
+        let resets = SystemState::new(app.world_mut());
+        Ok(Self {
+            app,
+            model,
+            control_dt: config.control_dt(),
+            num_envs,
+            resets,
+        })
+    }
+
+    /// Pins (or releases) environment `env`'s root body in place.
+    pub fn set_root_fixed(&mut self, env: usize, fixed: bool) {
+        let mut worlds = self
+            .resets
+            .get_mut(self.app.world_mut())
+            .expect("the engine's resources exist");
+        worlds.set_root_fixed(env, fixed);
+    }
+
+    /// The Bevy app, to add env systems in [`SimSet`](super::plugin::SimSet) order.
+    pub fn app_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+}
+
+impl Engine for RapierEngine {
+    fn num_envs(&self) -> usize {
+        self.num_envs
+    }
+
+    fn model(&self) -> &CharacterModel {
+        &self.model
+    }
+
+    fn control_dt(&self) -> f32 {
+        self.control_dt
+    }
+
+    fn pd_targets_mut(&mut self) -> &mut [f32] {
+        &mut self
+            .app
+            .world_mut()
+            .resource_mut::<PdTargets>()
+            .into_inner()
+            .0
+    }
+
+    fn step(&mut self) {
+        self.app.update();
+    }
+
+    fn state(&self) -> &SimState {
+        self.app.world().resource::<SimState>()
+    }
+
+    fn set_env_state(&mut self, env: usize, state: &CharacterState) {
+        let mut worlds = self
+            .resets
+            .get_mut(self.app.world_mut())
+            .expect("the engine's resources exist");
+        let done = worlds.set_env_state(env, state);
+        debug_assert!(done, "worlds are built in RapierEngine::new");
+    }
+
+    fn nonfinite_envs(&self) -> u64 {
+        self.app.world().resource::<SimStats>().nonfinite_envs
+    }
+}
