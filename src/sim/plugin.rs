@@ -292,7 +292,9 @@ fn spawn_worlds(mut commands: Commands, character: Res<SimCharacter>, settings: 
         .map(|b| MassProperties::from_rapier(armature_inertia(model, b)))
         .collect();
 
-    for (w, envs) in split_envs(settings.num_envs, config.num_threads)
+    // No empty worlds: fewer characters than threads get one world each.
+    let num_worlds = config.num_threads.min(settings.num_envs).max(1);
+    for (w, envs) in split_envs(settings.num_envs, num_worlds)
         .into_iter()
         .enumerate()
     {
