@@ -75,3 +75,38 @@ fn awr_improves_cartpole_to_400() {
         test.mean_return
     );
 }
+
+#[test]
+fn deepmimic_training_tracks_the_walk_better_than_the_untrained_policy() {
+    // Deterministic test episodes after the first update (practically the untrained policy)
+    // and at the end of a short seeded run.
+    let dir = TempDir::new("run");
+    let budget = 100_000;
+    let mut t = trainer(
+        "agents/deepmimic_humanoid_ppo_cpu.yaml",
+        &[("iters_per_output", "1000"), ("test_episodes", "32")],
+        "envs/deepmimic_humanoid_walk.yaml",
+        options(dir.path(), 32, budget, 3),
+    );
+    t.train_iteration().unwrap();
+    let before = t.last_test().unwrap();
+    t.train().unwrap();
+    let after = t.last_test().unwrap();
+    let per_step = |s: bevy_mimic::train::EvalStats| s.mean_return / s.mean_length;
+    println!(
+        "DeepMimic walk, {} samples: tracking reward per step {:.3} -> {:.3}, episode length {:.1} -> {:.1} steps",
+        t.agent().sample_count(),
+        per_step(before),
+        per_step(after),
+        before.mean_length,
+        after.mean_length
+    );
+    assert!(
+        per_step(after) > per_step(before),
+        "tracking reward did not rise"
+    );
+    assert!(
+        after.mean_length > before.mean_length * 1.2,
+        "episodes did not get longer"
+    );
+}

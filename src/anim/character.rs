@@ -245,6 +245,42 @@ impl CharacterModel {
         lowest
     }
 
+    /// [`forward_kinematics`](Self::forward_kinematics) into caller-owned slices (one entry per
+    /// body), for per-step use without allocation.
+    pub fn forward_kinematics_into(
+        &self,
+        root_pos: Vec3,
+        root_rot: Quat,
+        joint_rots: &[Quat],
+        pos: &mut [Vec3],
+        rot: &mut [Quat],
+    ) {
+        for (j, b) in self.bodies.iter().enumerate() {
+            match b.parent {
+                None => {
+                    pos[j] = root_pos;
+                    rot[j] = root_rot;
+                }
+                Some(p) => {
+                    let (pp, pr) = (pos[p], rot[p]);
+                    pos[j] = pp + pr * b.local_pos;
+                    rot[j] = (pr * b.local_rot * joint_rots[j]).normalize();
+                }
+            }
+        }
+    }
+
+    /// Joint rotation of body `j` from a DoF vector (identity for root and fixed joints).
+    pub fn joint_rot(&self, j: usize, dofs: &[f32]) -> Quat {
+        let b = &self.bodies[j];
+        let d = &dofs[b.dof_offset..b.dof_offset + b.joint.dofs()];
+        match &b.joint {
+            Joint::Spherical { .. } => exp_map_to_quat(Vec3::new(d[0], d[1], d[2])),
+            Joint::Hinge { axis, .. } => Quat::from_axis_angle(*axis, d[0]),
+            Joint::Free | Joint::Fixed => Quat::IDENTITY,
+        }
+    }
+
     /// World positions and rotations of every body for a root pose and per-body joint rotations:
     /// `rot_j = rot_parent · local_rot_j · joint_rot_j`, `pos_j = pos_parent + rot_parent ·
     /// local_pos_j` (MimicKit's convention; joints sit at the body origins).

@@ -4,9 +4,11 @@
 //! here check the learning code; the character environments implement the same interface.
 
 mod cartpole;
+pub mod character;
 mod pendulum;
 
 pub use cartpole::CartPole;
+pub use character::{CharacterEnv, CharacterEnvConfig, EnvKind};
 pub use pendulum::Pendulum;
 
 use serde::{Deserialize, Serialize};
@@ -57,6 +59,17 @@ impl StepBuffers {
     pub fn begin_episode(&mut self, i: usize) {
         self.steps[i] = 0;
         self.dones[i] = DoneCode::Null;
+    }
+
+    /// Ends environment `i`'s step (its reward already written) with `code` (`Fail`, `Succ` or
+    /// `Null`); `Null` becomes `Time` at the episode length. Returns the code stored.
+    pub fn finish_step(&mut self, i: usize, code: DoneCode) -> DoneCode {
+        self.steps[i] += 1;
+        self.dones[i] = match code {
+            DoneCode::Null if self.steps[i] >= self.max_steps => DoneCode::Time,
+            c => c,
+        };
+        self.dones[i]
     }
 
     /// Ends environment `i`'s step with `reward`: `Fail` if it `failed`, `Time` at the episode
@@ -110,6 +123,10 @@ pub trait VecEnv {
     fn dones(&self) -> &[DoneCode] {
         &self.buffers().dones
     }
+    /// Env-specific values for the log (means since the last call), e.g. tracking errors.
+    fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }
 
 /// An env YAML file: `env_name` selects the task, the other keys configure it.
@@ -122,6 +139,12 @@ pub enum EnvConfig {
     /// Swing a pendulum up with a continuous torque (Gym's `Pendulum-v1`).
     #[serde(rename = "pendulum")]
     Pendulum(ClassicConfig),
+    /// A character in its default pose, reward 1 per step (MimicKit's `char`, for checks).
+    #[serde(rename = "char")]
+    Char(CharacterEnvConfig),
+    /// Track a reference motion (MimicKit's `deepmimic`).
+    #[serde(rename = "deepmimic")]
+    DeepMimic(CharacterEnvConfig),
 }
 
 /// Keys of a classic-control env file (besides `env_name`).
@@ -151,12 +174,17 @@ impl EnvConfig {
         match self {
             EnvConfig::CartPole(_) => "cartpole",
             EnvConfig::Pendulum(_) => "pendulum",
+            EnvConfig::Char(_) => "char",
+            EnvConfig::DeepMimic(_) => "deepmimic",
         }
     }
 
     /// Checks the values, naming the first bad key.
     pub fn validate(&self) -> Result<(), (String, String)> {
-        let (EnvConfig::CartPole(c) | EnvConfig::Pendulum(c)) = self;
+        let c = match self {
+            EnvConfig::CartPole(c) | EnvConfig::Pendulum(c) => c,
+            EnvConfig::Char(c) | EnvConfig::DeepMimic(c) => return c.validate(),
+        };
         let episode_length = c.episode_length;
         if !(episode_length.is_finite() && episode_length > 0.0) {
             return Err((
@@ -167,12 +195,17 @@ impl EnvConfig {
         Ok(())
     }
 
-    /// Builds `num_envs` environments (not yet reset).
-    pub fn build(&self, num_envs: usize) -> Box<dyn VecEnv + Send> {
-        match self {
+    /// Builds `num_envs` environments (not yet reset), loading the files the config names;
+    /// errors are `(key, message)`.
+    pub fn build(&self, num_envs: usize) -> Result<Box<dyn VecEnv + Send>, (String, String)> {
+        Ok(match self {
             EnvConfig::CartPole(c) => Box::new(CartPole::new(c, num_envs)),
             EnvConfig::Pendulum(c) => Box::new(Pendulum::new(c, num_envs)),
-        }
+            EnvConfig::Char(c) => Box::new(CharacterEnv::new(EnvKind::Char, c, num_envs)?),
+            EnvConfig::DeepMimic(c) => {
+                Box::new(CharacterEnv::new(EnvKind::DeepMimic, c, num_envs)?)
+            }
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The interface between environments and a physics engine, and its rapier implementation.
 
-use bevy::app::{App, TaskPoolOptions, TaskPoolPlugin, TaskPoolThreadAssignmentPolicy};
+use bevy::app::{App, SubApp, TaskPoolOptions, TaskPoolPlugin, TaskPoolThreadAssignmentPolicy};
 use bevy::ecs::schedule::{Schedules, SingleThreadedExecutor};
 use bevy::ecs::system::SystemState;
 use bevy::prelude::{MinimalPlugins, PluginGroup, TransformPlugin};
@@ -32,10 +32,13 @@ pub trait Engine {
     fn nonfinite_envs(&self) -> u64;
 }
 
-/// Headless rapier engine: a Bevy app under `MinimalPlugins` with [`SimPlugin`]; one
-/// `app.update()` is one control step, run as fast as the CPU allows.
+/// Headless rapier engine: a Bevy app under `MinimalPlugins` with [`SimPlugin`]; one update is
+/// one control step, run as fast as the CPU allows.
+///
+/// Holds the app's main [`SubApp`] rather than the [`App`] (whose runner is not `Send`), so an
+/// engine can move to a background thread.
 pub struct RapierEngine {
-    app: App,
+    app: SubApp,
     model: CharacterModel,
     control_dt: f32,
     num_envs: usize,
@@ -84,6 +87,7 @@ impl RapierEngine {
         app.update();
         app.world_mut().resource_mut::<super::plugin::SimPaused>().0 = false;
         let resets = SystemState::new(app.world_mut());
+        let app = std::mem::replace(app.main_mut(), SubApp::new());
         Ok(Self {
             app,
             model,
@@ -103,8 +107,13 @@ impl RapierEngine {
     }
 
     /// The Bevy app, to add env systems in [`SimSet`](super::plugin::SimSet) order.
-    pub fn app_mut(&mut self) -> &mut App {
+    pub fn app_mut(&mut self) -> &mut SubApp {
         &mut self.app
+    }
+
+    /// The engine's ECS world.
+    pub fn world(&self) -> &bevy::prelude::World {
+        self.app.world()
     }
 }
 

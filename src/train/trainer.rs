@@ -103,6 +103,21 @@ pub struct Trainer {
 
 const CHECKPOINT_DIR: &str = "model";
 
+/// Builds the envs of `config` (read from `file`), naming the file and key in errors.
+fn build_env(
+    config: &EnvConfig,
+    file: &Path,
+    num_envs: usize,
+) -> Result<Box<dyn VecEnv + Send>, TrainerError> {
+    config.build(num_envs).map_err(|(key, message)| {
+        TrainerError::Config(ConfigError {
+            file: file.to_path_buf(),
+            key: Some(key),
+            message,
+        })
+    })
+}
+
 impl Trainer {
     /// A new run from config texts (`agent_yaml` from `agent_file`, `env_yaml` from `env_file`).
     pub fn new(
@@ -115,7 +130,7 @@ impl Trainer {
     ) -> Result<Self, TrainerError> {
         let agent_config: AgentConfig = parse_agent_config(agent_file, &agent_yaml)?;
         let env_config: EnvConfig = parse_env_config(env_file, &env_yaml)?;
-        let env = env_config.build(options.num_envs);
+        let env = build_env(&env_config, env_file, options.num_envs)?;
         let agent = Agent::new(
             agent_config,
             env.obs_dim(),
@@ -165,7 +180,7 @@ impl Trainer {
                 options.num_envs
             )));
         }
-        let env = env_config.build(options.num_envs);
+        let env = build_env(&env_config, &dir.join("env_config.yaml"), options.num_envs)?;
         check_fits(&agent, env.as_ref(), &dir)?;
         let logger = open_logger(&options.out_dir, true)?;
         let mut trainer = Self::assemble(
@@ -287,10 +302,14 @@ impl Trainer {
     /// One iteration: a rollout, an update, and at output iterations a test and a checkpoint.
     pub fn train_iteration(&mut self) -> Result<LogRow, TrainerError> {
         let t0 = Instant::now();
+        let (mut sim_s, mut act_s) = (0.0, 0.0);
         while !self.agent.buffer_full() {
-            self.rollout_step();
+            let (a, e) = self.rollout_step();
+            act_s += a;
+            sim_s += e;
         }
         let rollout_s = t0.elapsed().as_secs_f64();
+        let env_diagnostics = self.env.diagnostics();
         let t1 = Instant::now();
         let update = self.agent.update();
         let update_s = t1.elapsed().as_secs_f64();
@@ -308,6 +327,8 @@ impl Trainer {
                 &mut self.env_rng,
                 episodes,
             ));
+            // Test episodes are not training data: drop what they added to the env's sums.
+            let _ = self.env.diagnostics();
         }
 
         let mut row = LogRow::new();
@@ -324,8 +345,13 @@ impl Trainer {
         row.set("Train_Episodes", self.tracker.episodes() as f64);
         row.set("Train_Fail_Frac", self.tracker.fail_fraction());
         row.extend(&update);
+        for (key, value) in env_diagnostics {
+            row.set(key, value);
+        }
         row.set("Env_Blowups", self.env_blowups as f64);
         row.set("Rollout_Time", rollout_s);
+        row.set("Sim_Time", sim_s);
+        row.set("Inference_Time", act_s);
         row.set("Update_Time", update_s);
         row.set(
             "Samples_Per_Sec",
@@ -355,9 +381,13 @@ impl Trainer {
         Ok(row)
     }
 
-    fn rollout_step(&mut self) {
+    /// One step of every env; returns the seconds spent in the policy and in the env.
+    fn rollout_step(&mut self) -> (f64, f64) {
+        let t0 = Instant::now();
         let actions = self.agent.act(self.env.obs(), ActMode::Explore);
+        let t1 = Instant::now();
         self.env.step(actions);
+        let t2 = Instant::now();
         let (obs, rewards, dones) = sanitize(
             self.env.as_ref(),
             &mut self.scratch_obs,
@@ -373,9 +403,13 @@ impl Trainer {
             .filter(|(_, d)| d.is_done())
             .map(|(i, _)| i)
             .collect();
+        let mut env_s = (t2 - t1).as_secs_f64();
         if !finished.is_empty() {
+            let t3 = Instant::now();
             self.env.reset(&finished, &mut self.env_rng);
+            env_s += t3.elapsed().as_secs_f64();
         }
+        ((t1 - t0).as_secs_f64(), env_s)
     }
 
     /// Writes the agent, its configs and the loop's state as a checkpoint in `dir`.
@@ -502,6 +536,11 @@ pub fn test_checkpoint(
     device: Device,
 ) -> Result<EvalStats, TrainerError> {
     let LoadedAgent { mut agent, extra } = load_agent(model_dir, device)?;
+    let stored = model_dir.join("env_config.yaml");
+    let env_file = env_override
+        .as_ref()
+        .map_or(stored.as_path(), |(f, _)| *f)
+        .to_path_buf();
     let env_config = match env_override {
         Some((file, text)) => parse_env_config(file, &text)?,
         None => {
@@ -518,7 +557,7 @@ pub fn test_checkpoint(
             parse_env_config(&model_dir.join("env_config.yaml"), &text)?
         }
     };
-    let mut env = env_config.build(num_envs);
+    let mut env = build_env(&env_config, &env_file, num_envs)?;
     check_fits(&agent, env.as_ref(), model_dir)?;
     let mut rng = SeededRng::seed_from_u64(seed);
     Ok(evaluate(&mut agent, env.as_mut(), &mut rng, episodes))

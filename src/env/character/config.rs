@@ -1,0 +1,225 @@
+//! The character env YAML (`env_name: char` or `deepmimic`), with MimicKit's keys and defaults.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::EngineConfig;
+
+fn yes() -> bool {
+    true
+}
+fn ten() -> f64 {
+    10.0
+}
+fn one() -> f32 {
+    1.0
+}
+fn tar_obs_steps() -> Vec<u32> {
+    vec![1, 2, 3]
+}
+fn key_bodies() -> Vec<String> {
+    ["head", "right_hand", "left_hand", "right_foot", "left_foot"]
+        .map(String::from)
+        .to_vec()
+}
+fn contact_bodies() -> Vec<String> {
+    ["right_foot", "left_foot"].map(String::from).to_vec()
+}
+fn w(x: f32) -> f32 {
+    x
+}
+
+/// Keys of a character env file (besides `env_name`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CharacterEnvConfig {
+    /// The character's MJCF file.
+    pub char_file: PathBuf,
+    /// A motion clip (`.bmotion`, `.pkl`, `.txt`, `.npz`) or a dataset YAML of `{file, weight}`.
+    /// Required by `deepmimic`; `char` uses it only for reference-state resets when given.
+    #[serde(default)]
+    pub motion_file: Option<PathBuf>,
+    /// Episode length in seconds.
+    #[serde(default = "ten")]
+    pub episode_length: f64,
+    /// Observations in world orientation (true) or in the character's heading frame (false).
+    #[serde(default)]
+    pub global_obs: bool,
+    /// Include the root height in the observation.
+    #[serde(default = "yes")]
+    pub root_height_obs: bool,
+    /// Append the reference's future frames (DeepMimic's target observation).
+    #[serde(default)]
+    pub enable_tar_obs: bool,
+    /// Which future control steps the target observation shows.
+    #[serde(default = "tar_obs_steps")]
+    pub tar_obs_steps: Vec<u32>,
+    /// Bodies whose root-relative positions are observed and tracked.
+    #[serde(default = "key_bodies")]
+    pub key_bodies: Vec<String>,
+    /// Bodies allowed to touch the ground (others end the episode with FAIL).
+    #[serde(default = "contact_bodies")]
+    pub contact_bodies: Vec<String>,
+    /// End the episode when a body outside `contact_bodies` touches the ground.
+    #[serde(default = "yes")]
+    pub enable_early_termination: bool,
+    /// End the episode when a body strays `pose_termination_dist` from its reference.
+    #[serde(default)]
+    pub pose_termination: bool,
+    /// Distance (m) for `pose_termination`.
+    #[serde(default = "one")]
+    pub pose_termination_dist: f32,
+    /// Reset to a random clip and time (reference state initialisation); otherwise clip start.
+    #[serde(default = "yes")]
+    pub rand_reset: bool,
+    /// Centre hinge action bounds on 0 instead of the middle of the range.
+    #[serde(default)]
+    pub zero_center_action: bool,
+    /// Default pose for `char` resets: root position (3), root rotation as an exp map (3),
+    /// then the DoFs. The zero pose standing on the ground when absent.
+    #[serde(default)]
+    pub init_pose: Option<Vec<f32>>,
+    /// Per-joint weights of the pose and velocity errors, one per non-root body in body order
+    /// (MimicKit's humanoid weights when absent).
+    #[serde(default)]
+    pub joint_err_w: Option<Vec<f32>>,
+    /// Weight of the pose term of the tracking reward.
+    #[serde(default = "reward_pose_w")]
+    pub reward_pose_w: f32,
+    /// Weight of the DoF-velocity term.
+    #[serde(default = "reward_vel_w")]
+    pub reward_vel_w: f32,
+    /// Weight of the root pose term.
+    #[serde(default = "reward_root_pose_w")]
+    pub reward_root_pose_w: f32,
+    /// Weight of the root velocity term.
+    #[serde(default = "reward_root_vel_w")]
+    pub reward_root_vel_w: f32,
+    /// Weight of the key-body term.
+    #[serde(default = "reward_key_pos_w")]
+    pub reward_key_pos_w: f32,
+    /// Scale of the pose error.
+    #[serde(default = "reward_pose_scale")]
+    pub reward_pose_scale: f32,
+    /// Scale of the DoF-velocity error.
+    #[serde(default = "reward_vel_scale")]
+    pub reward_vel_scale: f32,
+    /// Scale of the root pose error.
+    #[serde(default = "reward_root_pose_scale")]
+    pub reward_root_pose_scale: f32,
+    /// Scale of the root velocity error.
+    #[serde(default = "reward_root_vel_scale")]
+    pub reward_root_vel_scale: f32,
+    /// Scale of the key-body error.
+    #[serde(default = "reward_key_pos_scale")]
+    pub reward_key_pos_scale: f32,
+    /// Viewer camera mode (read by the viewer; ignored headless).
+    #[serde(default)]
+    pub camera_mode: Option<String>,
+    /// Show the reference as a ghost in the viewer.
+    #[serde(default)]
+    pub visualize_ref_char: Option<bool>,
+    /// Where the viewer draws the ghost relative to the character.
+    #[serde(default)]
+    pub ref_char_offset: Option<Vec<f32>>,
+    /// The engine for this env (MimicKit's `engine:` block); defaults when absent.
+    #[serde(default)]
+    pub engine: Option<EngineConfig>,
+}
+
+fn reward_pose_w() -> f32 {
+    w(0.5)
+}
+fn reward_vel_w() -> f32 {
+    w(0.1)
+}
+fn reward_root_pose_w() -> f32 {
+    w(0.15)
+}
+fn reward_root_vel_w() -> f32 {
+    w(0.1)
+}
+fn reward_key_pos_w() -> f32 {
+    w(0.15)
+}
+fn reward_pose_scale() -> f32 {
+    w(0.25)
+}
+fn reward_vel_scale() -> f32 {
+    w(0.01)
+}
+fn reward_root_pose_scale() -> f32 {
+    w(5.0)
+}
+fn reward_root_vel_scale() -> f32 {
+    w(1.0)
+}
+fn reward_key_pos_scale() -> f32 {
+    w(10.0)
+}
+
+/// MimicKit's humanoid joint weights, in body order after the root: torso, head, right upper
+/// arm, right lower arm, right hand, left upper arm, left lower arm, left hand, right thigh,
+/// right shin, right foot, left thigh, left shin, left foot.
+pub const HUMANOID_JOINT_ERR_W: [f32; 14] = [
+    1.0, 0.6, 0.6, 0.4, 0.0, 0.6, 0.4, 0.0, 1.0, 0.6, 0.4, 1.0, 0.6, 0.4,
+];
+
+impl CharacterEnvConfig {
+    /// Checks the values that need no files, naming the first bad key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |k: &str, m: String| Err((k.to_string(), m));
+        if !(self.episode_length.is_finite() && self.episode_length > 0.0) {
+            return bad(
+                "episode_length",
+                format!("must be > 0 seconds, got {}", self.episode_length),
+            );
+        }
+        if !(self.pose_termination_dist.is_finite() && self.pose_termination_dist > 0.0) {
+            return bad(
+                "pose_termination_dist",
+                format!("must be > 0, got {}", self.pose_termination_dist),
+            );
+        }
+        if self.enable_tar_obs && self.tar_obs_steps.is_empty() {
+            return bad(
+                "tar_obs_steps",
+                "must list at least one step when enable_tar_obs is set".into(),
+            );
+        }
+        if self.tar_obs_steps.contains(&0) {
+            return bad("tar_obs_steps", "steps start at 1 (the next frame)".into());
+        }
+        for (k, v) in [
+            ("reward_pose_w", self.reward_pose_w),
+            ("reward_vel_w", self.reward_vel_w),
+            ("reward_root_pose_w", self.reward_root_pose_w),
+            ("reward_root_vel_w", self.reward_root_vel_w),
+            ("reward_key_pos_w", self.reward_key_pos_w),
+            ("reward_pose_scale", self.reward_pose_scale),
+            ("reward_vel_scale", self.reward_vel_scale),
+            ("reward_root_pose_scale", self.reward_root_pose_scale),
+            ("reward_root_vel_scale", self.reward_root_vel_scale),
+            ("reward_key_pos_scale", self.reward_key_pos_scale),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return bad(k, format!("must be a finite value >= 0, got {v}"));
+            }
+        }
+        if let Some(w) = &self.joint_err_w
+            && let Some(x) = w.iter().find(|x| !x.is_finite() || **x < 0.0)
+        {
+            return bad(
+                "joint_err_w",
+                format!("weights must be finite and >= 0, got {x}"),
+            );
+        }
+        if let Some(engine) = &self.engine {
+            engine
+                .validate(std::path::Path::new("engine"))
+                .map_err(|e| (format!("engine.{}", e.key), e.reason))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! The env's per-step systems and the per-env functions they share with resets.
+
+use bevy::prelude::*;
+
+use super::env::EnvKind;
+use super::obs::{ObsSpec, write_char_obs, write_tar_obs};
+use super::pose::{PoseView, RefPoses};
+use super::reward::{ErrorWeights, RewardTerms, TrackingErrors, tracking_errors, tracking_reward};
+use crate::anim::character::CharacterModel;
+use crate::anim::motion::LoopMode;
+use crate::anim::motion_lib::{MotionFrame, MotionLib};
+use crate::env::StepBuffers;
+use crate::sim::SimState;
+use crate::sim::plugin::SimCharacter;
+use crate::spaces::DoneCode;
+
+/// The env's phases, in order, after the engine has read the state.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnvSet {
+    /// Motion times advance; reference poses (now and the target frames) are computed.
+    Reference,
+    /// Observations are written.
+    Observe,
+    /// Rewards are computed.
+    Reward,
+    /// Done codes are decided.
+    Done,
+}
+
+/// Everything fixed for the life of the env, derived from its config.
+#[derive(Resource, Clone, Debug)]
+pub struct EnvParams {
+    /// Which env.
+    pub kind: EnvKind,
+    /// Observation contents.
+    pub spec: ObsSpec,
+    /// Target frames (control steps ahead); empty without target observations.
+    pub tar_steps: Vec<u32>,
+    /// Joint and DoF error weights.
+    pub weights: ErrorWeights,
+    /// Reward weights and scales.
+    pub terms: RewardTerms,
+    /// Track the root's horizontal position (`global_obs` with target observations).
+    pub track_root_xy: bool,
+    /// Per body: may it touch the ground?
+    pub allowed_contact: Vec<bool>,
+    /// Contact termination on.
+    pub early_termination: bool,
+    /// Pose termination on.
+    pub pose_termination: bool,
+    /// Squared pose termination distance.
+    pub pose_dist_sq: f32,
+    /// Bodies below this height count as on the ground.
+    pub ground_contact_height: f32,
+    /// Seconds per control step.
+    pub dt: f32,
+    /// Character observation length.
+    pub char_obs_dim: usize,
+    /// Target observation length per frame.
+    pub tar_obs_dim: usize,
+}
+
+impl EnvParams {
+    /// Observation length.
+    pub fn obs_dim(&self) -> usize {
+        self.char_obs_dim + self.tar_steps.len() * self.tar_obs_dim
+    }
+}
+
+/// The reference motion of every env.
+#[derive(Resource)]
+pub struct Reference {
+    /// The clips (none for a `char` env without a motion file).
+    pub motions: Option<MotionLib>,
+    /// Clip per env.
+    pub motion_id: Vec<usize>,
+    /// Motion time per env (seconds into the clip, advancing with the episode).
+    pub motion_time: Vec<f32>,
+    /// Reference poses: slot 0 now, then one per target step.
+    pub poses: RefPoses,
+    frame: MotionFrame,
+}
+
+impl Reference {
+    /// References for `num_envs` envs, all at the start of clip 0.
+    pub fn new(
+        motions: Option<MotionLib>,
+        num_envs: usize,
+        slots: usize,
+        model: &CharacterModel,
+    ) -> Self {
+        Self {
+            motions,
+            motion_id: vec![0; num_envs],
+            motion_time: vec![0.0; num_envs],
+            poses: RefPoses::new(num_envs, slots, model),
+            frame: MotionFrame::default(),
+        }
+    }
+
+    /// Recomputes env `env`'s reference poses at its motion time.
+    pub fn update_env(&mut self, params: &EnvParams, model: &CharacterModel, env: usize) {
+        let Some(lib) = &self.motions else { return };
+        let (id, t) = (self.motion_id[env], self.motion_time[env]);
+        for slot in 0..=params.tar_steps.len() {
+            let ahead = if slot == 0 {
+                0
+            } else {
+                params.tar_steps[slot - 1]
+            };
+            lib.frame(id, t + ahead as f32 * params.dt, &mut self.frame);
+            let f = &self.frame;
+            self.poses.set(
+                model,
+                env,
+                slot,
+                f.root_pos,
+                f.root_rot,
+                &f.joint_rots,
+                f.root_vel,
+                f.root_ang_vel,
+                &f.dof_vel,
+            );
+        }
+    }
+
+    /// Whether env `env` has played its (non-looping) clip to the end.
+    pub fn motion_ended(&self, env: usize) -> bool {
+        self.motions.as_ref().is_some_and(|lib| {
+            let id = self.motion_id[env];
+            lib.clip(id).loop_mode == LoopMode::Clamp && self.motion_time[env] >= lib.length(id)
+        })
+    }
+}
+
+/// The env's outputs and its log accumulators.
+#[derive(Resource, Debug)]
+pub struct EnvOutput {
+    /// Observation, reward and done buffers.
+    pub buffers: StepBuffers,
+    /// Tracking errors of the last step, per env.
+    pub errors: Vec<TrackingErrors>,
+    /// Sums for the log since the last report.
+    pub diag: Diagnostics,
+}
+
+/// Sums of tracking errors and episode ends, reported as means.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Diagnostics {
+    /// Steps summed.
+    pub steps: u64,
+    /// Sum of root position errors (m).
+    pub root_pos: f64,
+    /// Sum of root rotation errors (rad).
+    pub root_rot: f64,
+    /// Sum of mean body position errors (m).
+    pub body_pos: f64,
+    /// Sum of mean DoF velocity errors (rad/s).
+    pub dof_vel: f64,
+    /// Sum of rewards.
+    pub reward: f64,
+}
+
+/// The simulated pose of env `env`.
+pub fn sim_pose(state: &SimState, env: usize) -> PoseView<'_> {
+    let b = state.bodies(env);
+    PoseView {
+        body_pos: &state.body_pos[b.clone()],
+        body_rot: &state.body_rot[b],
+        root_vel: state.root_vel(env),
+        root_ang_vel: state.root_ang_vel(env),
+        dof_vel: &state.dof_vel[state.dofs(env)],
+    }
+}
+
+/// Writes env `env`'s observation row.
+pub fn observe_env(
+    params: &EnvParams,
+    model: &CharacterModel,
+    reference: &Reference,
+    state: &SimState,
+    row: &mut [f32],
+    env: usize,
+) {
+    let pose = sim_pose(state, env);
+    let mut at = write_char_obs(&params.spec, model, &pose, row);
+    for slot in 1..=params.tar_steps.len() {
+        let tar = reference.poses.view(env, slot);
+        at += write_tar_obs(
+            &params.spec,
+            model,
+            pose.root_pos(),
+            pose.root_rot(),
+            &tar,
+            &mut row[at..],
+        );
+    }
+}
+
+pub(crate) fn advance_reference(
+    params: Res<EnvParams>,
+    character: Res<SimCharacter>,
+    mut reference: ResMut<Reference>,
+) {
+    let reference = reference.as_mut();
+    for env in 0..reference.motion_time.len() {
+        reference.motion_time[env] += params.dt;
+        reference.update_env(&params, &character.model, env);
+    }
+}
+
+pub(crate) fn observe(
+    params: Res<EnvParams>,
+    character: Res<SimCharacter>,
+    reference: Res<Reference>,
+    state: Res<SimState>,
+    mut output: ResMut<EnvOutput>,
+) {
+    let output = output.as_mut();
+    for env in 0..state.num_envs {
+        observe_env(
+            &params,
+            &character.model,
+            &reference,
+            &state,
+            output.buffers.obs_mut(env),
+            env,
+        );
+    }
+}
+
+pub(crate) fn reward(
+    params: Res<EnvParams>,
+    character: Res<SimCharacter>,
+    reference: Res<Reference>,
+    state: Res<SimState>,
+    mut output: ResMut<EnvOutput>,
+) {
+    let output = output.as_mut();
+    let model = &character.model;
+    for env in 0..state.num_envs {
+        let r = match params.kind {
+            EnvKind::Char => 1.0,
+            EnvKind::DeepMimic => {
+                let e = tracking_errors(
+                    model,
+                    &params.spec,
+                    &params.weights,
+                    params.track_root_xy,
+                    &sim_pose(&state, env),
+                    &reference.poses.view(env, 0),
+                );
+                output.errors[env] = e;
+                let d = &mut output.diag;
+                d.root_pos += f64::from(e.root_pos_dist);
+                d.root_rot += f64::from(e.root_rot_angle);
+                d.body_pos += f64::from(e.body_pos_mean);
+                d.dof_vel += f64::from(e.dof_vel_mean);
+                tracking_reward(&params.terms, &e)
+            }
+        };
+        output.buffers.rewards[env] = r;
+        output.diag.reward += f64::from(r);
+        output.diag.steps += 1;
+    }
+}
+
+pub(crate) fn done(
+    params: Res<EnvParams>,
+    reference: Res<Reference>,
+    state: Res<SimState>,
+    mut output: ResMut<EnvOutput>,
+) {
+    let output = output.as_mut();
+    let nb = state.num_bodies;
+    for env in 0..state.num_envs {
+        let b = state.bodies(env);
+        let fell = params.early_termination
+            && (0..nb).any(|k| {
+                !params.allowed_contact[k]
+                    && state.ground_contact[b.start + k]
+                    && state.body_pos[b.start + k].z < params.ground_contact_height
+            });
+        let strayed = params.kind == EnvKind::DeepMimic
+            && params.pose_termination
+            && (output.errors[env].body_pos_max_sq > params.pose_dist_sq
+                || (params.track_root_xy
+                    && output.errors[env].root_pos_dist.powi(2) > params.pose_dist_sq));
+        let code = if fell || strayed || !state.env_is_finite(env) {
+            DoneCode::Fail
+        } else if params.kind == EnvKind::DeepMimic && reference.motion_ended(env) {
+            DoneCode::Succ
+        } else {
+            DoneCode::Null
+        };
+        output.buffers.finish_step(env, code);
+    }
+}

@@ -1,0 +1,252 @@
+//! The character envs: observations against FK of the reference, heading invariance, contact
+//! termination and action bounds.
+
+mod common;
+
+use std::path::Path;
+
+use bevy_mimic::SeededRng;
+use bevy_mimic::anim::character::CharacterModel;
+use bevy_mimic::anim::mjcf::load_mjcf;
+use bevy_mimic::env::character::{
+    CharacterEnv, CharacterEnvConfig, EnvKind, ObsSpec, PoseView, action_bounds, tracking_errors,
+    tracking_reward, write_char_obs, write_tar_obs,
+};
+use bevy_mimic::env::{EnvConfig, VecEnv};
+use bevy_mimic::sim::{CharacterState, Engine};
+use bevy_mimic::spaces::DoneCode;
+use glam::{Quat, Vec3};
+use rand::SeedableRng;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn humanoid() -> CharacterModel {
+    load_mjcf(&root().join("assets/characters/humanoid.xml")).unwrap()
+}
+
+/// A shipped env config with paths made absolute, optionally edited.
+fn env_config(rel: &str, edits: &[(&str, &str)]) -> CharacterEnvConfig {
+    let text = common::config_text(rel, edits);
+    let config: EnvConfig = serde_yaml_ng::from_str(&text).unwrap();
+    let (EnvConfig::Char(mut c) | EnvConfig::DeepMimic(mut c)) = config else {
+        panic!("not a character env")
+    };
+    c.char_file = root().join(&c.char_file);
+    if let Some(m) = &c.motion_file {
+        c.motion_file = Some(root().join(m));
+    }
+    c
+}
+
+fn deepmimic(n: usize, edits: &[(&str, &str)]) -> CharacterEnv {
+    let c = env_config("envs/deepmimic_humanoid_walk.yaml", edits);
+    CharacterEnv::new(EnvKind::DeepMimic, &c, n).unwrap()
+}
+
+#[test]
+fn the_deepmimic_observation_has_mimickits_464_values() {
+    let env = deepmimic(1, &[]);
+    assert_eq!(env.obs_dim(), 140 + 3 * 108);
+    let env = deepmimic(1, &[("enable_tar_obs", "false")]);
+    assert_eq!(env.obs_dim(), 140);
+}
+
+#[test]
+fn a_character_set_to_its_reference_observes_and_scores_as_the_reference() {
+    let model = humanoid();
+    for global in ["true", "false"] {
+        let mut env = deepmimic(2, &[("global_obs", global)]);
+        let c = env_config(
+            "envs/deepmimic_humanoid_walk.yaml",
+            &[("global_obs", global)],
+        );
+        let spec = ObsSpec {
+            global: c.global_obs,
+            root_height: c.root_height_obs,
+            key_bodies: c
+                .key_bodies
+                .iter()
+                .map(|n| model.body_index(n).unwrap())
+                .collect(),
+        };
+        env.reset_to_motion(1, 0, 0.7);
+        // The observation the env wrote equals the observation of the reference poses (FK of
+        // the clip at the same times).
+        let obs = env.obs()[env.obs_dim()..].to_vec();
+        let reference = env.reference_pose(1, 0);
+        let mut expected = vec![0.0; env.obs_dim()];
+        let mut at = write_char_obs(&spec, &model, &reference.view(), &mut expected);
+        for slot in 1..=3 {
+            let tar = env.reference_pose(1, slot);
+            at += write_tar_obs(
+                &spec,
+                &model,
+                reference.view().root_pos(),
+                reference.view().root_rot(),
+                &tar.view(),
+                &mut expected[at..],
+            );
+        }
+        assert_eq!(at, env.obs_dim());
+        let worst = obs
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        println!("global_obs {global}: largest obs difference {worst:.2e}");
+        assert!(
+            worst < 1e-4,
+            "observation differs from the reference's by {worst}"
+        );
+        // And the tracking reward there is (almost) 1.
+        let state = env.engine().state();
+        let b = state.bodies(1);
+        let sim = PoseView {
+            body_pos: &state.body_pos[b.clone()],
+            body_rot: &state.body_rot[b],
+            root_vel: state.root_vel(1),
+            root_ang_vel: state.root_ang_vel(1),
+            dof_vel: &state.dof_vel[state.dofs(1)],
+        };
+        let weights = bevy_mimic::env::character::ErrorWeights::new(
+            &model,
+            &bevy_mimic::env::character::HUMANOID_JOINT_ERR_W,
+        );
+        let terms = bevy_mimic::env::character::RewardTerms {
+            pose: (0.5, 0.25),
+            vel: (0.1, 0.01),
+            root_pose: (0.15, 5.0),
+            root_vel: (0.1, 1.0),
+            key_pos: (0.15, 10.0),
+        };
+        let e = tracking_errors(
+            &model,
+            &spec,
+            &weights,
+            global == "true",
+            &sim,
+            &reference.view(),
+        );
+        let r = tracking_reward(&terms, &e);
+        assert!(r > 0.999, "reward at the reference {r} ({e:?})");
+    }
+}
+
+fn yawed(pose: &PoseView, yaw: Quat, shift: Vec3) -> (Vec<Vec3>, Vec<Quat>, Vec3, Vec3) {
+    (
+        pose.body_pos.iter().map(|p| yaw * *p + shift).collect(),
+        pose.body_rot.iter().map(|q| yaw * *q).collect(),
+        yaw * pose.root_vel,
+        yaw * pose.root_ang_vel,
+    )
+}
+
+#[test]
+fn heading_local_observations_ignore_a_yaw_of_the_whole_scene() {
+    let model = humanoid();
+    let mut env = deepmimic(1, &[("global_obs", "false")]);
+    env.reset_to_motion(0, 0, 0.4);
+    let spec = ObsSpec {
+        global: false,
+        root_height: true,
+        key_bodies: vec![2, 5, 8, 11, 14],
+    };
+    let sim = env.reference_pose(0, 0);
+    let tar = env.reference_pose(0, 2);
+    let yaw = Quat::from_rotation_z(2.1);
+    let shift = Vec3::new(3.0, -7.0, 0.0);
+    let (sp, sr, sv, sw) = yawed(&sim.view(), yaw, shift);
+    let (tp, tr, tv, tw) = yawed(&tar.view(), yaw, shift);
+    let sim2 = PoseView {
+        body_pos: &sp,
+        body_rot: &sr,
+        root_vel: sv,
+        root_ang_vel: sw,
+        dof_vel: sim.view().dof_vel,
+    };
+    let tar2 = PoseView {
+        body_pos: &tp,
+        body_rot: &tr,
+        root_vel: tv,
+        root_ang_vel: tw,
+        dof_vel: tar.view().dof_vel,
+    };
+    let n = spec.char_obs_dim(&model) + spec.tar_obs_dim(&model);
+    let write = |s: &PoseView, t: &PoseView| {
+        let mut out = vec![0.0; n];
+        let at = write_char_obs(&spec, &model, s, &mut out);
+        write_tar_obs(&spec, &model, s.root_pos(), s.root_rot(), t, &mut out[at..]);
+        out
+    };
+    let a = write(&sim.view(), &tar.view());
+    let b = write(&sim2, &tar2);
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!((x - y).abs() < 1e-4, "obs[{i}] {x} vs {y} after a yaw");
+    }
+    // In global mode the same yaw changes the observation.
+    let global = ObsSpec {
+        global: true,
+        ..spec.clone()
+    };
+    let mut g1 = vec![0.0; n];
+    let mut g2 = vec![0.0; n];
+    write_char_obs(&global, &model, &sim.view(), &mut g1);
+    write_char_obs(&global, &model, &sim2, &mut g2);
+    assert!(g1.iter().zip(&g2).any(|(x, y)| (x - y).abs() > 0.1));
+}
+
+#[test]
+fn contact_termination_fires_for_a_body_on_the_ground_not_for_the_feet() {
+    let model = humanoid();
+    let c = env_config("envs/char_humanoid.yaml", &[]);
+    let mut env = CharacterEnv::new(EnvKind::Char, &c, 2).unwrap();
+    let mut rng = SeededRng::seed_from_u64(0);
+    env.reset(&[0, 1], &mut rng);
+    // Env 1 lies on its back: pelvis, torso and head on the ground.
+    let mut lying = CharacterState::default_pose(&model, [0.0, 0.0], 0.0);
+    lying.root_rot = Quat::from_rotation_y(-std::f32::consts::FRAC_PI_2);
+    lying.root_pos = Vec3::new(0.0, 0.0, 0.1);
+    env.engine_mut().set_env_state(1, &lying);
+    let zero = vec![0.0; 2 * model.num_dofs()];
+    env.step(&zero);
+    assert_eq!(
+        env.dones()[0],
+        DoneCode::Null,
+        "standing on its feet is not a fall"
+    );
+    assert_eq!(env.dones()[1], DoneCode::Fail, "lying on the ground is");
+    assert_eq!(env.rewards(), &[1.0, 1.0]);
+}
+
+#[test]
+fn action_bounds_follow_mimickits_rule() {
+    let model = humanoid();
+    let (low, high) = action_bounds(&model, false);
+    let dof = |n: &str| model.dof_names.iter().position(|d| d == n).unwrap();
+    let check = |name: &str, lo: f32, hi: f32| {
+        let d = dof(name);
+        assert!(
+            (low[d] - lo).abs() < 1e-3 && (high[d] - hi).abs() < 1e-3,
+            "{name}: [{}, {}] vs [{lo}, {hi}]",
+            low[d],
+            high[d]
+        );
+    };
+    // The spec's table (identical joint ranges on this variant).
+    for axis in ["x", "y", "z"] {
+        check(&format!("abdomen_{axis}"), -1.885, 1.885);
+        check(&format!("neck_{axis}"), -1.257, 1.257);
+        check(&format!("right_hip_{axis}"), -2.932, 2.932);
+        check(&format!("left_ankle_{axis}"), -1.152, 1.152);
+    }
+    check("right_knee", -0.558, 3.351);
+    check("left_knee", -0.558, 3.351);
+    // The arms-down variant's ranges by the same rule: shoulders ±1.2 × 180°, elbows over
+    // [−160°, 0°] mirror the spec's [−0.558, 3.351].
+    let s = 1.2 * std::f32::consts::PI;
+    check("right_shoulder_x", -s, s);
+    check("right_elbow", -3.351, 0.558);
+    check("left_elbow", -3.351, 0.558);
+}
