@@ -484,24 +484,19 @@ fn init_worlds(
 
 /// One world's share of the state buffers.
 fn state_slice(state: &mut SimState, envs: Range<usize>) -> StateSliceMut<'_> {
-    let (nb, nd) = (state.num_bodies, state.num_dofs);
-    let b = envs.start * nb..envs.end * nb;
-    let d = envs.start * nd..envs.end * nd;
-    StateSliceMut {
-        body_pos: &mut state.body_pos[b.clone()],
-        body_rot: &mut state.body_rot[b.clone()],
-        body_vel: &mut state.body_vel[b.clone()],
-        body_ang_vel: &mut state.body_ang_vel[b.clone()],
-        dof_pos: &mut state.dof_pos[d.clone()],
-        dof_vel: &mut state.dof_vel[d],
-        ground_contact: &mut state.ground_contact[b],
-    }
+    state_slices(state, &[envs]).pop().expect("one range")
 }
 
-/// Splits the state buffers into the worlds' shares (worlds sorted by their env ranges).
+/// Cuts the first `n` elements off the front of `rest`.
+fn take_front<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
+    let (front, back) = std::mem::take(rest).split_at_mut(n);
+    *rest = back;
+    front
+}
+
+/// Splits the state buffers into the shares of sorted, non-overlapping env ranges.
 fn state_slices<'a>(state: &'a mut SimState, ranges: &[Range<usize>]) -> Vec<StateSliceMut<'a>> {
     let (nb, nd) = (state.num_bodies, state.num_dofs);
-    let mut out = Vec::with_capacity(ranges.len());
     let SimState {
         body_pos,
         body_rot,
@@ -512,40 +507,30 @@ fn state_slices<'a>(state: &'a mut SimState, ranges: &[Range<usize>]) -> Vec<Sta
         ground_contact,
         ..
     } = state;
-    let (mut bp, mut br, mut bv, mut bw) = (
-        &mut body_pos[..],
-        &mut body_rot[..],
-        &mut body_vel[..],
-        &mut body_ang_vel[..],
-    );
-    let (mut dp, mut dv, mut gc) = (&mut dof_pos[..], &mut dof_vel[..], &mut ground_contact[..]);
+    let mut rest = StateSliceMut {
+        body_pos,
+        body_rot,
+        body_vel,
+        body_ang_vel,
+        dof_pos,
+        dof_vel,
+        ground_contact,
+    };
+    let mut cut = |n_envs: usize| StateSliceMut {
+        body_pos: take_front(&mut rest.body_pos, n_envs * nb),
+        body_rot: take_front(&mut rest.body_rot, n_envs * nb),
+        body_vel: take_front(&mut rest.body_vel, n_envs * nb),
+        body_ang_vel: take_front(&mut rest.body_ang_vel, n_envs * nb),
+        dof_pos: take_front(&mut rest.dof_pos, n_envs * nd),
+        dof_vel: take_front(&mut rest.dof_vel, n_envs * nd),
+        ground_contact: take_front(&mut rest.ground_contact, n_envs * nb),
+    };
+    let mut out = Vec::with_capacity(ranges.len());
     let mut at = 0;
     for r in ranges {
-        assert_eq!(r.start, at, "world env ranges must tile the environments");
-        let (n_b, n_d) = (r.len() * nb, r.len() * nd);
-        let (a, rest) = std::mem::take(&mut bp).split_at_mut(n_b);
-        bp = rest;
-        let (b, rest) = std::mem::take(&mut br).split_at_mut(n_b);
-        br = rest;
-        let (c, rest) = std::mem::take(&mut bv).split_at_mut(n_b);
-        bv = rest;
-        let (d, rest) = std::mem::take(&mut bw).split_at_mut(n_b);
-        bw = rest;
-        let (e, rest) = std::mem::take(&mut dp).split_at_mut(n_d);
-        dp = rest;
-        let (f, rest) = std::mem::take(&mut dv).split_at_mut(n_d);
-        dv = rest;
-        let (g, rest) = std::mem::take(&mut gc).split_at_mut(n_b);
-        gc = rest;
-        out.push(StateSliceMut {
-            body_pos: a,
-            body_rot: b,
-            body_vel: c,
-            body_ang_vel: d,
-            dof_pos: e,
-            dof_vel: f,
-            ground_contact: g,
-        });
+        assert!(r.start >= at, "env ranges must be sorted and disjoint");
+        cut(r.start - at);
+        out.push(cut(r.len()));
         at = r.end;
     }
     out
