@@ -11,7 +11,7 @@ use bevy_mimic::anim::motion::{LoopMode, load_motion};
 use bevy_mimic::learning::device::Backend;
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
-use bevy_mimic::train::config::load_engine_config;
+use bevy_mimic::train::config::{load_engine_config, merge_engine_config};
 use bevy_mimic::train::plot::plot_log;
 use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
 
@@ -33,6 +33,9 @@ enum Command {
         /// Env YAML (env_name and its keys).
         #[arg(long = "env_config")]
         env_config: Option<PathBuf>,
+        /// Engine YAML for character envs; keys in the env file's `engine:` block win.
+        #[arg(long = "engine_config")]
+        engine_config: Option<PathBuf>,
         /// Number of environments stepped together.
         #[arg(long = "num_envs", default_value_t = 16)]
         num_envs: usize,
@@ -150,6 +153,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train {
             agent_config,
             env_config,
+            engine_config,
             num_envs,
             max_samples,
             out_dir,
@@ -173,9 +177,9 @@ fn run(cli: Cli) -> Result<()> {
                 progress: true,
             };
             let mut trainer = if resume {
-                if agent_config.is_some() || env_config.is_some() {
+                if agent_config.is_some() || env_config.is_some() || engine_config.is_some() {
                     bail!(
-                        "--resume takes the configs stored in {}/model; drop --agent_config and --env_config",
+                        "--resume takes the configs stored in {}/model; drop --agent_config, --env_config and --engine_config",
                         out_dir.display()
                     );
                 }
@@ -185,7 +189,11 @@ fn run(cli: Cli) -> Result<()> {
                     bail!("train needs --agent_config and --env_config (or --resume)");
                 };
                 let agent_yaml = read(&agent_file)?;
-                let env_yaml = read(&env_file)?;
+                let mut env_yaml = read(&env_file)?;
+                if let Some(engine_file) = &engine_config {
+                    load_engine_config(engine_file)?;
+                    env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
+                }
                 Trainer::new(
                     &agent_file,
                     agent_yaml,

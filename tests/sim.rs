@@ -298,3 +298,30 @@ fn engine_yaml_errors_name_the_file_and_key() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_engine_file_fills_the_env_files_engine_block() {
+    use bevy_mimic::env::EnvConfig;
+    use bevy_mimic::train::config::merge_engine_config;
+    let env_yaml = "env_name: char\nchar_file: humanoid.xml\nengine:\n  num_threads: 2\n";
+    let engine_yaml = "num_threads: 1\nsolver_iterations: 8\nsim_freq: 240\n";
+    let merged = merge_engine_config(Path::new("env.yaml"), env_yaml, engine_yaml).unwrap();
+    let EnvConfig::Char(c) = serde_yaml_ng::from_str(&merged).unwrap() else {
+        panic!("not a char env: {merged}")
+    };
+    let engine = c.engine.unwrap();
+    assert_eq!(engine.num_threads, 2, "the env file's key wins");
+    assert_eq!(engine.solver_iterations, 8);
+    assert_eq!(engine.sim_freq, 240.0);
+    // Without a block in the env file, the engine file's keys become it.
+    let merged = merge_engine_config(
+        Path::new("env.yaml"),
+        "env_name: char\nchar_file: h.xml\n",
+        engine_yaml,
+    )
+    .unwrap();
+    let EnvConfig::Char(c) = serde_yaml_ng::from_str(&merged).unwrap() else {
+        panic!()
+    };
+    assert_eq!(c.engine.unwrap().num_threads, 1);
+}

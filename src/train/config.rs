@@ -63,6 +63,43 @@ pub fn load_engine_config(file: &Path) -> Result<EngineConfig, ConfigError> {
     Ok(config)
 }
 
+/// The env YAML `env_yaml` (from `env_file`) with the engine file's keys added to its `engine:`
+/// block; keys the env file already sets win (MimicKit's override rule). The result is what the
+/// run stores, so tests and resumes see the same engine.
+pub fn merge_engine_config(
+    env_file: &Path,
+    env_yaml: &str,
+    engine_yaml: &str,
+) -> Result<String, ConfigError> {
+    use serde_yaml_ng::{Mapping, Value};
+    let err = |message: String| ConfigError {
+        file: env_file.to_path_buf(),
+        key: None,
+        message,
+    };
+    let mut env: Value = serde_yaml_ng::from_str(env_yaml).map_err(|e| err(e.to_string()))?;
+    let engine: Value = serde_yaml_ng::from_str(engine_yaml).map_err(|e| err(e.to_string()))?;
+    let (Some(env_map), Some(engine_map)) = (env.as_mapping_mut(), engine.as_mapping()) else {
+        return Err(err("the env and engine files must be YAML mappings".into()));
+    };
+    let block = env_map
+        .entry(Value::from("engine"))
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
+    let Some(block) = block.as_mapping_mut() else {
+        return Err(ConfigError {
+            file: env_file.to_path_buf(),
+            key: Some("engine".into()),
+            message: "must be a mapping of engine keys".into(),
+        });
+    };
+    for (k, v) in engine_map {
+        if !block.contains_key(k) {
+            block.insert(k.clone(), v.clone());
+        }
+    }
+    serde_yaml_ng::to_string(&env).map_err(|e| err(e.to_string()))
+}
+
 /// Reads an agent config and checks its values.
 pub fn load_agent_config(file: &Path) -> Result<AgentConfig, ConfigError> {
     let config: AgentConfig = load_yaml(file)?;
