@@ -1,8 +1,10 @@
 //! Models: backbones from [`nets`](super::nets) joined to their heads, as MimicKit's model
 //! classes (`PPOModel`, `AWRModel`, and later the discriminator and encoder models).
 
+mod disc;
 mod ppo;
 
+pub use disc::{Discriminator, mlp_input_grad, mlp_logit};
 pub use ppo::{Actor, ActorCritic, AwrModel, Critic, PpoModel};
 
 use serde::{Deserialize, Serialize};
