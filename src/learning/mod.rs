@@ -13,4 +13,5 @@ pub mod models;
 pub mod nets;
 pub mod normalizer;
 pub mod optimizer;
+pub mod replay;
 pub mod returns;
