@@ -198,6 +198,62 @@ fn heading_local_observations_ignore_a_yaw_of_the_whole_scene() {
 }
 
 #[test]
+fn discriminator_frames_have_142_values_and_ignore_a_yaw_when_heading_local() {
+    use bevy_mimic::env::character::{disc_frame_dim, write_disc_frame};
+    let model = humanoid();
+    let mut env = deepmimic(1, &[]);
+    env.reset_to_motion(0, 0, 0.9);
+    let spec = ObsSpec {
+        global: false,
+        root_height: true,
+        key_bodies: vec![2, 5, 8, 11, 14],
+    };
+    assert_eq!(disc_frame_dim(&spec, &model), 142);
+    let newest = env.reference_pose(0, 0);
+    let older = env.reference_pose(0, 2);
+    let yaw = Quat::from_rotation_z(-1.3);
+    let shift = Vec3::new(-4.0, 2.5, 0.0);
+    let frame = |pose: &PoseView, anchor: &PoseView| {
+        let mut out = vec![0.0; 142];
+        let n = write_disc_frame(
+            &spec,
+            &model,
+            pose,
+            anchor.root_pos(),
+            anchor.root_rot(),
+            &mut out,
+        );
+        assert_eq!(n, 142);
+        out
+    };
+    let (np, nr, nv, nw) = yawed(&newest.view(), yaw, shift);
+    let (op, or, ov, ow) = yawed(&older.view(), yaw, shift);
+    let newest2 = PoseView {
+        body_pos: &np,
+        body_rot: &nr,
+        root_vel: nv,
+        root_ang_vel: nw,
+        dof_vel: newest.view().dof_vel,
+    };
+    let older2 = PoseView {
+        body_pos: &op,
+        body_rot: &or,
+        root_vel: ov,
+        root_ang_vel: ow,
+        dof_vel: older.view().dof_vel,
+    };
+    let a = frame(&older.view(), &newest.view());
+    let b = frame(&older2, &newest2);
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!((x - y).abs() < 1e-4, "disc obs[{i}] {x} vs {y} after a yaw");
+    }
+    // The newest frame's own root sits at the anchor: zero horizontal offset.
+    let own = frame(&newest.view(), &newest.view());
+    assert!(own[0].abs() < 1e-6 && own[1].abs() < 1e-6);
+    assert!((own[2] - newest.view().root_pos().z).abs() < 1e-6);
+}
+
+#[test]
 fn contact_termination_fires_for_a_body_on_the_ground_not_for_the_feet() {
     let model = humanoid();
     let c = env_config("envs/char_humanoid.yaml", &[]);

@@ -6,6 +6,7 @@
 
 mod action;
 mod config;
+mod disc_obs;
 mod env;
 mod obs;
 mod pose;
@@ -14,6 +15,7 @@ mod systems;
 
 pub use action::action_bounds;
 pub use config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
+pub use disc_obs::{disc_frame_dim, write_disc_frame};
 pub use env::{CharacterEnv, EnvKind, OwnedPose};
 pub use obs::{ObsSpec, write_char_obs, write_tar_obs};
 pub use pose::{PoseView, RefPoses};
