@@ -30,7 +30,8 @@ fn humanoid() -> CharacterModel {
 fn env_config(rel: &str, edits: &[(&str, &str)]) -> CharacterEnvConfig {
     let text = common::config_text(rel, edits);
     let config: EnvConfig = serde_yaml_ng::from_str(&text).unwrap();
-    let (EnvConfig::Char(mut c) | EnvConfig::DeepMimic(mut c)) = config else {
+    let (EnvConfig::Char(mut c) | EnvConfig::DeepMimic(mut c) | EnvConfig::Amp(mut c)) = config
+    else {
         panic!("not a character env")
     };
     c.char_file = root().join(&c.char_file);
@@ -251,6 +252,43 @@ fn discriminator_frames_have_142_values_and_ignore_a_yaw_when_heading_local() {
     let own = frame(&newest.view(), &newest.view());
     assert!(own[0].abs() < 1e-6 && own[1].abs() < 1e-6);
     assert!((own[2] - newest.view().root_pos().z).abs() < 1e-6);
+}
+
+#[test]
+fn an_amp_character_set_to_a_clip_sees_the_demo_window_of_that_time() {
+    for global in ["true", "false"] {
+        let c = env_config("envs/amp_humanoid_walk.yaml", &[("global_obs", global)]);
+        let mut env = CharacterEnv::new(EnvKind::Amp, &c, 2).unwrap();
+        assert_eq!(env.disc_obs_dim(), 10 * 142);
+        assert_eq!(env.obs_dim(), 140);
+        env.reset_to_motion(1, 0, 0.8);
+        let agent = env.disc_obs()[1420..].to_vec();
+        let mut demo = vec![0.0; 1420];
+        env.demo_disc_window(0, 0.8, &mut demo);
+        let worst = agent
+            .iter()
+            .zip(&demo)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst < 1e-4,
+            "global_obs {global}: agent and demo windows differ by {worst}"
+        );
+        // After a step the window slides: the old newest frame moves one place back.
+        let zero = vec![0.0; 2 * 28];
+        let before = env.disc_obs()[1420..].to_vec();
+        env.step(&zero);
+        let after = env.disc_obs()[1420..].to_vec();
+        // Frame 9's joint rotations (anchor-independent) became frame 8's.
+        let joints = |w: &[f32], k: usize| w[k * 142 + 9..k * 142 + 93].to_vec();
+        assert_eq!(joints(&before, 9), joints(&after, 8));
+        assert_eq!(env.rewards(), &[0.0, 0.0], "AMP's env reward is 0");
+        let mut rng = SeededRng::seed_from_u64(2);
+        let mut out = Vec::new();
+        env.sample_demo_disc_obs(3, &mut rng, &mut out);
+        assert_eq!(out.len(), 3 * 1420);
+        assert!(out.iter().all(|x| x.is_finite()));
+    }
 }
 
 #[test]

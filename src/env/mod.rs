@@ -127,6 +127,18 @@ pub trait VecEnv {
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+    /// Values per discriminator observation (0 for envs without one).
+    fn disc_obs_dim(&self) -> usize {
+        0
+    }
+    /// Discriminator observations after the last step or reset, `[num_envs × disc_obs_dim]`.
+    fn disc_obs(&self) -> &[f32] {
+        &[]
+    }
+    /// Appends `n` demo discriminator observations (clip by weight, time uniform) to `out`.
+    fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
+        let _ = (n, rng, out);
+    }
 }
 
 /// An env YAML file: `env_name` selects the task, the other keys configure it.
@@ -145,6 +157,9 @@ pub enum EnvConfig {
     /// Track a reference motion (MimicKit's `deepmimic`).
     #[serde(rename = "deepmimic")]
     DeepMimic(CharacterEnvConfig),
+    /// Move in the style of the clips, judged by a discriminator (MimicKit's `amp`).
+    #[serde(rename = "amp")]
+    Amp(CharacterEnvConfig),
 }
 
 /// Keys of a classic-control env file (besides `env_name`).
@@ -176,6 +191,7 @@ impl EnvConfig {
             EnvConfig::Pendulum(_) => "pendulum",
             EnvConfig::Char(_) => "char",
             EnvConfig::DeepMimic(_) => "deepmimic",
+            EnvConfig::Amp(_) => "amp",
         }
     }
 
@@ -183,7 +199,9 @@ impl EnvConfig {
     pub fn validate(&self) -> Result<(), (String, String)> {
         let c = match self {
             EnvConfig::CartPole(c) | EnvConfig::Pendulum(c) => c,
-            EnvConfig::Char(c) | EnvConfig::DeepMimic(c) => return c.validate(),
+            EnvConfig::Char(c) | EnvConfig::DeepMimic(c) | EnvConfig::Amp(c) => {
+                return c.validate();
+            }
         };
         let episode_length = c.episode_length;
         if !(episode_length.is_finite() && episode_length > 0.0) {
@@ -205,6 +223,7 @@ impl EnvConfig {
             EnvConfig::DeepMimic(c) => {
                 Box::new(CharacterEnv::new(EnvKind::DeepMimic, c, num_envs)?)
             }
+            EnvConfig::Amp(c) => Box::new(CharacterEnv::new(EnvKind::Amp, c, num_envs)?),
         })
     }
 }

@@ -26,6 +26,9 @@ fn key_bodies() -> Vec<String> {
 fn contact_bodies() -> Vec<String> {
     ["right_foot", "left_foot"].map(String::from).to_vec()
 }
+fn num_disc_obs_steps() -> usize {
+    10
+}
 fn w(x: f32) -> f32 {
     x
 }
@@ -114,6 +117,9 @@ pub struct CharacterEnvConfig {
     /// Scale of the key-body error.
     #[serde(default = "reward_key_pos_scale")]
     pub reward_key_pos_scale: f32,
+    /// Frames in each discriminator window (`amp`; MimicKit: 10).
+    #[serde(default = "num_disc_obs_steps")]
+    pub num_disc_obs_steps: usize,
     /// Viewer camera mode (read by the viewer; ignored headless).
     #[serde(default)]
     pub camera_mode: Option<String>,
@@ -187,6 +193,9 @@ impl CharacterEnvConfig {
                 "tar_obs_steps",
                 "must list at least one step when enable_tar_obs is set".into(),
             );
+        }
+        if self.num_disc_obs_steps == 0 {
+            return bad("num_disc_obs_steps", "must be at least 1".into());
         }
         if self.tar_obs_steps.contains(&0) {
             return bad("tar_obs_steps", "steps start at 1 (the next frame)".into());

@@ -6,12 +6,14 @@ use rand::RngExt;
 
 use super::action::action_bounds;
 use super::config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
+use super::disc_obs::disc_frame_dim;
 use super::obs::ObsSpec;
 use super::pose::PoseView;
+use super::pose::RefPoses;
 use super::reward::{ErrorWeights, RewardTerms, TrackingErrors};
 use super::systems::{
-    Diagnostics, EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done, observe,
-    observe_env, reward,
+    Diagnostics, DiscHistory, EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done,
+    observe, observe_env, record_disc_history, reward, sim_pose, write_disc_window,
 };
 use crate::SeededRng;
 use crate::anim::character::CharacterModel;
@@ -30,6 +32,9 @@ pub enum EnvKind {
     Char,
     /// Motion tracking.
     DeepMimic,
+    /// Adversarial motion priors: reward 0 from the env, discriminator windows of the
+    /// simulated character, demo windows from the clips, contact termination only.
+    Amp,
 }
 
 /// An owned copy of a pose (see [`PoseView`]).
@@ -71,6 +76,8 @@ pub struct CharacterEnv {
     rand_reset: bool,
     default_state: CharacterState,
     frame: MotionFrame,
+    /// Scratch poses for demo windows.
+    demo: RefPoses,
 }
 
 type BuildError = (String, String);
@@ -109,8 +116,11 @@ impl CharacterEnv {
                 MotionLib::load(file, &model)
                     .map_err(|e| ("motion_file".to_string(), e.to_string()))?,
             ),
-            None if kind == EnvKind::DeepMimic => {
-                return Err(("motion_file".into(), "deepmimic needs a motion file".into()));
+            None if kind != EnvKind::Char => {
+                return Err((
+                    "motion_file".into(),
+                    "deepmimic and amp need a motion file".into(),
+                ));
             }
             None => None,
         };
@@ -192,18 +202,35 @@ impl CharacterEnv {
             ground_contact_height,
             dt,
             tar_steps,
+            disc_steps: 0,
+            disc_frame_dim: 0,
         };
+        let mut params = params;
+        if kind == EnvKind::Amp {
+            params.disc_steps = config.num_disc_obs_steps;
+            params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
+        }
         let obs_dim = params.obs_dim();
         let (low, high) = action_bounds(&model, config.zero_center_action);
         let max_steps = episode_steps(config.episode_length, f64::from(dt));
         let slots = 1 + params.tar_steps.len();
         let mut engine = RapierEngine::new(model.clone(), num_envs, engine_config)
             .map_err(|e| (format!("engine.{}", e.key), e.reason))?;
+        let disc_obs_dim = params.disc_obs_dim();
+        let disc_steps = params.disc_steps;
         let app = engine.app_mut();
+        if params.disc_steps > 0 {
+            app.insert_resource(DiscHistory {
+                frames: RefPoses::new(num_envs, params.disc_steps, &model),
+                head: 0,
+                steps: params.disc_steps,
+            });
+        }
         app.insert_resource(Reference::new(motions, num_envs, slots, &model))
             .insert_resource(EnvOutput {
                 buffers: StepBuffers::new(num_envs, obs_dim, max_steps),
                 errors: vec![TrackingErrors::default(); num_envs],
+                disc_obs: vec![0.0; num_envs * disc_obs_dim],
                 diag: Diagnostics::default(),
             })
             .insert_resource(params)
@@ -222,7 +249,9 @@ impl CharacterEnv {
                 PostUpdate,
                 (
                     advance_reference.in_set(EnvSet::Reference),
-                    observe.in_set(EnvSet::Observe),
+                    (observe, record_disc_history)
+                        .chain()
+                        .in_set(EnvSet::Observe),
                     reward.in_set(EnvSet::Reward),
                     done.in_set(EnvSet::Done),
                 ),
@@ -237,6 +266,7 @@ impl CharacterEnv {
             rand_reset: config.rand_reset,
             default_state,
             frame: MotionFrame::default(),
+            demo: RefPoses::new(1, disc_steps.max(1), &model),
         })
     }
 
@@ -291,21 +321,48 @@ impl CharacterEnv {
         }
         let state = CharacterState::from_motion_frame(&self.frame);
         self.engine.set_env_state(env, &state);
-        self.finish_reset(env);
+        self.finish_reset(env, true);
     }
 
     /// Puts env `env` in the default pose.
     pub fn reset_to_default(&mut self, env: usize) {
         let state = self.default_state.clone();
         self.engine.set_env_state(env, &state);
-        self.finish_reset(env);
+        self.finish_reset(env, false);
     }
 
-    /// Recomputes env `env`'s reference and observation after its state was set.
-    fn finish_reset(&mut self, env: usize) {
+    /// Recomputes env `env`'s reference, observation and discriminator window after its state
+    /// was set (`from_motion`: to a reference frame, else to the default pose).
+    fn finish_reset(&mut self, env: usize, from_motion: bool) {
         let world = self.engine.app_mut().world_mut();
         world.resource_scope(|world, mut reference: Mut<Reference>| {
             world.resource_scope(|world, mut output: Mut<EnvOutput>| {
+                if world.contains_resource::<DiscHistory>() {
+                    world.resource_scope(|world, mut history: Mut<DiscHistory>| {
+                        let params = world.resource::<EnvParams>();
+                        let model = &world.resource::<SimCharacter>().model;
+                        let state = world.resource::<SimState>();
+                        fill_disc_history(
+                            params,
+                            model,
+                            &mut reference,
+                            state,
+                            &mut history,
+                            env,
+                            from_motion,
+                        );
+                        let dim = params.disc_obs_dim();
+                        let history = &*history;
+                        write_disc_window(
+                            params,
+                            model,
+                            &history.frames,
+                            |k| history.slot(k),
+                            env,
+                            &mut output.disc_obs[env * dim..(env + 1) * dim],
+                        );
+                    });
+                }
                 let params = world.resource::<EnvParams>();
                 let model = &world.resource::<SimCharacter>().model;
                 let state = world.resource::<SimState>();
@@ -321,6 +378,49 @@ impl CharacterEnv {
                 );
             });
         });
+    }
+
+    /// Writes the discriminator window of clip `clip` ending at `time` (a demo window) into
+    /// `out` (`disc_obs_dim` values). Nothing for envs without a discriminator.
+    pub fn demo_disc_window(&mut self, clip: usize, time: f32, out: &mut [f32]) {
+        let world = self.engine.app_mut().world_mut();
+        world.resource_scope(|world, mut reference: Mut<Reference>| {
+            let params = world.resource::<EnvParams>();
+            if params.disc_steps == 0 {
+                return;
+            }
+            let model = &world.resource::<SimCharacter>().model;
+            let steps = params.disc_steps;
+            for k in 0..steps {
+                let back = (steps - 1 - k) as f32 * params.dt;
+                reference.pose_at(model, clip, time - back, &mut self.demo, 0, k);
+            }
+            write_disc_window(params, model, &self.demo, |k| k, 0, out);
+        });
+    }
+}
+
+/// Fills env `env`'s window as MimicKit's reset does: with the reference frames that lead up
+/// to the start time, or with the default pose repeated.
+fn fill_disc_history(
+    params: &EnvParams,
+    model: &CharacterModel,
+    reference: &mut Reference,
+    state: &SimState,
+    history: &mut DiscHistory,
+    env: usize,
+    from_motion: bool,
+) {
+    let (clip, t) = (reference.motion_id[env], reference.motion_time[env]);
+    let steps = history.steps;
+    for k in 0..steps {
+        let slot = history.slot(k);
+        if from_motion {
+            let back = (steps - 1 - k) as f32 * params.dt;
+            reference.pose_at(model, clip, t - back, &mut history.frames, env, slot);
+        } else {
+            history.frames.copy_from(env, slot, &sim_pose(state, env));
+        }
     }
 }
 
@@ -375,6 +475,34 @@ impl VecEnv for CharacterEnv {
 
     fn buffers(&self) -> &StepBuffers {
         &self.engine.world().resource::<EnvOutput>().buffers
+    }
+
+    fn disc_obs_dim(&self) -> usize {
+        self.engine.world().resource::<EnvParams>().disc_obs_dim()
+    }
+
+    fn disc_obs(&self) -> &[f32] {
+        &self.engine.world().resource::<EnvOutput>().disc_obs
+    }
+
+    fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
+        let dim = self.disc_obs_dim();
+        if dim == 0 {
+            return;
+        }
+        for _ in 0..n {
+            let (clip, time) = {
+                let reference = self.engine.world().resource::<Reference>();
+                let Some(lib) = &reference.motions else {
+                    return;
+                };
+                let clip = lib.sample_clip(rng);
+                (clip, lib.sample_time(clip, rng))
+            };
+            let start = out.len();
+            out.resize(start + dim, 0.0);
+            self.demo_disc_window(clip, time, &mut out[start..]);
+        }
     }
 
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {

@@ -84,6 +84,17 @@ impl RefPoses {
         }
     }
 
+    /// Copies `pose` into slot `slot` of env `env`.
+    pub fn copy_from(&mut self, env: usize, slot: usize, pose: &PoseView) {
+        let i = env * self.slots + slot;
+        let (nb, nd) = (self.num_bodies, self.num_dofs);
+        self.body_pos[i * nb..(i + 1) * nb].copy_from_slice(pose.body_pos);
+        self.body_rot[i * nb..(i + 1) * nb].copy_from_slice(pose.body_rot);
+        self.root_vel[i] = pose.root_vel;
+        self.root_ang_vel[i] = pose.root_ang_vel;
+        self.dof_vel[i * nd..(i + 1) * nd].copy_from_slice(pose.dof_vel);
+    }
+
     /// Sets pose `slot` of env `env` from a root state, per-body joint rotations and DoF
     /// velocities (forward kinematics, no allocation).
     #[allow(clippy::too_many_arguments)] // the parts of a motion frame

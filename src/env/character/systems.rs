@@ -2,6 +2,7 @@
 
 use bevy::prelude::*;
 
+use super::disc_obs::write_disc_frame;
 use super::env::EnvKind;
 use super::obs::{ObsSpec, write_char_obs, write_tar_obs};
 use super::pose::{PoseView, RefPoses};
@@ -58,12 +59,65 @@ pub struct EnvParams {
     pub char_obs_dim: usize,
     /// Target observation length per frame.
     pub tar_obs_dim: usize,
+    /// Frames per discriminator window (0 without a discriminator).
+    pub disc_steps: usize,
+    /// Values per discriminator frame.
+    pub disc_frame_dim: usize,
 }
 
 impl EnvParams {
     /// Observation length.
     pub fn obs_dim(&self) -> usize {
         self.char_obs_dim + self.tar_steps.len() * self.tar_obs_dim
+    }
+
+    /// Discriminator observation length (a window of frames).
+    pub fn disc_obs_dim(&self) -> usize {
+        self.disc_steps * self.disc_frame_dim
+    }
+}
+
+/// The last `disc_steps` simulated poses of every env, a ring shared by all envs (they all
+/// advance together; a reset refills one env's whole window).
+#[derive(Resource, Debug)]
+pub struct DiscHistory {
+    /// Poses, `disc_steps` slots per env.
+    pub frames: RefPoses,
+    /// Slot of the oldest frame.
+    pub head: usize,
+    /// Frames per window.
+    pub steps: usize,
+}
+
+impl DiscHistory {
+    /// The slot holding frame `k` of the window (0 oldest).
+    pub fn slot(&self, k: usize) -> usize {
+        (self.head + k) % self.steps
+    }
+}
+
+/// Writes env `env`'s discriminator window, oldest frame first, anchored on the newest.
+pub fn write_disc_window(
+    params: &EnvParams,
+    model: &CharacterModel,
+    frames: &RefPoses,
+    slot_of: impl Fn(usize) -> usize,
+    env: usize,
+    out: &mut [f32],
+) {
+    let newest = frames.view(env, slot_of(params.disc_steps - 1));
+    let (anchor_pos, anchor_rot) = (newest.root_pos(), newest.root_rot());
+    let mut at = 0;
+    for k in 0..params.disc_steps {
+        let pose = frames.view(env, slot_of(k));
+        at += write_disc_frame(
+            &params.spec,
+            model,
+            &pose,
+            anchor_pos,
+            anchor_rot,
+            &mut out[at..],
+        );
     }
 }
 
@@ -82,6 +136,32 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// Puts the reference pose of clip `clip` at `time` into `dst` (env `env`, slot `slot`).
+    pub fn pose_at(
+        &mut self,
+        model: &CharacterModel,
+        clip: usize,
+        time: f32,
+        dst: &mut RefPoses,
+        env: usize,
+        slot: usize,
+    ) {
+        let Some(lib) = &self.motions else { return };
+        lib.frame(clip, time, &mut self.frame);
+        let f = &self.frame;
+        dst.set(
+            model,
+            env,
+            slot,
+            f.root_pos,
+            f.root_rot,
+            &f.joint_rots,
+            f.root_vel,
+            f.root_ang_vel,
+            &f.dof_vel,
+        );
+    }
+
     /// References for `num_envs` envs, all at the start of clip 0.
     pub fn new(
         motions: Option<MotionLib>,
@@ -140,6 +220,8 @@ pub struct EnvOutput {
     pub buffers: StepBuffers,
     /// Tracking errors of the last step, per env.
     pub errors: Vec<TrackingErrors>,
+    /// Discriminator windows `[num_envs × disc_obs_dim]` (empty without a discriminator).
+    pub disc_obs: Vec<f32>,
     /// Sums for the log since the last report.
     pub diag: Diagnostics,
 }
@@ -229,6 +311,34 @@ pub(crate) fn observe(
     }
 }
 
+pub(crate) fn record_disc_history(
+    params: Res<EnvParams>,
+    character: Res<SimCharacter>,
+    state: Res<SimState>,
+    history: Option<ResMut<DiscHistory>>,
+    mut output: ResMut<EnvOutput>,
+) {
+    let Some(mut history) = history else { return };
+    let history = history.as_mut();
+    // The oldest slot becomes the newest.
+    let newest = history.head;
+    history.head = (history.head + 1) % history.steps;
+    let dim = params.disc_obs_dim();
+    for env in 0..state.num_envs {
+        history
+            .frames
+            .copy_from(env, newest, &sim_pose(&state, env));
+        write_disc_window(
+            &params,
+            &character.model,
+            &history.frames,
+            |k| history.slot(k),
+            env,
+            &mut output.disc_obs[env * dim..(env + 1) * dim],
+        );
+    }
+}
+
 pub(crate) fn reward(
     params: Res<EnvParams>,
     character: Res<SimCharacter>,
@@ -241,6 +351,8 @@ pub(crate) fn reward(
     for env in 0..state.num_envs {
         let r = match params.kind {
             EnvKind::Char => 1.0,
+            // The style reward comes from the discriminator, in the agent.
+            EnvKind::Amp => 0.0,
             EnvKind::DeepMimic => {
                 let e = tracking_errors(
                     model,
