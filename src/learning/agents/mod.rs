@@ -4,11 +4,13 @@
 //! returns and advantages, the minibatch loop with one summed loss); each algorithm adds only its
 //! actor objective, in a file of its own.
 
+mod amp;
 mod awr;
 mod base;
 mod config;
 mod ppo;
 
+pub use amp::DiscObjective;
 pub use awr::AwrObjective;
 pub use base::{ActMode, Agent, AgentError, AgentState, Minibatch};
 pub use config::{AgentConfig, AgentName};
