@@ -52,6 +52,17 @@ impl RapierEngine {
         num_envs: usize,
         config: EngineConfig,
     ) -> Result<Self, EngineConfigError> {
+        Self::new_with(model, num_envs, config, |_| {})
+    }
+
+    /// [`new`](Self::new), letting `extend` add plugins and systems (an env's) to the app
+    /// before it starts.
+    pub fn new_with(
+        model: CharacterModel,
+        num_envs: usize,
+        config: EngineConfig,
+        extend: impl FnOnce(&mut App),
+    ) -> Result<Self, EngineConfigError> {
         config.validate(std::path::Path::new("<code>"))?;
         let threads = config.num_threads;
         let mut app = App::new();
@@ -73,6 +84,7 @@ impl RapierEngine {
                 .with_config(config.clone())
                 .with_transform_writeback(false),
         );
+        extend(&mut app);
         // The control step is a chain of systems, so the multi-threaded executor only adds
         // cross-thread wake-ups (measured: 21% of a 1-humanoid profile in the kernel's
         // scheduler). The worlds still run in parallel on the compute pool.

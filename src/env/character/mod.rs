@@ -11,6 +11,7 @@ mod env;
 mod obs;
 mod pose;
 mod reward;
+mod setup;
 mod systems;
 
 pub use action::action_bounds;
@@ -20,4 +21,5 @@ pub use env::{CharacterEnv, EnvKind, OwnedPose};
 pub use obs::{ObsSpec, write_char_obs, write_tar_obs};
 pub use pose::{PoseView, RefPoses};
 pub use reward::{ErrorWeights, RewardTerms, TrackingErrors, tracking_errors, tracking_reward};
+pub use setup::{BuildError, CharacterEnvPlugin, CharacterEnvSetup};
 pub use systems::EnvSet;

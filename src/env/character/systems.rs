@@ -279,6 +279,56 @@ pub fn observe_env(
     }
 }
 
+/// Finishes a reset of env `env` whose state was just set (`from_motion`: to its reference
+/// frame, else to the default pose): its reference poses, its discriminator window (refilled,
+/// as MimicKit's reset does, with the reference frames leading up to the start time, or the
+/// default pose repeated), a new episode, and its observation.
+#[allow(clippy::too_many_arguments)] // the env's resources
+pub fn after_reset(
+    params: &EnvParams,
+    model: &CharacterModel,
+    reference: &mut Reference,
+    output: &mut EnvOutput,
+    history: Option<&mut DiscHistory>,
+    state: &SimState,
+    env: usize,
+    from_motion: bool,
+) {
+    reference.update_env(params, model, env);
+    if let Some(history) = history {
+        let (clip, t) = (reference.motion_id[env], reference.motion_time[env]);
+        let steps = history.steps;
+        for k in 0..steps {
+            let slot = history.slot(k);
+            if from_motion {
+                let back = (steps - 1 - k) as f32 * params.dt;
+                reference.pose_at(model, clip, t - back, &mut history.frames, env, slot);
+            } else {
+                history.frames.copy_from(env, slot, &sim_pose(state, env));
+            }
+        }
+        let dim = params.disc_obs_dim();
+        let history = &*history;
+        write_disc_window(
+            params,
+            model,
+            &history.frames,
+            |k| history.slot(k),
+            env,
+            &mut output.disc_obs[env * dim..(env + 1) * dim],
+        );
+    }
+    output.buffers.begin_episode(env);
+    observe_env(
+        params,
+        model,
+        reference,
+        state,
+        output.buffers.obs_mut(env),
+        env,
+    );
+}
+
 pub(crate) fn advance_reference(
     params: Res<EnvParams>,
     character: Res<SimCharacter>,

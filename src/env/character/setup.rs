@@ -1,0 +1,288 @@
+//! Loading a character env's files once, and the plugin that puts its resources and systems
+//! into an app that has [`SimPlugin`](crate::sim::SimPlugin).
+
+use std::sync::Mutex;
+
+use bevy::prelude::*;
+use glam::Vec3;
+
+use super::action::action_bounds;
+use super::config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
+use super::disc_obs::disc_frame_dim;
+use super::env::EnvKind;
+use super::obs::ObsSpec;
+use super::pose::RefPoses;
+use super::reward::{ErrorWeights, RewardTerms, TrackingErrors};
+use super::systems::{
+    Diagnostics, DiscHistory, EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done,
+    observe, record_disc_history, reward,
+};
+use crate::anim::character::CharacterModel;
+use crate::anim::mjcf::load_mjcf;
+use crate::anim::motion_lib::MotionLib;
+use crate::anim::rotation::exp_map_to_quat;
+use crate::env::{StepBuffers, episode_steps};
+use crate::sim::plugin::SimPaused;
+use crate::sim::{CharacterState, EngineConfig, SimSet};
+
+/// A config problem: `(key, message)`.
+pub type BuildError = (String, String);
+
+fn body_indices(
+    model: &CharacterModel,
+    key: &str,
+    names: &[String],
+) -> Result<Vec<usize>, BuildError> {
+    names
+        .iter()
+        .map(|n| {
+            model.body_index(n).ok_or_else(|| {
+                let known: Vec<&str> = model.bodies.iter().map(|b| b.name.as_str()).collect();
+                (
+                    key.to_string(),
+                    format!("no body named {n:?}; the character has {known:?}"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A character env's files loaded and checked: everything needed to simulate and observe it.
+pub struct CharacterEnvSetup {
+    /// Which env.
+    pub kind: EnvKind,
+    /// The character.
+    pub model: CharacterModel,
+    /// The engine settings (the env file's `engine:` block, or defaults).
+    pub engine: EngineConfig,
+    /// The env's resources and systems.
+    pub plugin: CharacterEnvPlugin,
+    /// Action bounds per DoF.
+    pub low: Vec<f32>,
+    /// Upper action bounds.
+    pub high: Vec<f32>,
+    /// Observation length.
+    pub obs_dim: usize,
+    /// Discriminator window length (0 without one).
+    pub disc_obs_dim: usize,
+    /// Seconds per control step.
+    pub dt: f32,
+    /// Reset to random clip times.
+    pub rand_reset: bool,
+    /// The default pose (`init_pose`).
+    pub default_state: CharacterState,
+}
+
+impl CharacterEnvSetup {
+    /// Loads the character and motions named in `config` for `num_envs` envs. Errors are
+    /// `(key, message)`.
+    pub fn load(
+        kind: EnvKind,
+        config: &CharacterEnvConfig,
+        num_envs: usize,
+    ) -> Result<Self, BuildError> {
+        let model =
+            load_mjcf(&config.char_file).map_err(|e| ("char_file".to_string(), e.to_string()))?;
+        let motions = match &config.motion_file {
+            Some(file) => Some(
+                MotionLib::load(file, &model)
+                    .map_err(|e| ("motion_file".to_string(), e.to_string()))?,
+            ),
+            None if kind != EnvKind::Char => {
+                return Err((
+                    "motion_file".into(),
+                    "deepmimic and amp need a motion file".into(),
+                ));
+            }
+            None => None,
+        };
+        let key_bodies = body_indices(&model, "key_bodies", &config.key_bodies)?;
+        let contact = body_indices(&model, "contact_bodies", &config.contact_bodies)?;
+        let per_joint = match &config.joint_err_w {
+            Some(w) if w.len() != model.num_bodies() - 1 => {
+                return Err((
+                    "joint_err_w".into(),
+                    format!(
+                        "has {} weights; the character has {} non-root bodies",
+                        w.len(),
+                        model.num_bodies() - 1
+                    ),
+                ));
+            }
+            Some(w) => w.clone(),
+            None if model.num_bodies() == HUMANOID_JOINT_ERR_W.len() + 1 => {
+                HUMANOID_JOINT_ERR_W.to_vec()
+            }
+            None => vec![1.0; model.num_bodies() - 1],
+        };
+        let default_state = match &config.init_pose {
+            Some(p) if p.len() != 6 + model.num_dofs() => {
+                return Err((
+                    "init_pose".into(),
+                    format!(
+                        "has {} values; expected 6 (root position, exp-map rotation) + {} DoFs",
+                        p.len(),
+                        model.num_dofs()
+                    ),
+                ));
+            }
+            Some(p) => CharacterState {
+                root_pos: Vec3::new(p[0], p[1], p[2]),
+                root_rot: exp_map_to_quat(Vec3::new(p[3], p[4], p[5])),
+                root_vel: Vec3::ZERO,
+                root_ang_vel: Vec3::ZERO,
+                dofs: p[6..].to_vec(),
+                dof_vel: vec![0.0; model.num_dofs()],
+            },
+            None => CharacterState::default_pose(&model, [0.0, 0.0], 0.0),
+        };
+        let engine_config = config.engine.clone().unwrap_or_default();
+        let dt = engine_config.control_dt();
+        let ground_contact_height = engine_config.ground_contact_height;
+        let spec = ObsSpec {
+            global: config.global_obs,
+            root_height: config.root_height_obs,
+            key_bodies,
+        };
+        let tar_steps = if config.enable_tar_obs && kind == EnvKind::DeepMimic {
+            config.tar_obs_steps.clone()
+        } else {
+            Vec::new()
+        };
+        let mut allowed_contact = vec![false; model.num_bodies()];
+        for c in contact {
+            allowed_contact[c] = true;
+        }
+        let params = EnvParams {
+            kind,
+            char_obs_dim: spec.char_obs_dim(&model),
+            tar_obs_dim: spec.tar_obs_dim(&model),
+            spec,
+            weights: ErrorWeights::new(&model, &per_joint),
+            terms: RewardTerms {
+                pose: (config.reward_pose_w, config.reward_pose_scale),
+                vel: (config.reward_vel_w, config.reward_vel_scale),
+                root_pose: (config.reward_root_pose_w, config.reward_root_pose_scale),
+                root_vel: (config.reward_root_vel_w, config.reward_root_vel_scale),
+                key_pos: (config.reward_key_pos_w, config.reward_key_pos_scale),
+            },
+            track_root_xy: config.global_obs && config.enable_tar_obs,
+            allowed_contact,
+            early_termination: config.enable_early_termination,
+            pose_termination: config.pose_termination,
+            pose_dist_sq: config.pose_termination_dist.powi(2),
+            ground_contact_height,
+            dt,
+            tar_steps,
+            disc_steps: 0,
+            disc_frame_dim: 0,
+        };
+        let mut params = params;
+        if kind == EnvKind::Amp {
+            params.disc_steps = config.num_disc_obs_steps;
+            params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
+        }
+        let obs_dim = params.obs_dim();
+        let (low, high) = action_bounds(&model, config.zero_center_action);
+        let max_steps = episode_steps(config.episode_length, f64::from(dt));
+        let slots = 1 + params.tar_steps.len();
+        let disc_obs_dim = params.disc_obs_dim();
+        let history = (params.disc_steps > 0).then(|| DiscHistory {
+            frames: RefPoses::new(num_envs, params.disc_steps, &model),
+            head: 0,
+            steps: params.disc_steps,
+        });
+        let resources = EnvResources {
+            reference: Reference::new(motions, num_envs, slots, &model),
+            output: EnvOutput {
+                buffers: StepBuffers::new(num_envs, obs_dim, max_steps),
+                errors: vec![TrackingErrors::default(); num_envs],
+                disc_obs: vec![0.0; num_envs * disc_obs_dim],
+                diag: Diagnostics::default(),
+            },
+            history,
+            params,
+        };
+        Ok(Self {
+            kind,
+            model,
+            engine: engine_config,
+            plugin: CharacterEnvPlugin {
+                resources: Mutex::new(Some(resources)),
+            },
+            low,
+            high,
+            obs_dim,
+            disc_obs_dim,
+            dt,
+            rand_reset: config.rand_reset,
+            default_state,
+        })
+    }
+}
+
+struct EnvResources {
+    params: EnvParams,
+    reference: Reference,
+    output: EnvOutput,
+    history: Option<DiscHistory>,
+}
+
+/// Puts a loaded env's resources and its [`EnvSet`] systems into an app (once; the resources
+/// move into the app). The systems run after [`SimSet::ReadState`] and not while the
+/// simulation is paused.
+pub struct CharacterEnvPlugin {
+    resources: Mutex<Option<EnvResources>>,
+}
+
+impl CharacterEnvPlugin {
+    /// Frames per discriminator window (0 without one, or once the plugin has been added).
+    pub fn disc_steps(&self) -> usize {
+        self.resources
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .map_or(0, |r| r.params.disc_steps)
+    }
+}
+
+impl Plugin for CharacterEnvPlugin {
+    fn build(&self, app: &mut App) {
+        // A plugin value is added to one app only (Bevy refuses a second unique plugin).
+        let r = self
+            .resources
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("CharacterEnvPlugin builds once");
+        if let Some(history) = r.history {
+            app.insert_resource(history);
+        }
+        app.insert_resource(r.reference)
+            .insert_resource(r.output)
+            .insert_resource(r.params)
+            .configure_sets(
+                PostUpdate,
+                (
+                    EnvSet::Reference,
+                    EnvSet::Observe,
+                    EnvSet::Reward,
+                    EnvSet::Done,
+                )
+                    .chain()
+                    .after(SimSet::ReadState)
+                    .run_if(|paused: Res<SimPaused>| !paused.0),
+            )
+            .add_systems(
+                PostUpdate,
+                (
+                    advance_reference.in_set(EnvSet::Reference),
+                    (observe, record_disc_history)
+                        .chain()
+                        .in_set(EnvSet::Observe),
+                    reward.in_set(EnvSet::Reward),
+                    done.in_set(EnvSet::Done),
+                ),
+            );
+    }
+}
