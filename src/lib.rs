@@ -8,6 +8,8 @@
 //! - [`learning`]: models, agents, normalisers, buffers, returns, checkpoints (burn only);
 //! - [`env`]: vectorised environments behind the [`env::VecEnv`] interface;
 //! - [`train`]: the training loop joining the two, configs, logs and plots;
+//! - [`play`]: a trained policy driving characters in any Bevy app ([`play::PolicyPlugin`]);
+//! - [`sim`]: the engine, rapier humanoids stepped by Bevy systems;
 //! - [`spaces`]: the small contract both sides share (action spaces, done codes).
 //!
 //! See `ARCHITECTURE.md` for the module map and the data path of one control step.
@@ -15,6 +17,7 @@
 pub mod anim;
 pub mod env;
 pub mod learning;
+pub mod play;
 pub mod sim;
 pub mod spaces;
 pub mod train;

@@ -743,6 +743,11 @@ impl SimWorlds<'_, '_> {
         false
     }
 
+    /// The simulated character.
+    pub fn model(&self) -> &CharacterModel {
+        &self.character.model
+    }
+
     /// The state buffers.
     pub fn state(&self) -> &SimState {
         &self.state

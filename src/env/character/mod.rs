@@ -12,7 +12,7 @@ mod obs;
 mod pose;
 mod reward;
 mod setup;
-mod systems;
+pub mod systems;
 
 pub use action::action_bounds;
 pub use config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};

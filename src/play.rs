@@ -1,0 +1,202 @@
+//! Play mode: a trained policy drives characters in any Bevy app, with no training code
+//! running — the checkpoint's actor and normalisers, its env's observations, and the engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use bevy::prelude::*;
+
+use crate::anim::motion_lib::MotionFrame;
+use crate::env::EnvConfig;
+use crate::env::character::systems::{DiscHistory, EnvOutput, EnvParams, Reference, after_reset};
+use crate::env::character::{CharacterEnvSetup, EnvKind, EnvSet};
+use crate::learning::agents::{ActMode, Agent};
+use crate::learning::checkpoint::{CheckpointError, load_agent};
+use crate::learning::device::Backend;
+use crate::sim::plugin::{PdTargets, SimWorlds};
+use crate::sim::{CharacterState, SimPlugin, SimSet};
+use crate::spaces::DoneCode;
+use crate::train::config::{ConfigError, parse_env_config};
+
+/// Why a policy could not be loaded for play.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+    /// The checkpoint is unreadable.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// Its env config is wrong, or names files that cannot be loaded.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The checkpoint was not trained on a character env.
+    #[error("{0}")]
+    NotACharacter(String),
+}
+
+/// The policy acting in play mode.
+#[derive(Resource)]
+pub struct PlayPolicy {
+    agent: Mutex<Agent>,
+    low: Vec<f32>,
+    high: Vec<f32>,
+    default_state: CharacterState,
+}
+
+/// Play-mode counters.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlayStats {
+    /// Control steps taken.
+    pub steps: u64,
+    /// Characters reset after their episode ended (a fall, or the episode length).
+    pub resets: u64,
+    /// Whether every character has been put at its start.
+    pub started: bool,
+}
+
+/// Drives `num_envs` characters with the policy in a checkpoint directory (what `train`
+/// writes to `out_dir/model`). Adds the engine ([`SimPlugin`], with bevy_rapier) and the
+/// checkpoint's env systems; an app needs only `MinimalPlugins` (or `DefaultPlugins`) and
+/// `TransformPlugin` besides. Characters start at the beginning of the clip and start over when
+/// their episode ends.
+pub struct PolicyPlugin {
+    parts: Mutex<Option<(CharacterEnvSetup, PlayPolicy)>>,
+    num_envs: usize,
+    source: PathBuf,
+}
+
+impl PolicyPlugin {
+    /// Loads the checkpoint in `model_dir` (weights and normalisers on the CPU) and its env.
+    pub fn load(model_dir: &Path, num_envs: usize) -> Result<Self, PlayError> {
+        let loaded = load_agent(model_dir, Backend::Flex.device())?;
+        let env_file = model_dir.join("env_config.yaml");
+        let text = loaded
+            .extra
+            .iter()
+            .find(|(n, _)| n == "env_config.yaml")
+            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+            .ok_or_else(|| {
+                PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
+            })?;
+        let (kind, config) = match parse_env_config(&env_file, &text)? {
+            EnvConfig::Char(c) => (EnvKind::Char, c),
+            EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
+            EnvConfig::Amp(c) => (EnvKind::Amp, c),
+            other => {
+                return Err(PlayError::NotACharacter(format!(
+                    "{}: trained on `{}`, not a character env",
+                    model_dir.display(),
+                    other.name()
+                )));
+            }
+        };
+        let setup =
+            CharacterEnvSetup::load(kind, &config, num_envs).map_err(|(key, message)| {
+                ConfigError {
+                    file: env_file.clone(),
+                    key: Some(key),
+                    message,
+                }
+            })?;
+        if setup.obs_dim != loaded.agent.state().obs_dim {
+            return Err(PlayError::NotACharacter(format!(
+                "{}: the policy reads {} observations, its env writes {}",
+                model_dir.display(),
+                loaded.agent.state().obs_dim,
+                setup.obs_dim
+            )));
+        }
+        let policy = PlayPolicy {
+            agent: Mutex::new(loaded.agent),
+            low: setup.low.clone(),
+            high: setup.high.clone(),
+            default_state: setup.default_state.clone(),
+        };
+        Ok(Self {
+            parts: Mutex::new(Some((setup, policy))),
+            num_envs,
+            source: model_dir.to_path_buf(),
+        })
+    }
+
+    /// The checkpoint directory it was loaded from.
+    pub fn source(&self) -> &Path {
+        &self.source
+    }
+}
+
+impl Plugin for PolicyPlugin {
+    fn build(&self, app: &mut App) {
+        let (setup, policy) = self
+            .parts
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("PolicyPlugin builds once");
+        app.add_plugins(
+            SimPlugin::new(setup.model.clone(), self.num_envs).with_config(setup.engine.clone()),
+        )
+        .add_plugins(setup.plugin)
+        .insert_resource(policy)
+        .init_resource::<PlayStats>()
+        .add_systems(PostUpdate, act.before(SimSet::ApplyTargets))
+        .add_systems(PostUpdate, restart_finished.after(EnvSet::Done));
+    }
+}
+
+/// The policy's mean action for every character's observation, as PD targets.
+fn act(policy: Res<PlayPolicy>, output: Res<EnvOutput>, mut targets: ResMut<PdTargets>) {
+    let mut agent = policy.agent.lock().expect("not poisoned");
+    let actions = agent.act(&output.buffers.obs, ActMode::Deterministic);
+    let nd = policy.low.len();
+    for (k, (t, a)) in targets.0.iter_mut().zip(actions).enumerate() {
+        *t = a.clamp(policy.low[k % nd], policy.high[k % nd]);
+    }
+}
+
+/// Puts every character at its start once the worlds exist, and again when its episode ends.
+#[allow(clippy::too_many_arguments)] // the env's resources
+fn restart_finished(
+    mut worlds: SimWorlds,
+    params: Res<EnvParams>,
+    policy: Res<PlayPolicy>,
+    mut reference: ResMut<Reference>,
+    mut output: ResMut<EnvOutput>,
+    mut history: Option<ResMut<DiscHistory>>,
+    mut stats: ResMut<PlayStats>,
+    mut frame: Local<MotionFrame>,
+) {
+    let n = output.buffers.num_envs();
+    for env in 0..n {
+        let ended = output.buffers.dones[env] != DoneCode::Null;
+        if stats.started && !ended {
+            continue;
+        }
+        let from_motion = reference.motions.is_some();
+        let state = match &reference.motions {
+            Some(lib) => {
+                lib.frame(0, 0.0, &mut frame);
+                CharacterState::from_motion_frame(&frame)
+            }
+            None => policy.default_state.clone(),
+        };
+        if !worlds.set_env_state(env, &state) {
+            return; // the worlds are not built yet
+        }
+        reference.motion_id[env] = 0;
+        reference.motion_time[env] = 0.0;
+        after_reset(
+            &params,
+            worlds.model(),
+            &mut reference,
+            &mut output,
+            history.as_deref_mut(),
+            worlds.state(),
+            env,
+            from_motion,
+        );
+        if stats.started {
+            stats.resets += 1;
+        }
+    }
+    stats.started = true;
+    stats.steps += 1;
+}
