@@ -344,3 +344,44 @@ fn action_bounds_follow_mimickits_rule() {
     check("right_elbow", -3.351, 0.558);
     check("left_elbow", -3.351, 0.558);
 }
+
+#[test]
+fn a_blown_up_character_fails_alone_and_a_reset_recovers_it() {
+    let model = humanoid();
+    let mut env = deepmimic(2, &[]);
+    let mut rng = SeededRng::seed_from_u64(5);
+    env.reset(&[0, 1], &mut rng);
+    // Env 0's state turns to NaN (as a solver blow-up would leave it).
+    let mut broken = CharacterState::default_pose(&model, [0.0, 0.0], 0.0);
+    broken.root_vel = Vec3::new(f32::NAN, 0.0, 0.0);
+    env.engine_mut().set_env_state(0, &broken);
+    let zero = vec![0.0; 2 * model.num_dofs()];
+    env.step(&zero);
+    // Rapier quarantines the body (rolls it back, zeroes and disables it); the engine reports
+    // that as an invalid state and the env ends the episode.
+    assert!(!env.engine().state().env_is_valid(0));
+    assert_eq!(
+        env.dones()[0],
+        DoneCode::Fail,
+        "a blown-up character ends its episode"
+    );
+    assert!(env.engine().nonfinite_envs() >= 1, "and is counted");
+    assert!(
+        env.engine().state().env_is_valid(1),
+        "the other character is untouched"
+    );
+    assert_ne!(env.dones()[1], DoneCode::Fail);
+    env.reset(&[0], &mut rng);
+    assert!(env.engine().state().env_is_valid(0));
+    let z0 = env.engine().state().root_pos(0).z;
+    for _ in 0..10 {
+        env.step(&zero);
+        assert!(
+            env.engine().state().env_is_valid(0),
+            "the reset character stays sound"
+        );
+    }
+    // And it moves again (a disabled body would stay frozen).
+    assert!((env.engine().state().root_pos(0).z - z0).abs() > 1e-4);
+    assert!(env.obs().iter().all(|x| x.is_finite()));
+}

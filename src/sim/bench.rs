@@ -67,7 +67,7 @@ pub fn run_sim_bench(
         engine.step();
         for env in 0..num_envs {
             let st = engine.state();
-            if st.root_pos(env).z < 0.3 || !st.env_is_finite(env) {
+            if st.root_pos(env).z < 0.3 || !st.env_is_valid(env) {
                 engine.set_env_state(env, &standing);
                 *resets += 1;
             }

@@ -399,6 +399,7 @@ fn spawn_worlds(mut commands: Commands, character: Res<SimCharacter>, settings: 
             },
             PhysicsWorld {
                 index: w,
+                quarantined: vec![false; envs.len()],
                 envs,
                 ground_entity,
                 handles: None,
@@ -448,7 +449,13 @@ fn init_worlds(
                 .map(|(e, slot)| Some((*colliders.entity2collider().get(e)?, *slot)))
                 .collect::<Option<Vec<_>>>()?;
             let ground = *colliders.entity2collider().get(&world.ground_entity)?;
-            Some(WorldHandles::new(bodies_h, joints_h, ground, colliders_h))
+            Some(WorldHandles::new(
+                bodies_h,
+                joints_h,
+                ground,
+                colliders_h,
+                world.envs.len(),
+            ))
         };
         let Some(handles) = find() else { continue };
         for (local, env) in world.envs.clone().enumerate() {
@@ -569,7 +576,7 @@ fn apply_pd_targets(
 }
 
 type StepSets = (
-    &'static PhysicsWorld,
+    &'static mut PhysicsWorld,
     &'static mut RapierContextSimulation,
     &'static mut RapierContextColliders,
     &'static mut RapierContextJoints,
@@ -596,9 +603,12 @@ fn step_worlds(
         .collect();
     for_each_parallel(
         items,
-        |(world, mut sim, mut colliders, mut joints, mut bodies, config)| {
+        |(mut world, mut sim, mut colliders, mut joints, mut bodies, config)| {
+            let world = &mut *world;
+            world.quarantined.fill(false);
+            let handles = world.handles.as_ref().expect("filtered");
             let hooks = EnvIsolation {
-                handles: world.handles.as_ref().expect("filtered"),
+                handles,
                 num_bodies,
                 self_collision,
             };
@@ -619,6 +629,13 @@ fn step_worlds(
                     &hooks,
                     &(),
                 );
+                // Rapier quarantines bodies whose state went non-finite (rolled back, zeroed,
+                // disabled): their env is reported and must be reset.
+                for h in sim.pipeline.quarantine().bodies() {
+                    if let Some(env) = handles.env_of_body(*h) {
+                        world.quarantined[env] = true;
+                    }
+                }
             }
         },
     );
@@ -658,8 +675,13 @@ fn read_sim_state(
         }
         read_ground_contacts(handles, &sim.narrow_phase, slice.ground_contact);
     });
+    for (world, _, _) in &worlds {
+        let start = world.envs.start;
+        state.quarantined[start..start + world.quarantined.len()]
+            .copy_from_slice(&world.quarantined);
+    }
     let bad = (0..state.num_envs)
-        .filter(|&e| !state.env_is_finite(e))
+        .filter(|&e| !state.env_is_valid(e))
         .count();
     stats.nonfinite_envs += bad as u64;
 }
@@ -700,6 +722,7 @@ impl SimWorlds<'_, '_> {
                 new_state,
                 &mut self.scratch,
             );
+            self.state.quarantined[env] = false;
             let mut slice = state_slice(&mut self.state, env..env + 1);
             read_env(
                 handles,

@@ -35,6 +35,9 @@ pub struct SimState {
     pub dof_vel: Vec<f32>,
     /// Whether each body touches the ground.
     pub ground_contact: Vec<bool>,
+    /// Per env: rapier quarantined one of its bodies in the last step (its state went NaN or
+    /// infinite; rapier rolled it back and disabled it). The env must be reset.
+    pub quarantined: Vec<bool>,
 }
 
 impl SimState {
@@ -53,6 +56,7 @@ impl SimState {
             dof_pos: vec![0.0; nd],
             dof_vel: vec![0.0; nd],
             ground_contact: vec![false; nb],
+            quarantined: vec![false; num_envs],
         }
     }
 
@@ -84,6 +88,12 @@ impl SimState {
     /// Root angular velocity of env `env`.
     pub fn root_ang_vel(&self, env: usize) -> Vec3 {
         self.body_ang_vel[env * self.num_bodies]
+    }
+
+    /// Whether env `env` is simulated soundly: every value finite and no body quarantined by
+    /// rapier in the last step. An env that is not must be reset.
+    pub fn env_is_valid(&self, env: usize) -> bool {
+        !self.quarantined[env] && self.env_is_finite(env)
     }
 
     /// Whether every value is finite (a blow-up check).

@@ -31,6 +31,8 @@ pub struct PhysicsWorld {
     pub ground_entity: Entity,
     /// Handles, filled once bevy_rapier has created the rapier objects.
     pub(crate) handles: Option<WorldHandles>,
+    /// Per local env: a body was quarantined during the last control step.
+    pub(crate) quarantined: Vec<bool>,
 }
 
 /// Rapier handles of everything in one world.
@@ -44,6 +46,8 @@ pub(crate) struct WorldHandles {
     pub ground: ColliderHandle,
     /// Collider arena index → `local_env * num_bodies + body`, or [`NO_SLOT`].
     pub collider_slot: Vec<u32>,
+    /// Rigid-body arena index → local env, or [`NO_SLOT`].
+    pub body_env: Vec<u32>,
 }
 
 impl WorldHandles {
@@ -52,6 +56,7 @@ impl WorldHandles {
         joints: Vec<ImpulseJointHandle>,
         ground: ColliderHandle,
         colliders: Vec<(ColliderHandle, u32)>,
+        num_envs: usize,
     ) -> Self {
         let max = colliders
             .iter()
@@ -64,12 +69,31 @@ impl WorldHandles {
         for (h, slot) in &colliders {
             collider_slot[h.into_raw_parts().0 as usize] = *slot;
         }
+        let per_env = bodies.len() / num_envs.max(1);
+        let max_body = bodies
+            .iter()
+            .map(|h| h.into_raw_parts().0 as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut body_env = vec![NO_SLOT; max_body];
+        for (i, h) in bodies.iter().enumerate() {
+            body_env[h.into_raw_parts().0 as usize] = (i / per_env.max(1)) as u32;
+        }
         Self {
             bodies,
             joints,
             ground,
             collider_slot,
+            body_env,
         }
+    }
+
+    /// The local env a rigid body belongs to.
+    pub fn env_of_body(&self, h: RigidBodyHandle) -> Option<usize> {
+        self.body_env
+            .get(h.into_raw_parts().0 as usize)
+            .filter(|e| **e != NO_SLOT)
+            .map(|e| *e as usize)
     }
 
     fn slot(&self, h: ColliderHandle) -> u32 {
@@ -256,6 +280,8 @@ pub(crate) fn write_env(
         let pos = scratch.pos[b] + origin;
         let rot = scratch.rot[b];
         let w = scratch.ang_vel[b];
+        // A body rapier quarantined after a blow-up is disabled until a reset brings it back.
+        rb.set_enabled(true);
         rb.set_position(Pose::from_parts(pos, rot), true);
         // Rapier's linear velocity is that of the centre of mass.
         let com = pos + rot * rb.local_center_of_mass();

@@ -448,7 +448,7 @@ pub(crate) fn done(
             && (output.errors[env].body_pos_max_sq > params.pose_dist_sq
                 || (params.track_root_xy
                     && output.errors[env].root_pos_dist.powi(2) > params.pose_dist_sq));
-        let code = if fell || strayed || !state.env_is_finite(env) {
+        let code = if fell || strayed || !state.env_is_valid(env) {
             DoneCode::Fail
         } else if params.kind == EnvKind::DeepMimic && reference.motion_ended(env) {
             DoneCode::Succ
