@@ -84,6 +84,27 @@ impl RefPoses {
         }
     }
 
+    /// Sets pose `slot` of env `env` from a motion frame.
+    pub fn set_frame(
+        &mut self,
+        model: &CharacterModel,
+        env: usize,
+        slot: usize,
+        f: &crate::anim::motion_lib::MotionFrame,
+    ) {
+        self.set(
+            model,
+            env,
+            slot,
+            f.root_pos,
+            f.root_rot,
+            &f.joint_rots,
+            f.root_vel,
+            f.root_ang_vel,
+            &f.dof_vel,
+        );
+    }
+
     /// Copies `pose` into slot `slot` of env `env`.
     pub fn copy_from(&mut self, env: usize, slot: usize, pose: &PoseView) {
         let i = env * self.slots + slot;

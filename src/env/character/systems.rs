@@ -148,18 +148,7 @@ impl Reference {
     ) {
         let Some(lib) = &self.motions else { return };
         lib.frame(clip, time, &mut self.frame);
-        let f = &self.frame;
-        dst.set(
-            model,
-            env,
-            slot,
-            f.root_pos,
-            f.root_rot,
-            &f.joint_rots,
-            f.root_vel,
-            f.root_ang_vel,
-            &f.dof_vel,
-        );
+        dst.set_frame(model, env, slot, &self.frame);
     }
 
     /// References for `num_envs` envs, all at the start of clip 0.
@@ -189,18 +178,7 @@ impl Reference {
                 params.tar_steps[slot - 1]
             };
             lib.frame(id, t + ahead as f32 * params.dt, &mut self.frame);
-            let f = &self.frame;
-            self.poses.set(
-                model,
-                env,
-                slot,
-                f.root_pos,
-                f.root_rot,
-                &f.joint_rots,
-                f.root_vel,
-                f.root_ang_vel,
-                &f.dof_vel,
-            );
+            self.poses.set_frame(model, env, slot, &self.frame);
         }
     }
 
