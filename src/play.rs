@@ -6,14 +6,13 @@ use std::sync::Mutex;
 
 use bevy::prelude::*;
 
-use crate::anim::motion_lib::MotionFrame;
 use crate::env::EnvConfig;
-use crate::env::character::systems::{DiscHistory, EnvOutput, EnvParams, Reference, after_reset};
+use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
 use crate::env::character::{CharacterEnvSetup, EnvKind, EnvSet};
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{CheckpointError, load_agent};
 use crate::learning::device::Backend;
-use crate::sim::plugin::{PdTargets, SimWorlds};
+use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, SimPlugin, SimSet};
 use crate::spaces::DoneCode;
 use crate::train::config::{ConfigError, parse_env_config};
@@ -153,46 +152,20 @@ fn act(policy: Res<PlayPolicy>, output: Res<EnvOutput>, mut targets: ResMut<PdTa
 }
 
 /// Puts every character at its start once the worlds exist, and again when its episode ends.
-#[allow(clippy::too_many_arguments)] // the env's resources
-fn restart_finished(
-    mut worlds: SimWorlds,
-    params: Res<EnvParams>,
-    policy: Res<PlayPolicy>,
-    mut reference: ResMut<Reference>,
-    mut output: ResMut<EnvOutput>,
-    mut history: Option<ResMut<DiscHistory>>,
-    mut stats: ResMut<PlayStats>,
-    mut frame: Local<MotionFrame>,
-) {
-    let n = output.buffers.num_envs();
-    for env in 0..n {
-        let ended = output.buffers.dones[env] != DoneCode::Null;
+fn restart_finished(mut resets: EnvResets, policy: Res<PlayPolicy>, mut stats: ResMut<PlayStats>) {
+    for env in 0..resets.output().buffers.num_envs() {
+        let ended = resets.output().buffers.dones[env] != DoneCode::Null;
         if stats.started && !ended {
             continue;
         }
-        let from_motion = reference.motions.is_some();
-        let state = match &reference.motions {
-            Some(lib) => {
-                lib.frame(0, 0.0, &mut frame);
-                CharacterState::from_motion_frame(&frame)
-            }
-            None => policy.default_state.clone(),
+        let to = if resets.has_motions() {
+            ResetTo::Motion { clip: 0, time: 0.0 }
+        } else {
+            ResetTo::Pose(&policy.default_state)
         };
-        if !worlds.set_env_state(env, &state) {
+        if !resets.reset(env, to) {
             return; // the worlds are not built yet
         }
-        reference.motion_id[env] = 0;
-        reference.motion_time[env] = 0.0;
-        after_reset(
-            &params,
-            worlds.model(),
-            &mut reference,
-            &mut output,
-            history.as_deref_mut(),
-            worlds.state(),
-            env,
-            from_motion,
-        );
         if stats.started {
             stats.resets += 1;
         }

@@ -9,8 +9,8 @@ use bevy_mimic::SeededRng;
 use bevy_mimic::anim::character::CharacterModel;
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::env::character::{
-    CharacterEnv, CharacterEnvConfig, EnvKind, ObsSpec, PoseView, action_bounds, tracking_errors,
-    tracking_reward, write_char_obs, write_tar_obs,
+    CharacterEnv, CharacterEnvConfig, EnvKind, ObsSpec, OwnedPose, PoseView, action_bounds,
+    tracking_errors, tracking_reward, write_char_obs, write_tar_obs,
 };
 use bevy_mimic::env::{EnvConfig, VecEnv};
 use bevy_mimic::sim::{CharacterState, Engine};
@@ -135,13 +135,15 @@ fn a_character_set_to_its_reference_observes_and_scores_as_the_reference() {
     }
 }
 
-fn yawed(pose: &PoseView, yaw: Quat, shift: Vec3) -> (Vec<Vec3>, Vec<Quat>, Vec3, Vec3) {
-    (
-        pose.body_pos.iter().map(|p| yaw * *p + shift).collect(),
-        pose.body_rot.iter().map(|q| yaw * *q).collect(),
-        yaw * pose.root_vel,
-        yaw * pose.root_ang_vel,
-    )
+/// `pose` with the whole scene turned by `yaw` about the vertical and moved by `shift`.
+fn yawed(pose: &OwnedPose, yaw: Quat, shift: Vec3) -> OwnedPose {
+    OwnedPose {
+        body_pos: pose.body_pos.iter().map(|p| yaw * *p + shift).collect(),
+        body_rot: pose.body_rot.iter().map(|q| yaw * *q).collect(),
+        root_vel: yaw * pose.root_vel,
+        root_ang_vel: yaw * pose.root_ang_vel,
+        dof_vel: pose.dof_vel.clone(),
+    }
 }
 
 #[test]
@@ -158,22 +160,9 @@ fn heading_local_observations_ignore_a_yaw_of_the_whole_scene() {
     let tar = env.reference_pose(0, 2);
     let yaw = Quat::from_rotation_z(2.1);
     let shift = Vec3::new(3.0, -7.0, 0.0);
-    let (sp, sr, sv, sw) = yawed(&sim.view(), yaw, shift);
-    let (tp, tr, tv, tw) = yawed(&tar.view(), yaw, shift);
-    let sim2 = PoseView {
-        body_pos: &sp,
-        body_rot: &sr,
-        root_vel: sv,
-        root_ang_vel: sw,
-        dof_vel: sim.view().dof_vel,
-    };
-    let tar2 = PoseView {
-        body_pos: &tp,
-        body_rot: &tr,
-        root_vel: tv,
-        root_ang_vel: tw,
-        dof_vel: tar.view().dof_vel,
-    };
+    let sim_yawed = yawed(&sim, yaw, shift);
+    let tar_yawed = yawed(&tar, yaw, shift);
+    let (sim2, tar2) = (sim_yawed.view(), tar_yawed.view());
     let n = spec.char_obs_dim(&model) + spec.tar_obs_dim(&model);
     let write = |s: &PoseView, t: &PoseView| {
         let mut out = vec![0.0; n];
@@ -227,22 +216,9 @@ fn discriminator_frames_have_142_values_and_ignore_a_yaw_when_heading_local() {
         assert_eq!(n, 142);
         out
     };
-    let (np, nr, nv, nw) = yawed(&newest.view(), yaw, shift);
-    let (op, or, ov, ow) = yawed(&older.view(), yaw, shift);
-    let newest2 = PoseView {
-        body_pos: &np,
-        body_rot: &nr,
-        root_vel: nv,
-        root_ang_vel: nw,
-        dof_vel: newest.view().dof_vel,
-    };
-    let older2 = PoseView {
-        body_pos: &op,
-        body_rot: &or,
-        root_vel: ov,
-        root_ang_vel: ow,
-        dof_vel: older.view().dof_vel,
-    };
+    let newest_yawed = yawed(&newest, yaw, shift);
+    let older_yawed = yawed(&older, yaw, shift);
+    let (newest2, older2) = (newest_yawed.view(), older_yawed.view());
     let a = frame(&older.view(), &newest.view());
     let b = frame(&older2, &newest2);
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {

@@ -676,14 +676,11 @@ fn read_sim_state(
         read_ground_contacts(handles, &sim.narrow_phase, slice.ground_contact);
     });
     for (world, _, _) in &worlds {
-        let start = world.envs.start;
-        state.quarantined[start..start + world.quarantined.len()]
-            .copy_from_slice(&world.quarantined);
+        for (local, env) in world.envs.clone().enumerate() {
+            state.invalid[env] = world.quarantined[local] || !state.env_is_finite(env);
+        }
     }
-    let bad = (0..state.num_envs)
-        .filter(|&e| !state.env_is_valid(e))
-        .count();
-    stats.nonfinite_envs += bad as u64;
+    stats.nonfinite_envs += state.invalid.iter().filter(|b| **b).count() as u64;
 }
 
 /// Writes environment states into the worlds from any system (resets): the rapier bodies are
@@ -722,7 +719,6 @@ impl SimWorlds<'_, '_> {
                 new_state,
                 &mut self.scratch,
             );
-            self.state.quarantined[env] = false;
             let mut slice = state_slice(&mut self.state, env..env + 1);
             read_env(
                 handles,
@@ -735,6 +731,7 @@ impl SimWorlds<'_, '_> {
                 0,
             );
             slice.ground_contact.fill(false);
+            self.state.invalid[env] = !self.state.env_is_finite(env);
             return true;
         }
         false

@@ -35,9 +35,10 @@ pub struct SimState {
     pub dof_vel: Vec<f32>,
     /// Whether each body touches the ground.
     pub ground_contact: Vec<bool>,
-    /// Per env: rapier quarantined one of its bodies in the last step (its state went NaN or
-    /// infinite; rapier rolled it back and disabled it). The env must be reset.
-    pub quarantined: Vec<bool>,
+    /// Per env: not simulated soundly — rapier quarantined one of its bodies in the last step
+    /// (its state went NaN or infinite; rapier rolled it back and disabled it), or a value read
+    /// back is non-finite. Decided once per step; the env must be reset.
+    pub invalid: Vec<bool>,
 }
 
 impl SimState {
@@ -56,7 +57,7 @@ impl SimState {
             dof_pos: vec![0.0; nd],
             dof_vel: vec![0.0; nd],
             ground_contact: vec![false; nb],
-            quarantined: vec![false; num_envs],
+            invalid: vec![false; num_envs],
         }
     }
 
@@ -90,10 +91,9 @@ impl SimState {
         self.body_ang_vel[env * self.num_bodies]
     }
 
-    /// Whether env `env` is simulated soundly: every value finite and no body quarantined by
-    /// rapier in the last step. An env that is not must be reset.
+    /// Whether env `env` is simulated soundly (see [`invalid`](Self::invalid)).
     pub fn env_is_valid(&self, env: usize) -> bool {
-        !self.quarantined[env] && self.env_is_finite(env)
+        !self.invalid[env]
     }
 
     /// Whether every value is finite (a blow-up check).

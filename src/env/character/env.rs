@@ -1,20 +1,17 @@
 //! `CharacterEnv`: the batched env interface over the rapier engine and the env systems.
 
+use bevy::ecs::system::SystemState;
 use bevy::prelude::*;
-use rand::RngExt;
 
 use super::config::CharacterEnvConfig;
 use super::pose::{PoseView, RefPoses};
 use super::reward::TrackingErrors;
 use super::setup::{BuildError, CharacterEnvSetup};
-use super::systems::{
-    DiscHistory, EnvOutput, EnvParams, Reference, after_reset, write_disc_window,
-};
+use super::systems::{EnvOutput, EnvParams, EnvResets, Reference, ResetTo, write_disc_window};
 use crate::SeededRng;
-use crate::anim::motion_lib::MotionFrame;
 use crate::env::{StepBuffers, VecEnv};
 use crate::sim::plugin::SimCharacter;
-use crate::sim::{CharacterState, Engine, RapierEngine, SimState};
+use crate::sim::{CharacterState, Engine, RapierEngine};
 use crate::spaces::ActionSpace;
 
 /// Which character env.
@@ -67,7 +64,7 @@ pub struct CharacterEnv {
     dt: f64,
     rand_reset: bool,
     default_state: CharacterState,
-    frame: MotionFrame,
+    resets: SystemState<EnvResets<'static, 'static>>,
     /// Scratch poses for demo windows.
     demo: RefPoses,
 }
@@ -94,10 +91,11 @@ impl CharacterEnv {
             ..
         } = setup;
         let disc_steps = plugin.disc_steps();
-        let engine = RapierEngine::new_with(model.clone(), num_envs, engine_config, |app| {
+        let mut engine = RapierEngine::new_with(model.clone(), num_envs, engine_config, |app| {
             app.add_plugins(plugin);
         })
         .map_err(|e| (format!("engine.{}", e.key), e.reason))?;
+        let resets = SystemState::new(engine.app_mut().world_mut());
         Ok(Self {
             engine,
             kind,
@@ -107,7 +105,7 @@ impl CharacterEnv {
             dt: f64::from(dt),
             rand_reset,
             default_state,
-            frame: MotionFrame::default(),
+            resets,
             demo: RefPoses::new(1, disc_steps.max(1), &model),
         })
     }
@@ -151,50 +149,22 @@ impl CharacterEnv {
 
     /// Puts env `env` at time `time` of clip `clip` (reference state initialisation).
     pub fn reset_to_motion(&mut self, env: usize, clip: usize, time: f32) {
-        {
-            let world = self.engine.app_mut().world_mut();
-            let mut reference = world.resource_mut::<Reference>();
-            let Some(lib) = &reference.motions else {
-                return;
-            };
-            lib.frame(clip, time, &mut self.frame);
-            reference.motion_id[env] = clip;
-            reference.motion_time[env] = time;
-        }
-        let state = CharacterState::from_motion_frame(&self.frame);
-        self.engine.set_env_state(env, &state);
-        self.finish_reset(env, true);
+        self.reset_env(env, ResetTo::Motion { clip, time });
     }
 
     /// Puts env `env` in the default pose.
     pub fn reset_to_default(&mut self, env: usize) {
         let state = self.default_state.clone();
-        self.engine.set_env_state(env, &state);
-        self.finish_reset(env, false);
+        self.reset_env(env, ResetTo::Pose(&state));
     }
 
-    /// Recomputes env `env`'s reference, observation and discriminator window after its state
-    /// was set (`from_motion`: to a reference frame, else to the default pose).
-    fn finish_reset(&mut self, env: usize, from_motion: bool) {
-        let world = self.engine.app_mut().world_mut();
-        world.resource_scope(|world, mut reference: Mut<Reference>| {
-            world.resource_scope(|world, mut output: Mut<EnvOutput>| {
-                let mut history = world.remove_resource::<DiscHistory>();
-                after_reset(
-                    world.resource::<EnvParams>(),
-                    &world.resource::<SimCharacter>().model,
-                    &mut reference,
-                    &mut output,
-                    history.as_mut(),
-                    world.resource::<SimState>(),
-                    env,
-                    from_motion,
-                );
-                if let Some(h) = history {
-                    world.insert_resource(h);
-                }
-            });
-        });
+    fn reset_env(&mut self, env: usize, to: ResetTo) {
+        let done = self
+            .resets
+            .get_mut(self.engine.app_mut().world_mut())
+            .expect("the env's resources exist")
+            .reset(env, to);
+        debug_assert!(done, "the worlds are built in RapierEngine::new");
     }
 
     /// Writes the discriminator window of clip `clip` ending at `time` (a demo window) into
@@ -248,11 +218,7 @@ impl VecEnv for CharacterEnv {
             };
             match pick {
                 Some((clip, time)) => self.reset_to_motion(env, clip, time),
-                None => {
-                    // Draw anyway so that the generator advances the same with or without clips.
-                    let _: f32 = rng.random_range(0.0..1.0);
-                    self.reset_to_default(env);
-                }
+                None => self.reset_to_default(env),
             }
         }
     }

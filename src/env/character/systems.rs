@@ -1,5 +1,6 @@
 //! The env's per-step systems and the per-env functions they share with resets.
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 use super::disc_obs::write_disc_frame;
@@ -11,8 +12,8 @@ use crate::anim::character::CharacterModel;
 use crate::anim::motion::LoopMode;
 use crate::anim::motion_lib::{MotionFrame, MotionLib};
 use crate::env::StepBuffers;
-use crate::sim::SimState;
-use crate::sim::plugin::SimCharacter;
+use crate::sim::plugin::{SimCharacter, SimWorlds};
+use crate::sim::{CharacterState, SimState};
 use crate::spaces::DoneCode;
 
 /// The env's phases, in order, after the engine has read the state.
@@ -93,6 +94,25 @@ impl DiscHistory {
     /// The slot holding frame `k` of the window (0 oldest).
     pub fn slot(&self, k: usize) -> usize {
         (self.head + k) % self.steps
+    }
+
+    /// Writes env `env`'s window into its row of `disc_obs` (`[num_envs × disc_obs_dim]`).
+    pub fn write_window(
+        &self,
+        params: &EnvParams,
+        model: &CharacterModel,
+        env: usize,
+        disc_obs: &mut [f32],
+    ) {
+        let dim = params.disc_obs_dim();
+        write_disc_window(
+            params,
+            model,
+            &self.frames,
+            |k| self.slot(k),
+            env,
+            &mut disc_obs[env * dim..(env + 1) * dim],
+        );
     }
 }
 
@@ -285,16 +305,7 @@ pub fn after_reset(
                 history.frames.copy_from(env, slot, &sim_pose(state, env));
             }
         }
-        let dim = params.disc_obs_dim();
-        let history = &*history;
-        write_disc_window(
-            params,
-            model,
-            &history.frames,
-            |k| history.slot(k),
-            env,
-            &mut output.disc_obs[env * dim..(env + 1) * dim],
-        );
+        history.write_window(params, model, env, &mut output.disc_obs);
     }
     output.buffers.begin_episode(env);
     observe_env(
@@ -305,6 +316,84 @@ pub fn after_reset(
         output.buffers.obs_mut(env),
         env,
     );
+}
+
+/// Where a reset puts a character.
+#[derive(Clone, Copy, Debug)]
+pub enum ResetTo<'a> {
+    /// The reference state at `time` of clip `clip` (reference state initialisation).
+    Motion {
+        /// Clip index.
+        clip: usize,
+        /// Seconds into the clip.
+        time: f32,
+    },
+    /// A given state (the default pose).
+    Pose(&'a CharacterState),
+}
+
+/// Everything a reset touches, as one system parameter: used by the play-mode system and,
+/// through a `SystemState`, by [`CharacterEnv`](super::CharacterEnv).
+#[derive(SystemParam)]
+pub struct EnvResets<'w, 's> {
+    worlds: SimWorlds<'w, 's>,
+    params: Res<'w, EnvParams>,
+    reference: ResMut<'w, Reference>,
+    output: ResMut<'w, EnvOutput>,
+    history: Option<ResMut<'w, DiscHistory>>,
+    frame: Local<'s, MotionFrame>,
+}
+
+impl EnvResets<'_, '_> {
+    /// Sets env `env`'s state and finishes the reset ([`after_reset`]). Returns false (and
+    /// changes nothing) if the worlds are not built yet or a motion reset has no clips.
+    pub fn reset(&mut self, env: usize, to: ResetTo) -> bool {
+        let from_motion;
+        let owned;
+        let state = match to {
+            ResetTo::Motion { clip, time } => {
+                let Some(lib) = &self.reference.motions else {
+                    return false;
+                };
+                lib.frame(clip, time, &mut self.frame);
+                owned = CharacterState::from_motion_frame(&self.frame);
+                from_motion = true;
+                &owned
+            }
+            ResetTo::Pose(state) => {
+                from_motion = false;
+                state
+            }
+        };
+        if !self.worlds.set_env_state(env, state) {
+            return false;
+        }
+        if let ResetTo::Motion { clip, time } = to {
+            self.reference.motion_id[env] = clip;
+            self.reference.motion_time[env] = time;
+        }
+        after_reset(
+            &self.params,
+            self.worlds.model(),
+            &mut self.reference,
+            &mut self.output,
+            self.history.as_deref_mut(),
+            self.worlds.state(),
+            env,
+            from_motion,
+        );
+        true
+    }
+
+    /// Whether the env has reference clips.
+    pub fn has_motions(&self) -> bool {
+        self.reference.motions.is_some()
+    }
+
+    /// The env's outputs (observations, rewards, done codes).
+    pub fn output(&self) -> &EnvOutput {
+        &self.output
+    }
 }
 
 pub(crate) fn advance_reference(
@@ -351,19 +440,11 @@ pub(crate) fn record_disc_history(
     // The oldest slot becomes the newest.
     let newest = history.head;
     history.head = (history.head + 1) % history.steps;
-    let dim = params.disc_obs_dim();
     for env in 0..state.num_envs {
         history
             .frames
             .copy_from(env, newest, &sim_pose(&state, env));
-        write_disc_window(
-            &params,
-            &character.model,
-            &history.frames,
-            |k| history.slot(k),
-            env,
-            &mut output.disc_obs[env * dim..(env + 1) * dim],
-        );
+        history.write_window(&params, &character.model, env, &mut output.disc_obs);
     }
 }
 
