@@ -1,13 +1,17 @@
-//! Training from code: DeepMimic on the humanoid's walk with the CPU preset, headless.
+//! Training from code: `MimicPlugin` in a headless Bevy app (no window), DeepMimic on the
+//! humanoid's walk with the CPU preset.
 //!
 //! `cargo run --release --example train_headless -- [max_samples] [out_dir]`
-//! (defaults: 100000 samples, `output/example`). Prints MimicKit's per-iteration table and
-//! leaves a checkpoint that `bevy_mimic test --model_file <out_dir>/model` replays.
+//! (defaults: 100000 samples, `output/example`). Prints one line per iteration and leaves a
+//! checkpoint that `bevy_mimic test --model_file <out_dir>/model` replays.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use bevy_mimic::learning::device::Backend;
-use bevy_mimic::train::{TrainOptions, Trainer};
+use bevy::prelude::*;
+use bevy_mimic::MimicConfig;
+use bevy_mimic::live::{CheckpointSaved, IterationFinished, TrainingPhase, TrainingStatus};
+use bevy_mimic::sim::ControlPace;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -20,33 +24,54 @@ fn main() -> anyhow::Result<()> {
     let out_dir = args
         .next()
         .map_or_else(|| PathBuf::from("output/example"), PathBuf::from);
+    std::fs::create_dir_all(&out_dir)?;
 
-    let agent_file = Path::new("assets/configs/agents/deepmimic_humanoid_ppo_cpu.yaml");
-    let env_file = Path::new("assets/configs/envs/deepmimic_humanoid_walk.yaml");
-    let options = TrainOptions {
-        num_envs: 64,
-        max_samples,
-        out_dir,
-        seed: 0,
-        save_int_models: false,
-        print_table: true,
-        progress: false,
-    };
-    let mut trainer = Trainer::new(
-        agent_file,
-        std::fs::read_to_string(agent_file)?,
-        env_file,
-        std::fs::read_to_string(env_file)?,
-        options,
-        Backend::Flex.device(),
-    )?;
-    trainer.train()?;
-    if let Some(test) = trainer.last_test() {
+    let mimic = MimicConfig::train(
+        "assets/configs/agents/deepmimic_humanoid_ppo_cpu.yaml",
+        "assets/configs/envs/deepmimic_humanoid_walk.yaml",
+    )
+    .with_num_envs(64)
+    .with_out_dir(&out_dir)
+    .with_max_samples(max_samples)
+    .with_transform_writeback(false) // nothing is rendered
+    .load()?;
+
+    App::new()
+        .add_plugins((MinimalPlugins, TransformPlugin, mimic))
+        // Several control steps per app update: the runner's 60 Hz frame pacing would
+        // otherwise cap the simulation at 60 control steps/s.
+        .insert_resource(ControlPace::Fast {
+            budget: Duration::from_millis(15),
+        })
+        .add_systems(Update, (print_progress, stop_when_finished))
+        .run();
+    Ok(())
+}
+
+fn print_progress(
+    mut iterations: MessageReader<IterationFinished>,
+    mut saved: MessageReader<CheckpointSaved>,
+) {
+    for m in iterations.read() {
         println!(
-            "test: return {:.2}, episode length {:.1} steps over {} episodes",
-            test.mean_return, test.mean_length, test.episodes
+            "iteration {:4}  samples {:8}  return {:8.2}  episode length {:6.1}",
+            m.iteration,
+            m.samples,
+            m.row.get("Train_Return").unwrap_or(f64::NAN),
+            m.row.get("Train_Episode_Length").unwrap_or(f64::NAN)
         );
     }
-    println!("checkpoint: {}", trainer.checkpoint_dir().display());
-    Ok(())
+    for m in saved.read() {
+        println!(
+            "checkpoint: {} (iteration {})",
+            m.dir.display(),
+            m.iteration
+        );
+    }
+}
+
+fn stop_when_finished(status: Res<TrainingStatus>, mut exit: MessageWriter<AppExit>) {
+    if status.phase == TrainingPhase::Finished {
+        exit.write(AppExit::Success);
+    }
 }

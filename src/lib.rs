@@ -8,7 +8,10 @@
 //! - [`learning`]: models, agents, normalisers, buffers, returns, checkpoints (burn only);
 //! - [`env`]: vectorised environments behind the [`env::VecEnv`] interface;
 //! - [`train`]: the training loop joining the two, configs, logs and plots;
+//! - [`live`]: [`live::MimicPlugin`], training or playing characters inside any Bevy app;
 //! - [`play`]: a trained policy driving characters in any Bevy app ([`play::PolicyPlugin`]);
+//! - `panel` (feature `panel`) and `viewer` (feature `viewer`): the egui training panel and
+//!   the desktop viewer;
 //! - [`sim`]: the engine, rapier humanoids stepped by Bevy systems;
 //! - [`spaces`]: the small contract both sides share (action spaces, done codes).
 //!
@@ -17,11 +20,18 @@
 pub mod anim;
 pub mod env;
 pub mod learning;
+pub mod live;
+#[cfg(feature = "panel")]
+pub mod panel;
 pub mod play;
 pub mod sim;
 pub mod spaces;
 pub mod train;
+#[cfg(feature = "viewer")]
+pub mod viewer;
 
 /// The seeded random generator used everywhere randomness must be reproducible and resumable
 /// (its state is stored in checkpoints).
 pub type SeededRng = rand_chacha::ChaCha8Rng;
+
+pub use live::{MimicConfig, MimicPlugin};

@@ -19,9 +19,14 @@ use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// What to do; without one, the viewer trains DeepMimic's walk (as `view`).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
+
+/// The viewer's default run: the DeepMimic walk with the CPU preset.
+const DEFAULT_AGENT: &str = "assets/configs/agents/deepmimic_humanoid_ppo_cpu.yaml";
+const DEFAULT_ENV: &str = "assets/configs/envs/deepmimic_humanoid_walk.yaml";
 
 #[derive(Subcommand)]
 enum Command {
@@ -125,6 +130,60 @@ enum Command {
         #[arg(long = "engine_config")]
         engine_config: Option<PathBuf>,
     },
+    /// Open the viewer: train while you watch (default), or play a checkpoint's policy.
+    View {
+        /// Agent YAML to train.
+        #[arg(long = "agent_config", default_value = DEFAULT_AGENT)]
+        agent_config: PathBuf,
+        /// Env YAML to train on.
+        #[arg(long = "env_config", default_value = DEFAULT_ENV)]
+        env_config: PathBuf,
+        /// Play this checkpoint instead of training (e.g. assets/policies/deepmimic_walk).
+        #[arg(long = "model_file")]
+        model_file: Option<PathBuf>,
+        /// Continue the run in out_dir from its checkpoint.
+        #[arg(long)]
+        resume: bool,
+        /// Number of characters.
+        #[arg(long = "num_envs", default_value_t = 64)]
+        num_envs: usize,
+        /// Where logs and checkpoints of the training go.
+        #[arg(long = "out_dir", default_value = "output/viewer")]
+        out_dir: PathBuf,
+        /// Seed.
+        #[arg(long = "rand_seed", default_value_t = 0)]
+        rand_seed: u64,
+        /// Save a screenshot here once --screenshot_after_iters iterations have run, then quit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// Iterations to wait for before the screenshot.
+        #[arg(long = "screenshot_after_iters", default_value_t = 0)]
+        screenshot_after_iters: u64,
+        /// Seconds to wait for (at least) before the screenshot.
+        #[arg(long = "screenshot_after_s", default_value_t = 0.0)]
+        screenshot_after_s: f64,
+        /// Start with the reference ghost shown and run fast, etc.: panel settings to start with.
+        #[arg(long)]
+        ghost: bool,
+        /// Start in fast mode (control steps as fast as they run, not in real time).
+        #[arg(long)]
+        fast: bool,
+    },
+    /// Play a motion clip kinematically on the character, with a timeline.
+    #[command(name = "view-motion")]
+    ViewMotion {
+        /// The clip (.bmotion, DeepMimic .txt, .npz) or a dataset YAML.
+        clip: PathBuf,
+        /// The character (MJCF).
+        #[arg(long = "char_file", default_value = "assets/characters/humanoid.xml")]
+        char_file: PathBuf,
+        /// Save a screenshot here after --screenshot_after_s seconds, then quit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+        /// Seconds to wait before the screenshot.
+        #[arg(long = "screenshot_after_s", default_value_t = 3.0)]
+        screenshot_after_s: f64,
+    },
     /// Plot learning curves from a log.csv into a PNG.
     Plot {
         /// The log written by `train`.
@@ -149,7 +208,24 @@ fn backend(name: &str) -> Result<Backend> {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+    let command = match cli.command {
+        Some(c) => c,
+        None => Command::View {
+            agent_config: DEFAULT_AGENT.into(),
+            env_config: DEFAULT_ENV.into(),
+            model_file: None,
+            resume: false,
+            num_envs: 64,
+            out_dir: "output/viewer".into(),
+            rand_seed: 0,
+            screenshot: None,
+            screenshot_after_iters: 0,
+            screenshot_after_s: 0.0,
+            ghost: false,
+            fast: false,
+        },
+    };
+    match command {
         Command::Train {
             agent_config,
             env_config,
@@ -323,8 +399,115 @@ fn run(cli: Cli) -> Result<()> {
             plot_log(&log, &out, &keys)?;
             println!("wrote {}", out.display());
         }
+        view @ Command::View { .. } => open_viewer(view)?,
+        Command::ViewMotion {
+            clip,
+            char_file,
+            screenshot,
+            screenshot_after_s,
+        } => open_motion_viewer(&clip, &char_file, screenshot, screenshot_after_s)?,
     }
     Ok(())
+}
+
+#[cfg(feature = "viewer")]
+fn open_viewer(command: Command) -> Result<()> {
+    use bevy_mimic::MimicConfig;
+    use bevy_mimic::viewer::{AutoScreenshot, check_display, run_viewer};
+    let Command::View {
+        agent_config,
+        env_config,
+        model_file,
+        resume,
+        num_envs,
+        out_dir,
+        rand_seed,
+        screenshot,
+        screenshot_after_iters,
+        screenshot_after_s,
+        ghost,
+        fast,
+    } = command
+    else {
+        unreachable!("called with View")
+    };
+    check_display()?;
+    if num_envs == 0 {
+        bail!("--num_envs must be at least 1");
+    }
+    let (config, source) = match (&model_file, resume) {
+        (Some(dir), _) => (MimicConfig::play(dir), format!("playing {}", dir.display())),
+        (None, true) => (
+            MimicConfig::resume(&out_dir),
+            format!("resuming {}", out_dir.display()),
+        ),
+        (None, false) => (
+            MimicConfig::train(&agent_config, &env_config).with_out_dir(&out_dir),
+            format!(
+                "training {} on {}",
+                agent_config.display(),
+                env_config.display()
+            ),
+        ),
+    };
+    if config.is_training() {
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    }
+    let plugin = config.with_num_envs(num_envs).with_seed(rand_seed).load()?;
+    let shot = screenshot.map(|path| AutoScreenshot {
+        path,
+        after_iterations: screenshot_after_iters,
+        after_seconds: screenshot_after_s,
+        exit_frames: 5,
+    });
+    let settings = bevy_mimic::panel::PanelState {
+        ghost,
+        fast,
+        ..Default::default()
+    };
+    match run_viewer(plugin, source, shot, settings) {
+        bevy::app::AppExit::Success => Ok(()),
+        bevy::app::AppExit::Error(code) => bail!("the viewer exited with code {code}"),
+    }
+}
+
+#[cfg(feature = "viewer")]
+fn open_motion_viewer(
+    clip: &Path,
+    char_file: &Path,
+    screenshot: Option<PathBuf>,
+    after_s: f64,
+) -> Result<()> {
+    use bevy_mimic::anim::motion_lib::MotionLib;
+    use bevy_mimic::viewer::{AutoScreenshot, check_display, run_motion_viewer};
+    check_display()?;
+    let model = load_mjcf(char_file)?;
+    let lib = MotionLib::load(clip, &model)?;
+    let shot = screenshot.map(|path| AutoScreenshot {
+        path,
+        after_iterations: 0,
+        after_seconds: after_s,
+        exit_frames: 5,
+    });
+    match run_motion_viewer(model, lib, clip.to_path_buf(), shot) {
+        bevy::app::AppExit::Success => Ok(()),
+        bevy::app::AppExit::Error(code) => bail!("the viewer exited with code {code}"),
+    }
+}
+
+#[cfg(not(feature = "viewer"))]
+fn open_viewer(_: Command) -> Result<()> {
+    bail!(
+        "this build has no viewer (built without the `viewer` feature); rebuild with default \
+         features, or train headless: cargo run --release -- train --agent_config {DEFAULT_AGENT} \
+         --env_config {DEFAULT_ENV} --num_envs 64"
+    )
+}
+
+#[cfg(not(feature = "viewer"))]
+fn open_motion_viewer(_: &Path, _: &Path, _: Option<PathBuf>, _: f64) -> Result<()> {
+    bail!("this build has no viewer (built without the `viewer` feature)")
 }
 
 fn main() -> ExitCode {

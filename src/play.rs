@@ -12,8 +12,9 @@ use crate::env::character::{CharacterEnvSetup, EnvKind, EnvSet};
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{CheckpointError, load_agent};
 use crate::learning::device::Backend;
+use crate::live::{EpisodeDone, MimicSet};
 use crate::sim::plugin::PdTargets;
-use crate::sim::{CharacterState, SimPlugin, SimSet};
+use crate::sim::{CharacterState, ControlStep, SimPlugin, SimSet};
 use crate::spaces::DoneCode;
 use crate::train::config::{ConfigError, parse_env_config};
 
@@ -60,6 +61,7 @@ pub struct PolicyPlugin {
     parts: Mutex<Option<(CharacterEnvSetup, PlayPolicy)>>,
     num_envs: usize,
     source: PathBuf,
+    writeback: bool,
 }
 
 impl PolicyPlugin {
@@ -113,7 +115,14 @@ impl PolicyPlugin {
             parts: Mutex::new(Some((setup, policy))),
             num_envs,
             source: model_dir.to_path_buf(),
+            writeback: true,
         })
+    }
+
+    /// Whether body poses are written back to `Transform`s (on by default, for rendering).
+    pub fn with_transform_writeback(mut self, writeback: bool) -> Self {
+        self.writeback = writeback;
+        self
     }
 
     /// The checkpoint directory it was loaded from.
@@ -131,13 +140,27 @@ impl Plugin for PolicyPlugin {
             .take()
             .expect("PolicyPlugin builds once");
         app.add_plugins(
-            SimPlugin::new(setup.model.clone(), self.num_envs).with_config(setup.engine.clone()),
+            SimPlugin::new(setup.model.clone(), self.num_envs)
+                .with_config(setup.engine.clone())
+                .with_transform_writeback(self.writeback),
         )
         .add_plugins(setup.plugin)
         .insert_resource(policy)
         .init_resource::<PlayStats>()
-        .add_systems(PostUpdate, act.before(SimSet::ApplyTargets))
-        .add_systems(PostUpdate, restart_finished.after(EnvSet::Done));
+        .add_message::<EpisodeDone>()
+        .configure_sets(
+            ControlStep,
+            (
+                MimicSet::Act
+                    .before(SimSet::ApplyTargets)
+                    .run_if(crate::sim::plugin::sim_running),
+                MimicSet::Record
+                    .after(EnvSet::Done)
+                    .run_if(crate::sim::plugin::sim_running),
+            ),
+        )
+        .add_systems(ControlStep, act.in_set(MimicSet::Act))
+        .add_systems(ControlStep, restart_finished.in_set(MimicSet::Record));
     }
 }
 
@@ -152,14 +175,37 @@ fn act(policy: Res<PlayPolicy>, output: Res<EnvOutput>, mut targets: ResMut<PdTa
 }
 
 /// Puts every character at its start once the worlds exist, and again when its episode ends.
-fn restart_finished(mut resets: EnvResets, policy: Res<PlayPolicy>, mut stats: ResMut<PlayStats>) {
-    for env in 0..resets.output().buffers.num_envs() {
-        let ended = resets.output().buffers.dones[env] != DoneCode::Null;
-        if stats.started && !ended {
-            continue;
+fn restart_finished(
+    mut resets: EnvResets,
+    policy: Res<PlayPolicy>,
+    mut stats: ResMut<PlayStats>,
+    mut episodes: MessageWriter<EpisodeDone>,
+    mut running: Local<Vec<(f64, u32)>>,
+) {
+    let n = resets.output().buffers.num_envs();
+    running.resize(n, (0.0, 0));
+    for env in 0..n {
+        let code = resets.output().buffers.dones[env];
+        if stats.started {
+            let r = &mut running[env];
+            r.0 += f64::from(resets.output().buffers.rewards[env]);
+            r.1 += 1;
+            if code == DoneCode::Null {
+                continue;
+            }
+            episodes.write(EpisodeDone {
+                env,
+                code,
+                episode_return: r.0,
+                length: r.1,
+            });
         }
+        running[env] = (0.0, 0);
         let to = if resets.has_motions() {
-            ResetTo::Motion { clip: 0, time: 0.0 }
+            ResetTo::Motion {
+                clip: resets.clip_choice().unwrap_or(0),
+                time: 0.0,
+            }
         } else {
             ResetTo::Pose(&policy.default_state)
         };

@@ -2,10 +2,12 @@
 
 use std::ops::Range;
 
+use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::ecs::system::SystemParam;
 use bevy::platform::collections::HashSet;
 use bevy::prelude::*;
 use bevy::tasks::ComputeTaskPool;
+use bevy::transform::TransformSystems;
 use bevy_rapier3d::dynamics::GenericJoint as BevyGenericJoint;
 use bevy_rapier3d::plugin::{PhysicsSet, RapierContextInitialization};
 use bevy_rapier3d::prelude::*;
@@ -16,6 +18,7 @@ use bevy_rapier3d::rapier::math::Pose;
 
 use super::config::{EngineConfig, JointLimits};
 use super::layout::{CharacterLayout, armature_inertia};
+use super::pace::{ControlPace, ControlStep, PaceClock, run_control_steps};
 use super::state::{BodyStates, CharacterState, SimState};
 use super::world::{
     EnvIsolation, PhysicsWorld, StateSliceMut, WorldHandles, apply_targets, read_env,
@@ -23,8 +26,8 @@ use super::world::{
 };
 use crate::anim::character::{CharacterModel, Joint, Shape};
 
-/// The phases of one control step, in order, in the plugin's schedule (`PostUpdate` by
-/// default), around bevy_rapier's own sets: rapier's `SyncBackend` → [`ApplyTargets`] → [`Step`]
+/// The phases of one control step, in order, in the [`ControlStep`] schedule, around
+/// bevy_rapier's own sets: rapier's `SyncBackend` → [`ApplyTargets`] → [`Step`]
 /// (inside rapier's `StepSimulation`) → rapier's `Writeback` → [`ReadState`].
 ///
 /// [`ApplyTargets`]: SimSet::ApplyTargets
@@ -70,6 +73,11 @@ pub struct PdTargets(pub Vec<f32>);
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SimPaused(pub bool);
 
+/// Run condition: the simulation is not paused.
+pub fn sim_running(paused: Res<SimPaused>) -> bool {
+    !paused.0
+}
+
 /// Counters of the simulation.
 #[derive(Resource, Clone, Copy, Debug, Default)]
 pub struct SimStats {
@@ -86,6 +94,18 @@ pub struct SimBody {
     pub env: u32,
     /// Body index in the character.
     pub body: u16,
+}
+
+/// Marks the collider entity of one geom (a child of its [`SimBody`]; renderers attach meshes
+/// here, since its `Transform` is the geom's pose in the body).
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimGeom {
+    /// Environment index.
+    pub env: u32,
+    /// Body index in the character.
+    pub body: u16,
+    /// Geom index in the body.
+    pub geom: u16,
 }
 
 /// Simulates `num_envs` copies of a character under bevy_rapier (see [`SimSet`]).
@@ -156,7 +176,8 @@ impl Plugin for SimPlugin {
         app.add_plugins(
             RapierPhysicsPlugin::<NoUserData>::default()
                 .with_custom_initialization(RapierContextInitialization::NoAutomaticRapierContext)
-                .with_physics_sets_systems(sets),
+                .with_physics_sets_systems(sets)
+                .in_schedule(ControlStep),
         );
         let layout = CharacterLayout::new(&self.model);
         app.insert_resource(SimState::new(self.num_envs, &self.model))
@@ -172,8 +193,14 @@ impl Plugin for SimPlugin {
             })
             .init_resource::<SimPaused>()
             .init_resource::<SimStats>()
-            .configure_sets(
+            .init_resource::<ControlPace>()
+            .init_resource::<PaceClock>()
+            .add_systems(
                 PostUpdate,
+                run_control_steps.before(TransformSystems::Propagate),
+            )
+            .configure_sets(
+                ControlStep,
                 (
                     SimSet::ApplyTargets
                         .after(PhysicsSet::SyncBackend)
@@ -183,8 +210,14 @@ impl Plugin for SimPlugin {
                 ),
             )
             .add_systems(Startup, spawn_worlds)
+            // The control step is a chain of systems: a multi-threaded executor only adds
+            // wake-ups (measured: the simulation took twice as long in a MinimalPlugins app).
+            // The worlds still step in parallel on the compute pool.
+            .edit_schedule(ControlStep, |schedule| {
+                schedule.set_executor(SingleThreadedExecutor::new());
+            })
             .add_systems(
-                PostUpdate,
+                ControlStep,
                 (
                     (init_worlds, apply_pd_targets)
                         .chain()
@@ -357,7 +390,7 @@ fn spawn_worlds(mut commands: Commands, character: Res<SimCharacter>, settings: 
                 // One primitive collider per geom, as a child: rapier attaches it to the
                 // nearest rigid body up the hierarchy (the forearm, for a hand).
                 let slot = entities.bodies.len() as u32;
-                for g in &model.bodies[b].geoms {
+                for (gi, g) in model.bodies[b].geoms.iter().enumerate() {
                     let volume = g.shape.volume();
                     let density = if volume > 0.0 { g.mass / volume } else { 0.0 };
                     let geom = commands
@@ -367,6 +400,11 @@ fn spawn_worlds(mut commands: Commands, character: Res<SimCharacter>, settings: 
                             friction,
                             ActiveHooks::FILTER_CONTACT_PAIRS,
                             Transform::from_translation(g.pos).with_rotation(g.rot),
+                            SimGeom {
+                                env: env as u32,
+                                body: b as u16,
+                                geom: gi as u16,
+                            },
                             ChildOf(e),
                             RapierContextEntityLink(world),
                         ))

@@ -28,6 +28,16 @@ impl EpisodeTracker {
         }
     }
 
+    /// Number of environments tracked.
+    pub fn num_envs(&self) -> usize {
+        self.returns.len()
+    }
+
+    /// Env `env`'s return and length so far in its current episode.
+    pub fn running(&self, env: usize) -> (f64, u32) {
+        (self.returns[env], self.lengths[env])
+    }
+
     /// Adds one step's rewards; episodes that ended are counted and their envs start over.
     pub fn step(&mut self, rewards: &[f32], dones: &[DoneCode]) {
         for (i, (&r, &d)) in rewards.iter().zip(dones).enumerate() {

@@ -5,6 +5,6 @@ pub mod episodes;
 pub mod logger;
 pub mod plot;
 pub mod tensorboard;
-mod trainer;
+pub(crate) mod trainer;
 
 pub use trainer::{EvalStats, TrainOptions, Trainer, TrainerError, evaluate, test_checkpoint};

@@ -65,10 +65,10 @@ pub struct TrainOptions {
 
 /// What `trainer.yaml` in a checkpoint holds: the loop's own state.
 #[derive(Serialize, Deserialize)]
-struct TrainerState {
-    env_rng: SeededRng,
-    wall_time_s: f64,
-    env_blowups: u64,
+pub(crate) struct TrainerState {
+    pub(crate) env_rng: SeededRng,
+    pub(crate) wall_time_s: f64,
+    pub(crate) env_blowups: u64,
 }
 
 /// Results of deterministic test episodes.
@@ -101,7 +101,7 @@ pub struct Trainer {
     scratch_dones: Vec<DoneCode>,
 }
 
-const CHECKPOINT_DIR: &str = "model";
+pub(crate) const CHECKPOINT_DIR: &str = "model";
 
 /// Builds the envs of `config` (read from `file`), naming the file and key in errors.
 fn build_env(
@@ -465,20 +465,36 @@ fn sanitize<'a>(
     dones: &'a mut Vec<DoneCode>,
     blowups: &mut u64,
 ) -> (&'a [f32], &'a [f32], &'a [DoneCode]) {
-    let finite =
-        env.obs().iter().all(|v| v.is_finite()) && env.rewards().iter().all(|v| v.is_finite());
+    sanitize_step(
+        env.obs_dim(),
+        (env.obs(), env.rewards(), env.dones()),
+        (obs, rewards, dones),
+        blowups,
+    )
+}
+
+/// [`sanitize`] on plain slices: `step` as the env wrote it, `scratch` for a cleaned copy
+/// (used only when something is not finite).
+pub(crate) fn sanitize_step<'a>(
+    obs_dim: usize,
+    step: (&'a [f32], &'a [f32], &'a [DoneCode]),
+    scratch: (&'a mut Vec<f32>, &'a mut Vec<f32>, &'a mut Vec<DoneCode>),
+    blowups: &mut u64,
+) -> (&'a [f32], &'a [f32], &'a [DoneCode]) {
+    let (env_obs, env_rewards, env_dones) = step;
+    let (obs, rewards, dones) = scratch;
+    let finite = env_obs.iter().all(|v| v.is_finite()) && env_rewards.iter().all(|v| v.is_finite());
     if finite {
-        return (env.obs(), env.rewards(), env.dones());
+        return (env_obs, env_rewards, env_dones);
     }
-    let od = env.obs_dim();
     obs.clear();
-    obs.extend_from_slice(env.obs());
+    obs.extend_from_slice(env_obs);
     rewards.clear();
-    rewards.extend_from_slice(env.rewards());
+    rewards.extend_from_slice(env_rewards);
     dones.clear();
-    dones.extend_from_slice(env.dones());
-    for i in 0..env.num_envs() {
-        let row = &mut obs[i * od..(i + 1) * od];
+    dones.extend_from_slice(env_dones);
+    for i in 0..env_rewards.len() {
+        let row = &mut obs[i * obs_dim..(i + 1) * obs_dim];
         if !rewards[i].is_finite() || row.iter().any(|v| !v.is_finite()) {
             row.fill(0.0);
             rewards[i] = 0.0;

@@ -204,22 +204,13 @@ impl VecEnv for CharacterEnv {
     }
 
     fn reset(&mut self, env_ids: &[usize], rng: &mut SeededRng) {
+        let mut resets = self
+            .resets
+            .get_mut(self.engine.app_mut().world_mut())
+            .expect("the env's resources exist");
         for &env in env_ids {
-            let pick = {
-                let reference = self.engine.world().resource::<Reference>();
-                reference.motions.as_ref().map(|lib| {
-                    if self.rand_reset {
-                        let clip = lib.sample_clip(rng);
-                        (clip, lib.sample_time(clip, rng))
-                    } else {
-                        (0, 0.0)
-                    }
-                })
-            };
-            match pick {
-                Some((clip, time)) => self.reset_to_motion(env, clip, time),
-                None => self.reset_to_default(env),
-            }
+            let done = resets.reset_episode(env, self.rand_reset, &self.default_state, rng);
+            debug_assert!(done, "the worlds are built in RapierEngine::new");
         }
     }
 
@@ -266,18 +257,8 @@ impl VecEnv for CharacterEnv {
 
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {
         let world = self.engine.app_mut().world_mut();
-        let mut output = world.resource_mut::<EnvOutput>();
-        let d = std::mem::take(&mut output.diag);
-        let steps = d.steps.max(1) as f64;
-        let mut out = vec![("Env_Reward_Mean", d.reward / steps)];
-        if self.kind == EnvKind::DeepMimic {
-            out.extend([
-                ("Tracking_Root_Pos_Err", d.root_pos / steps),
-                ("Tracking_Root_Rot_Err", d.root_rot / steps),
-                ("Tracking_Body_Pos_Err", d.body_pos / steps),
-                ("Tracking_Dof_Vel_Err", d.dof_vel / steps),
-            ]);
-        }
-        out
+        world
+            .resource_mut::<EnvOutput>()
+            .take_diagnostics(self.kind)
     }
 }

@@ -22,8 +22,8 @@ use crate::anim::mjcf::load_mjcf;
 use crate::anim::motion_lib::MotionLib;
 use crate::anim::rotation::exp_map_to_quat;
 use crate::env::{StepBuffers, episode_steps};
-use crate::sim::plugin::SimPaused;
-use crate::sim::{CharacterState, EngineConfig, SimSet};
+use crate::sim::plugin::sim_running;
+use crate::sim::{CharacterState, ControlStep, EngineConfig, SimSet};
 
 /// A config problem: `(key, message)`.
 pub type BuildError = (String, String);
@@ -262,7 +262,7 @@ impl Plugin for CharacterEnvPlugin {
             .insert_resource(r.output)
             .insert_resource(r.params)
             .configure_sets(
-                PostUpdate,
+                ControlStep,
                 (
                     EnvSet::Reference,
                     EnvSet::Observe,
@@ -271,10 +271,10 @@ impl Plugin for CharacterEnvPlugin {
                 )
                     .chain()
                     .after(SimSet::ReadState)
-                    .run_if(|paused: Res<SimPaused>| !paused.0),
+                    .run_if(sim_running),
             )
             .add_systems(
-                PostUpdate,
+                ControlStep,
                 (
                     advance_reference.in_set(EnvSet::Reference),
                     (observe, record_disc_history)

@@ -152,6 +152,8 @@ pub struct Reference {
     pub motion_time: Vec<f32>,
     /// Reference poses: slot 0 now, then one per target step.
     pub poses: RefPoses,
+    /// The clip new episodes start from, when a user chose one (else as the config says).
+    pub clip_choice: Option<usize>,
     frame: MotionFrame,
 }
 
@@ -183,6 +185,7 @@ impl Reference {
             motion_id: vec![0; num_envs],
             motion_time: vec![0.0; num_envs],
             poses: RefPoses::new(num_envs, slots, model),
+            clip_choice: None,
             frame: MotionFrame::default(),
         }
     }
@@ -222,6 +225,25 @@ pub struct EnvOutput {
     pub disc_obs: Vec<f32>,
     /// Sums for the log since the last report.
     pub diag: Diagnostics,
+}
+
+impl EnvOutput {
+    /// The log's means since the last call (which it restarts): `Env_Reward_Mean`, and the
+    /// tracking errors for DeepMimic.
+    pub fn take_diagnostics(&mut self, kind: EnvKind) -> Vec<(&'static str, f64)> {
+        let d = std::mem::take(&mut self.diag);
+        let steps = d.steps.max(1) as f64;
+        let mut out = vec![("Env_Reward_Mean", d.reward / steps)];
+        if kind == EnvKind::DeepMimic {
+            out.extend([
+                ("Tracking_Root_Pos_Err", d.root_pos / steps),
+                ("Tracking_Root_Rot_Err", d.root_rot / steps),
+                ("Tracking_Body_Pos_Err", d.body_pos / steps),
+                ("Tracking_Dof_Vel_Err", d.dof_vel / steps),
+            ]);
+        }
+        out
+    }
 }
 
 /// Sums of tracking errors and episode ends, reported as means.
@@ -355,6 +377,9 @@ impl EnvResets<'_, '_> {
                 let Some(lib) = &self.reference.motions else {
                     return false;
                 };
+                if clip >= lib.num_clips() {
+                    return false;
+                }
                 lib.frame(clip, time, &mut self.frame);
                 owned = CharacterState::from_motion_frame(&self.frame);
                 from_motion = true;
@@ -383,6 +408,39 @@ impl EnvResets<'_, '_> {
             from_motion,
         );
         true
+    }
+
+    /// Starts a training episode in env `env`: a random clip and time when `random` (reference
+    /// state initialisation), else the first clip's start; `default` when there are no clips.
+    pub fn reset_episode(
+        &mut self,
+        env: usize,
+        random: bool,
+        default: &CharacterState,
+        rng: &mut crate::SeededRng,
+    ) -> bool {
+        let choice = self.reference.clip_choice;
+        let pick = self.reference.motions.as_ref().map(|lib| {
+            let chosen = choice.filter(|&c| c < lib.num_clips());
+            match (random, chosen) {
+                (true, Some(clip)) => (clip, lib.sample_time(clip, rng)),
+                (true, None) => {
+                    let clip = lib.sample_clip(rng);
+                    (clip, lib.sample_time(clip, rng))
+                }
+                (false, clip) => (clip.unwrap_or(0), 0.0),
+            }
+        });
+        match pick {
+            Some((clip, time)) => self.reset(env, ResetTo::Motion { clip, time }),
+            None => self.reset(env, ResetTo::Pose(default)),
+        }
+    }
+
+    /// The clip a user chose for new episodes, if any (and if it exists).
+    pub fn clip_choice(&self) -> Option<usize> {
+        let n = self.reference.motions.as_ref().map_or(0, |l| l.num_clips());
+        self.reference.clip_choice.filter(|&c| c < n)
     }
 
     /// Whether the env has reference clips.

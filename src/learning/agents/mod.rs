@@ -24,7 +24,7 @@ use super::distributions::ActionDist;
 pub type LossTerms = Vec<(&'static str, Tensor<1>)>;
 
 /// What an algorithm optimises for the actor.
-pub trait ActorObjective: Send {
+pub trait ActorObjective: Send + Sync {
     /// The algorithm's name, as in `agent_name`.
     fn name(&self) -> &'static str;
 

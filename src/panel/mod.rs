@@ -1,0 +1,173 @@
+//! The training panel: status, controls and live plots, drawn with egui (feature `panel`).
+//!
+//! [`draw_panel`] is plain egui: it reads a [`PanelInput`], edits [`PanelState`] and returns
+//! [`PanelAction`]s; [`apply_panel_actions`] turns those into the live plugin's requests and
+//! resources. The viewer draws it with bevy_egui; [`HeadlessPanelPlugin`] draws it into a bare
+//! egui context, which is how the tests run it without a window.
+
+mod headless;
+mod plots;
+mod ui;
+
+pub use headless::{HeadlessEgui, HeadlessPanelPlugin};
+pub use plots::{PlotGroup, group_of};
+pub use ui::{PanelOutput, draw_panel};
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bevy::prelude::*;
+
+use crate::env::character::systems::Reference;
+use crate::live::{MimicControl, TrainingMetrics, TrainingRequest, TrainingStatus};
+use crate::sim::ControlPace;
+
+/// What the panel shows besides the training's resources.
+pub struct PanelInput<'a> {
+    /// Training status (absent in play mode).
+    pub status: Option<&'a TrainingStatus>,
+    /// Logged iterations (absent in play mode).
+    pub metrics: Option<&'a TrainingMetrics>,
+    /// Number of environments (for the follow control).
+    pub num_envs: usize,
+    /// Names of the env's motion clips.
+    pub clips: &'a [String],
+    /// What is loaded (configs or checkpoint), for the status line.
+    pub source: &'a str,
+    /// Frames per second of the app.
+    pub fps: f64,
+}
+
+/// The panel's widgets' state (a resource, so systems can read what the user chose).
+#[derive(Resource, Clone, Debug)]
+pub struct PanelState {
+    /// Simulation and training held.
+    pub paused: bool,
+    /// Run control steps as fast as possible instead of in real time.
+    pub fast: bool,
+    /// Real-time speed factor (1 = real time).
+    pub speed: f32,
+    /// The environment the camera follows.
+    pub follow: usize,
+    /// Show the reference motion as a translucent ghost.
+    pub ghost: bool,
+    /// The clip new episodes start from (`None`: as the env config says).
+    pub clip: Option<usize>,
+    /// Text field of the checkpoint to load.
+    pub checkpoint_path: String,
+    /// Metrics shown in the plots.
+    pub selected: Vec<String>,
+}
+
+impl Default for PanelState {
+    fn default() -> Self {
+        Self {
+            paused: false,
+            fast: false,
+            speed: 1.0,
+            follow: 0,
+            ghost: false,
+            clip: None,
+            checkpoint_path: String::new(),
+            selected: [
+                "Train_Return",
+                "Train_Episode_Length",
+                "Actor_Loss",
+                "Critic_Loss",
+                "Clip_Frac",
+                "Tracking_Body_Pos_Err",
+                "Samples_Per_Sec",
+                "Disc_Reward_Mean",
+                "Disc_Loss",
+                "Enc_Reward_Mean",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+/// What the user asked for through the panel.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PanelAction {
+    /// Pause or resume.
+    SetPaused(bool),
+    /// Fast mode on or off.
+    SetFast(bool),
+    /// Real-time speed factor.
+    SetSpeed(f32),
+    /// Write a checkpoint.
+    Save,
+    /// Load a checkpoint directory.
+    Load(PathBuf),
+    /// Start new episodes everywhere.
+    ResetEnvs,
+    /// Start new episodes from this clip.
+    ChooseClip(Option<usize>),
+}
+
+/// The [`ControlPace`] a panel state asks for.
+pub fn pace_of(state: &PanelState) -> ControlPace {
+    if state.fast {
+        ControlPace::Fast {
+            budget: Duration::from_millis(40),
+        }
+    } else {
+        ControlPace::RealTime {
+            speed: state.speed,
+            max_per_update: 8,
+        }
+    }
+}
+
+/// Applies the panel's actions to the live plugin: pause, pace, checkpoint requests, resets
+/// and the clip choice.
+pub fn apply_panel_actions(
+    actions: &[PanelAction],
+    state: &PanelState,
+    control: &mut MimicControl,
+    pace: &mut ControlPace,
+    requests: Option<&mut Messages<TrainingRequest>>,
+    reference: Option<&mut Reference>,
+) {
+    let mut requests = requests;
+    let mut reference = reference;
+    for action in actions {
+        match action {
+            PanelAction::SetPaused(p) => control.paused = *p,
+            PanelAction::SetFast(_) | PanelAction::SetSpeed(_) => *pace = pace_of(state),
+            PanelAction::Save => {
+                if let Some(r) = requests.as_deref_mut() {
+                    r.write(TrainingRequest::SaveCheckpoint);
+                }
+            }
+            PanelAction::Load(dir) => {
+                if let Some(r) = requests.as_deref_mut() {
+                    r.write(TrainingRequest::LoadCheckpoint(dir.clone()));
+                }
+            }
+            PanelAction::ResetEnvs => {
+                if let Some(r) = requests.as_deref_mut() {
+                    r.write(TrainingRequest::ResetEnvs);
+                }
+            }
+            PanelAction::ChooseClip(clip) => {
+                if let Some(r) = reference.as_deref_mut() {
+                    r.clip_choice = *clip;
+                }
+            }
+        }
+    }
+}
+
+/// Names of the clips of the env in this app.
+pub fn clip_names(reference: Option<&Reference>) -> Vec<String> {
+    reference
+        .and_then(|r| r.motions.as_ref())
+        .map(|lib| {
+            (0..lib.num_clips())
+                .map(|i| format!("clip {i} ({:.1} s)", lib.length(i)))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,290 @@
+//! The live plugin in a headless Bevy app: training from systems, its messages and resources,
+//! play mode through the same plugin, and the panel drawn into a bare egui context.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy_mimic::MimicConfig;
+use bevy_mimic::live::{
+    CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingMetrics, TrainingPhase,
+    TrainingRequest, TrainingStatus,
+};
+use bevy_mimic::play::PlayStats;
+use bevy_mimic::sim::SimState;
+use bevy_mimic::sim::plugin::SimStats;
+use common::{TempDir, config_path, config_text};
+
+/// A DeepMimic walk run on `num_envs` characters with `steps` control steps per iteration and
+/// a checkpoint every `iters_per_output` iterations, writing into `dir`.
+fn small_run(dir: &Path, num_envs: usize, steps: usize, iters_per_output: usize) -> MimicConfig {
+    let agent = dir.join("agent.yaml");
+    std::fs::write(
+        &agent,
+        config_text(
+            "agents/deepmimic_humanoid_ppo_cpu.yaml",
+            &[
+                ("steps_per_iter", &steps.to_string()),
+                ("iters_per_output", &iters_per_output.to_string()),
+                ("batch_size", "1"),
+                ("update_epochs", "2"),
+            ],
+        ),
+    )
+    .unwrap();
+    MimicConfig::train(agent, config_path("envs/deepmimic_humanoid_walk.yaml"))
+        .with_num_envs(num_envs)
+        .with_out_dir(dir.join("run"))
+        .with_seed(5)
+}
+
+fn headless_app(config: MimicConfig) -> App {
+    headless_app_with(config, |_| {})
+}
+
+fn headless_app_with(config: MimicConfig, extra: impl FnOnce(&mut App)) -> App {
+    let plugin = config.load().unwrap();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, plugin));
+    extra(&mut app);
+    app.finish();
+    app.cleanup();
+    app
+}
+
+/// Messages of type `M` written since the last call.
+fn drain<M: Message + Clone>(app: &mut App) -> Vec<M> {
+    app.world_mut()
+        .resource_mut::<Messages<M>>()
+        .drain()
+        .collect()
+}
+
+/// Updates until `iterations` updates finished (the update is a background task, so this
+/// polls), collecting the messages.
+fn run_iterations(
+    app: &mut App,
+    iterations: usize,
+) -> (
+    Vec<IterationFinished>,
+    Vec<EpisodeDone>,
+    Vec<CheckpointSaved>,
+) {
+    let (mut iters, mut episodes, mut saved) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..200_000 {
+        app.update();
+        iters.extend(drain::<IterationFinished>(app));
+        episodes.extend(drain::<EpisodeDone>(app));
+        saved.extend(drain::<CheckpointSaved>(app));
+        if iters.len() >= iterations {
+            return (iters, episodes, saved);
+        }
+        if app.world().resource::<TrainingStatus>().phase == TrainingPhase::Updating {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+    panic!("only {} iterations finished", iters.len());
+}
+
+#[test]
+fn the_plugin_trains_in_a_headless_app_and_reports_through_messages() {
+    let dir = TempDir::new("live");
+    let mut app = headless_app(small_run(dir.path(), 4, 24, 2));
+    let (iters, episodes, saved) = run_iterations(&mut app, 3);
+
+    let numbers: Vec<u64> = iters.iter().map(|m| m.iteration).collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+    for (k, m) in iters.iter().enumerate() {
+        assert_eq!(m.samples, (k as u64 + 1) * 24 * 4);
+        for key in [
+            "Actor_Loss",
+            "Critic_Loss",
+            "Samples_Per_Sec",
+            "Tracking_Body_Pos_Err",
+        ] {
+            let v = m.row.get(key).unwrap_or(f64::NAN);
+            assert!(v.is_finite(), "{key} = {v} in iteration {}", m.iteration);
+        }
+    }
+    // 24 steps of an untrained policy: characters fall, and every fall is reported.
+    assert!(
+        !episodes.is_empty(),
+        "no episode ended in 72 steps × 4 envs"
+    );
+    assert!(episodes.iter().all(|e| e.env < 4 && e.length >= 1));
+    // Output iterations 1 and 3 (every 2nd, counted from the first) write checkpoints.
+    let saved_at: Vec<u64> = saved.iter().map(|m| m.iteration).collect();
+    assert_eq!(saved_at, vec![1, 3]);
+    assert!(saved[0].dir.is_dir());
+
+    let status = app.world().resource::<TrainingStatus>().clone();
+    assert_eq!(status.iteration, 3);
+    assert_eq!(status.samples, 3 * 24 * 4);
+    let metrics = app.world().resource::<TrainingMetrics>();
+    assert_eq!(metrics.rows().len(), 3);
+    assert_eq!(metrics.series("Train_Return").len(), 3);
+    let log = std::fs::read_to_string(dir.path().join("run/log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 4, "header + 3 rows:\n{log}");
+
+    // The checkpoint the plugin wrote resumes through the plugin, with its counts.
+    drop(app);
+    let resumed = headless_app(MimicConfig::resume(dir.path().join("run")).with_num_envs(4));
+    let status = resumed.world().resource::<TrainingStatus>();
+    assert_eq!((status.iteration, status.samples), (3, 3 * 24 * 4));
+}
+
+#[test]
+fn pausing_holds_the_simulation_and_the_rollout() {
+    let dir = TempDir::new("pause");
+    let mut app = headless_app(small_run(dir.path(), 2, 16, 100));
+    for _ in 0..5 {
+        app.update();
+    }
+    app.world_mut().resource_mut::<MimicControl>().paused = true;
+    app.update(); // the pause is applied before the next control step
+    let steps = app.world().resource::<SimStats>().control_steps;
+    let root = app.world().resource::<SimState>().root_pos(0);
+    for _ in 0..10 {
+        app.update();
+    }
+    assert_eq!(app.world().resource::<SimStats>().control_steps, steps);
+    assert_eq!(app.world().resource::<SimState>().root_pos(0), root);
+    app.world_mut().resource_mut::<MimicControl>().paused = false;
+    for _ in 0..3 {
+        app.update();
+    }
+    assert_eq!(app.world().resource::<SimStats>().control_steps, steps + 3);
+}
+
+#[test]
+fn bad_inputs_come_back_as_errors_naming_the_file() {
+    let missing = PathBuf::from("/nonexistent/agent.yaml");
+    let err = MimicConfig::train(&missing, config_path("envs/deepmimic_humanoid_walk.yaml"))
+        .load()
+        .err()
+        .expect("missing agent file");
+    assert!(err.to_string().contains("/nonexistent/agent.yaml"), "{err}");
+
+    let err = MimicConfig::train(
+        config_path("agents/ppo_cartpole.yaml"),
+        config_path("envs/cartpole.yaml"),
+    )
+    .load()
+    .err()
+    .expect("cartpole has no characters");
+    assert!(err.to_string().contains("cartpole"), "{err}");
+
+    let err = MimicConfig::resume("/nonexistent/run")
+        .load()
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("/nonexistent/run"), "{err}");
+}
+
+fn shipped_walk() -> PathBuf {
+    std::env::var_os("BEVY_MIMIC_PLAY_POLICY").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies/deepmimic_walk"),
+        PathBuf::from,
+    )
+}
+
+#[test]
+fn play_mode_through_the_plugin_keeps_the_walker_up_for_five_seconds() {
+    let mut app = headless_app(MimicConfig::play(shipped_walk()));
+    app.update();
+    let mut lowest = f32::INFINITY;
+    for _ in 0..150 {
+        app.update();
+        lowest = lowest.min(app.world().resource::<SimState>().root_pos(0).z);
+    }
+    let stats = *app.world().resource::<PlayStats>();
+    let ended = drain::<EpisodeDone>(&mut app);
+    println!(
+        "play via MimicPlugin: lowest pelvis {lowest:.3} m, {} resets",
+        stats.resets
+    );
+    assert!(stats.started);
+    assert_eq!(stats.resets, 0, "the character fell within 5 s");
+    assert!(ended.is_empty());
+    assert!(lowest > 0.6);
+    assert!(
+        !app.world().contains_resource::<TrainingStatus>(),
+        "no training in play mode"
+    );
+}
+
+#[cfg(feature = "panel")]
+mod panel {
+    use super::*;
+    use bevy_mimic::panel::{HeadlessEgui, HeadlessPanelPlugin, PanelAction, PanelState};
+    use bevy_mimic::panel::{apply_panel_actions, group_of};
+    use bevy_mimic::sim::ControlPace;
+
+    #[test]
+    fn the_panel_draws_status_controls_and_plots_without_a_window() {
+        let dir = TempDir::new("panel");
+        let mut app = headless_app_with(small_run(dir.path(), 2, 16, 100), |app| {
+            app.add_plugins(HeadlessPanelPlugin);
+        });
+        app.update();
+        let before_training = app.world().resource::<HeadlessEgui>().last_triangles;
+        run_iterations(&mut app, 2);
+        app.update();
+        let egui = app.world().resource::<HeadlessEgui>();
+        println!(
+            "panel: {} frames, {} triangles before any iteration, {} with plots",
+            egui.frames, before_training, egui.last_triangles
+        );
+        assert!(egui.frames > 2);
+        assert!(
+            before_training > 100,
+            "the status and controls drew nothing"
+        );
+        // The plots of the default selection (returns, losses, …) add many triangles.
+        assert!(egui.last_triangles > before_training + 200);
+        let metrics = app.world().resource::<TrainingMetrics>();
+        let selected = &app.world().resource::<PanelState>().selected;
+        let plotted = metrics
+            .keys()
+            .into_iter()
+            .filter(|k| group_of(k).is_some() && selected.contains(k))
+            .count();
+        assert!(plotted >= 5, "only {plotted} selected metrics were logged");
+    }
+
+    #[test]
+    fn panel_actions_reach_the_plugin() {
+        let dir = TempDir::new("actions");
+        let mut app = headless_app_with(small_run(dir.path(), 2, 16, 100), |app| {
+            app.add_plugins(HeadlessPanelPlugin);
+        });
+        app.update();
+        let world = app.world_mut();
+        let mut state = world.resource::<PanelState>().clone();
+        state.fast = true;
+        let mut control = *world.resource::<MimicControl>();
+        let mut pace = *world.resource::<ControlPace>();
+        world.resource_scope(|_, mut requests: Mut<Messages<TrainingRequest>>| {
+            apply_panel_actions(
+                &[
+                    PanelAction::SetPaused(true),
+                    PanelAction::SetFast(true),
+                    PanelAction::Save,
+                ],
+                &state,
+                &mut control,
+                &mut pace,
+                Some(&mut requests),
+                None,
+            );
+        });
+        assert!(control.paused);
+        assert!(matches!(pace, ControlPace::Fast { .. }));
+        app.world_mut().insert_resource(control);
+        app.update();
+        let saved = drain::<CheckpointSaved>(&mut app);
+        assert_eq!(saved.len(), 1, "the save request wrote no checkpoint");
+        assert!(saved[0].dir.starts_with(dir.path()));
+    }
+}
