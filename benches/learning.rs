@@ -1,6 +1,8 @@
 //! Throughput of the learning side on MimicKit's humanoid shapes (obs 140, actions 28,
 //! batch 4096), for the 1024-512 and 256-128 backbones: policy inference, the agent's acting
-//! path, and PPO minibatch updates (actor + critic, one summed loss, SGD with momentum).
+//! path, PPO minibatch updates (actor + critic, one summed loss, SGD with momentum), and AMP
+//! updates (+ a discriminator of 10-frame windows, 1,420 values, with and without the gradient
+//! penalty).
 //!
 //! `cargo bench --bench learning -- [--device cpu|ndarray|wgpu] [--seconds S]`
 //! (ndarray needs `--features ndarray`, wgpu `--features gpu`).
@@ -100,5 +102,47 @@ fn main() {
         println!(
             "burn {backend} threads={threads} hidden={net} obs={OBS} batch={BATCH}: inference {inference:.0} samples/s, act {act:.0} samples/s, actor+critic update {update:.0} samples/s"
         );
+        for grad_penalty in [5.0, 0.0] {
+            let mut a = amp_agent(net, EPOCHS, grad_penalty, backend);
+            let disc_obs: Vec<f32> = (0..BATCH * DISC)
+                .map(|_| rng.random_range(-1.0..1.0))
+                .collect();
+            let update = per_sec(
+                BATCH * EPOCHS,
+                &mut || {
+                    a.act(&obs, ActMode::Explore);
+                    a.record_disc_obs(&disc_obs);
+                    a.record_result(&obs, &rewards, &dones);
+                    a.set_demo_disc_obs(disc_obs.clone());
+                    a.update();
+                },
+                seconds,
+            );
+            println!(
+                "burn {backend} threads={threads} hidden={net} disc_obs={DISC} batch={BATCH}: AMP update (gradient penalty weight {grad_penalty}) {update:.0} samples/s"
+            );
+        }
     }
+}
+
+/// Values per AMP discriminator window on the humanoid (10 frames × 142).
+const DISC: usize = 1420;
+
+fn amp_agent(net: &str, epochs: usize, grad_penalty: f64, backend: Backend) -> Agent {
+    let mut c = AgentConfig::defaults(AgentName::Amp);
+    c.model.actor_net = net.into();
+    c.model.critic_net = net.into();
+    c.model.disc_net = net.into();
+    c.actor_optimizer = OptimizerConfig::sgd(1e-4);
+    c.critic_optimizer = OptimizerConfig::sgd(1e-4);
+    c.steps_per_iter = 1;
+    c.batch_size = 1;
+    c.update_epochs = epochs;
+    c.disc_grad_penalty = grad_penalty;
+    c.disc_buffer_size = 4 * BATCH;
+    let space = ActionSpace::Box {
+        low: vec![-1.0; ACT],
+        high: vec![1.0; ACT],
+    };
+    Agent::new_with_disc(c, OBS, space, BATCH, DISC, backend.device(), 0).unwrap()
 }

@@ -34,15 +34,15 @@ fn main() -> anyhow::Result<()> {
     .with_out_dir(&out_dir)
     .with_max_samples(max_samples)
     .with_transform_writeback(false) // nothing is rendered
+    // Several control steps per app update: the runner's 60 Hz frame pacing would otherwise
+    // cap the simulation at 60 control steps/s.
+    .with_pace(ControlPace::Fast {
+        budget: Duration::from_millis(15),
+    })
     .load()?;
 
     App::new()
         .add_plugins((MinimalPlugins, TransformPlugin, mimic))
-        // Several control steps per app update: the runner's 60 Hz frame pacing would
-        // otherwise cap the simulation at 60 control steps/s.
-        .insert_resource(ControlPace::Fast {
-            budget: Duration::from_millis(15),
-        })
         .add_systems(Update, (print_progress, stop_when_finished))
         .run();
     Ok(())

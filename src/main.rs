@@ -321,6 +321,10 @@ fn run(cli: Cli) -> Result<()> {
             println!("Test_Return: {:.4}", stats.mean_return);
             println!("Test_Episode_Length: {:.2}", stats.mean_length);
             println!("Test_Episodes: {}", stats.episodes);
+            println!("Test_Falls_Per_Minute: {:.2}", stats.falls_per_minute());
+            if let Some(speed) = stats.root_speed {
+                println!("Test_Root_Speed: {speed:.3} m/s");
+            }
         }
         Command::Convert {
             input,

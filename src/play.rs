@@ -81,6 +81,7 @@ impl PolicyPlugin {
             EnvConfig::Char(c) => (EnvKind::Char, c),
             EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
             EnvConfig::Amp(c) => (EnvKind::Amp, c),
+            EnvConfig::Add(c) => (EnvKind::Add, c),
             other => {
                 return Err(PlayError::NotACharacter(format!(
                     "{}: trained on `{}`, not a character env",

@@ -6,10 +6,12 @@
 mod cartpole;
 pub mod character;
 mod pendulum;
+mod point_match;
 
 pub use cartpole::CartPole;
 pub use character::{CharacterEnv, CharacterEnvConfig, EnvKind};
 pub use pendulum::Pendulum;
+pub use point_match::{PointMatch, PointMatchConfig, PointMatchMode};
 
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +162,12 @@ pub enum EnvConfig {
     /// Move in the style of the clips, judged by a discriminator (MimicKit's `amp`).
     #[serde(rename = "amp")]
     Amp(CharacterEnvConfig),
+    /// Track a reference motion judged by a discriminator of the difference (MimicKit's `add`).
+    #[serde(rename = "add")]
+    Add(CharacterEnvConfig),
+    /// A 2-D adversarial-imitation task for tests of AMP and ADD.
+    #[serde(rename = "point_match")]
+    PointMatch(PointMatchConfig),
 }
 
 /// Keys of a classic-control env file (besides `env_name`).
@@ -192,6 +200,8 @@ impl EnvConfig {
             EnvConfig::Char(_) => "char",
             EnvConfig::DeepMimic(_) => "deepmimic",
             EnvConfig::Amp(_) => "amp",
+            EnvConfig::Add(_) => "add",
+            EnvConfig::PointMatch(_) => "point_match",
         }
     }
 
@@ -199,9 +209,13 @@ impl EnvConfig {
     pub fn validate(&self) -> Result<(), (String, String)> {
         let c = match self {
             EnvConfig::CartPole(c) | EnvConfig::Pendulum(c) => c,
-            EnvConfig::Char(c) | EnvConfig::DeepMimic(c) | EnvConfig::Amp(c) => {
+            EnvConfig::Char(c)
+            | EnvConfig::DeepMimic(c)
+            | EnvConfig::Amp(c)
+            | EnvConfig::Add(c) => {
                 return c.validate();
             }
+            EnvConfig::PointMatch(c) => return c.validate(),
         };
         let episode_length = c.episode_length;
         if !(episode_length.is_finite() && episode_length > 0.0) {
@@ -224,6 +238,8 @@ impl EnvConfig {
                 Box::new(CharacterEnv::new(EnvKind::DeepMimic, c, num_envs)?)
             }
             EnvConfig::Amp(c) => Box::new(CharacterEnv::new(EnvKind::Amp, c, num_envs)?),
+            EnvConfig::Add(c) => Box::new(CharacterEnv::new(EnvKind::Add, c, num_envs)?),
+            EnvConfig::PointMatch(c) => Box::new(PointMatch::new(c, num_envs)),
         })
     }
 }

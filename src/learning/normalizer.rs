@@ -144,6 +144,108 @@ impl RunningNormalizer {
     }
 }
 
+/// ADD's `DiffNormalizer`: divides each dimension by the running mean of its absolute value
+/// (floor `1e-4`); no centring and no clip. Recorded and merged like [`RunningNormalizer`] and
+/// frozen after `max_samples`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeanAbsNormalizer {
+    mean_abs: Vec<f64>,
+    count: f64,
+    max_samples: f64,
+    pending_count: f64,
+    pending_sum: Vec<f64>,
+}
+
+impl MeanAbsNormalizer {
+    /// A normaliser of `dim` values, starting at mean |x| = 1.
+    pub fn new(dim: usize, max_samples: f64) -> Self {
+        Self {
+            mean_abs: vec![1.0; dim],
+            count: 0.0,
+            max_samples,
+            pending_count: 0.0,
+            pending_sum: vec![0.0; dim],
+        }
+    }
+
+    /// Current means of |x|.
+    pub fn mean_abs(&self) -> &[f64] {
+        &self.mean_abs
+    }
+
+    /// Adds samples (`rows × dim`) to the pending statistics, unless frozen.
+    pub fn record(&mut self, rows: &[f32]) {
+        if self.count >= self.max_samples {
+            return;
+        }
+        let dim = self.mean_abs.len();
+        for row in rows.chunks_exact(dim) {
+            for (s, &x) in self.pending_sum.iter_mut().zip(row) {
+                *s += f64::from(x.abs());
+            }
+        }
+        self.pending_count += (rows.len() / dim) as f64;
+    }
+
+    /// Merges the pending samples, weighting old and new by their counts.
+    pub fn update(&mut self) {
+        if self.pending_count > 0.0 && self.count < self.max_samples {
+            let total = self.count + self.pending_count;
+            for (m, s) in self.mean_abs.iter_mut().zip(&self.pending_sum) {
+                *m = (self.count * *m + s) / total;
+            }
+            self.count = total;
+        }
+        self.pending_count = 0.0;
+        self.pending_sum.iter_mut().for_each(|v| *v = 0.0);
+    }
+
+    /// Divides `rows` in place by the mean |x| of each dimension.
+    pub fn normalize_in_place(&self, rows: &mut [f32]) {
+        let dim = self.mean_abs.len();
+        for row in rows.chunks_exact_mut(dim) {
+            for (x, m) in row.iter_mut().zip(&self.mean_abs) {
+                *x /= m.max(STD_FLOOR) as f32;
+            }
+        }
+    }
+}
+
+/// The discriminator's input normaliser: AMP's mean/std, or ADD's mean |Δ|.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DiscNormalizer {
+    /// Running mean and std, clipped (AMP, ASE).
+    MeanStd(RunningNormalizer),
+    /// Running mean of |x| (ADD).
+    MeanAbs(MeanAbsNormalizer),
+}
+
+impl DiscNormalizer {
+    /// Adds samples to the pending statistics.
+    pub fn record(&mut self, rows: &[f32]) {
+        match self {
+            Self::MeanStd(n) => n.record(rows),
+            Self::MeanAbs(n) => n.record(rows),
+        }
+    }
+
+    /// Merges the pending samples.
+    pub fn update(&mut self) {
+        match self {
+            Self::MeanStd(n) => n.update(),
+            Self::MeanAbs(n) => n.update(),
+        }
+    }
+
+    /// Normalises `rows` in place.
+    pub fn normalize_in_place(&mut self, rows: &mut [f32]) {
+        match self {
+            Self::MeanStd(n) => n.normalize_in_place(rows),
+            Self::MeanAbs(n) => n.normalize_in_place(rows),
+        }
+    }
+}
+
 /// The fixed action normaliser: `mean = (high + low)/2`, `std = (high − low)/2`, so the box maps
 /// to [−1, 1]. Discrete action spaces pass through unchanged.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -43,7 +43,7 @@ use crate::learning::checkpoint::{CheckpointError, load_agent};
 use crate::learning::device::Backend;
 use crate::play::{PlayError, PolicyPlugin};
 use crate::sim::pace::run_control_steps;
-use crate::sim::{ControlStep, SimPlugin, SimSet};
+use crate::sim::{ControlPace, ControlStep, SimPlugin, SimSet};
 use crate::spaces::ActionSpace;
 use crate::train::config::{
     ConfigError, load_engine_config, merge_engine_config, parse_agent_config, parse_env_config,
@@ -125,6 +125,7 @@ pub struct MimicConfig {
     engine_config: Option<PathBuf>,
     backend: Backend,
     writeback: bool,
+    pace: ControlPace,
 }
 
 impl MimicConfig {
@@ -138,6 +139,7 @@ impl MimicConfig {
             engine_config: None,
             backend: Backend::Flex,
             writeback: true,
+            pace: ControlPace::EveryUpdate,
         }
     }
 
@@ -213,6 +215,13 @@ impl MimicConfig {
         self
     }
 
+    /// How many control steps run per app update (default: one; see [`ControlPace`]). The
+    /// [`ControlPace`] resource can be changed at run time.
+    pub fn with_pace(mut self, pace: ControlPace) -> Self {
+        self.pace = pace;
+        self
+    }
+
     /// Whether this trains (as opposed to plays).
     pub fn is_training(&self) -> bool {
         !matches!(self.mode, Mode::Play { .. })
@@ -235,6 +244,7 @@ impl MimicConfig {
         };
         Ok(MimicPlugin {
             inner: Mutex::new(Some(inner)),
+            pace: self.pace,
             writeback: self.writeback,
             num_envs: self.num_envs,
             device: self.backend.to_string(),
@@ -250,7 +260,7 @@ impl MimicConfig {
         }
         let agent_config = parse_agent_config(agent_file, &agent_yaml)?;
         let setup = character_setup(env_file, &env_yaml, self.num_envs)?;
-        let agent = Agent::new(
+        let agent = Agent::new_with_disc(
             agent_config,
             setup.obs_dim,
             ActionSpace::Box {
@@ -258,6 +268,7 @@ impl MimicConfig {
                 high: setup.high.clone(),
             },
             self.num_envs,
+            setup.disc_obs_dim,
             self.backend.device(),
             self.seed,
         )?;
@@ -373,6 +384,7 @@ fn character_setup(
         EnvConfig::Char(c) => (EnvKind::Char, c),
         EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
         EnvConfig::Amp(c) => (EnvKind::Amp, c),
+        EnvConfig::Add(c) => (EnvKind::Add, c),
         other => {
             return Err(MimicError::Invalid(format!(
                 "{}: env `{}` has no characters to show; train it with `bevy_mimic train`",
@@ -410,6 +422,7 @@ enum Inner {
 /// [`MimicConfig::load`]; needs `MinimalPlugins` (or `DefaultPlugins`) and `TransformPlugin`.
 pub struct MimicPlugin {
     inner: Mutex<Option<Inner>>,
+    pace: ControlPace,
     writeback: bool,
     num_envs: usize,
     device: String,
@@ -424,6 +437,7 @@ impl Plugin for MimicPlugin {
             .take()
             .expect("MimicPlugin builds once");
         app.init_resource::<MimicControl>()
+            .insert_resource(self.pace)
             .add_message::<EpisodeDone>()
             .configure_sets(
                 ControlStep,

@@ -160,6 +160,9 @@ pub(crate) fn record(
     }
     let recording = status.phase == TrainingPhase::Rollout;
     if recording {
+        if agent.disc_obs_dim() > 0 {
+            agent.record_disc_obs(&resets.output().disc_obs);
+        }
         agent.record_result(obs, rewards, dones);
         t.tracker.step(rewards, dones);
     }
@@ -169,6 +172,12 @@ pub(crate) fn record(
     }
     t.sim_s += t0.elapsed().as_secs_f64();
     if recording && agent.buffer_full() {
+        if agent.wants_demo_disc_obs() {
+            let n = agent.config().steps_per_iter * num_envs;
+            let mut demo = Vec::new();
+            resets.sample_demo_disc_obs(n, &mut t.rng, &mut demo);
+            agent.set_demo_disc_obs(demo);
+        }
         let mut agent = t.agent.take().expect("checked above");
         t.task = Some(AsyncComputeTaskPool::get().spawn(async move {
             let start = Instant::now();

@@ -80,6 +80,19 @@ pub struct EvalStats {
     pub mean_return: f64,
     /// Their mean length in control steps.
     pub mean_length: f64,
+    /// Episodes that ended in failure (a fall).
+    pub fails: u64,
+    /// Seconds simulated over all environments.
+    pub sim_seconds: f64,
+    /// Mean horizontal root speed (m/s) for character envs.
+    pub root_speed: Option<f64>,
+}
+
+impl EvalStats {
+    /// Failed episodes per minute of simulated time.
+    pub fn falls_per_minute(&self) -> f64 {
+        self.fails as f64 / (self.sim_seconds / 60.0).max(1e-9)
+    }
 }
 
 /// A training run in progress.
@@ -131,11 +144,12 @@ impl Trainer {
         let agent_config: AgentConfig = parse_agent_config(agent_file, &agent_yaml)?;
         let env_config: EnvConfig = parse_env_config(env_file, &env_yaml)?;
         let env = build_env(&env_config, env_file, options.num_envs)?;
-        let agent = Agent::new(
+        let agent = Agent::new_with_disc(
             agent_config,
             env.obs_dim(),
             env.action_space(),
             options.num_envs,
+            env.disc_obs_dim(),
             device,
             options.seed,
         )?;
@@ -281,11 +295,19 @@ impl Trainer {
             row = self.train_iteration()?;
             if let Some(bar) = &bar {
                 bar.set_position(self.agent.sample_count());
-                bar.set_message(format!(
-                    "iter {} train return {:.2}",
-                    self.agent.iteration(),
-                    row.get("Train_Return").unwrap_or(f64::NAN)
-                ));
+                // Adversarial agents' env return is 0: their headline is the shaped reward.
+                bar.set_message(match row.get("Shaped_Reward_Mean") {
+                    Some(shaped) => format!(
+                        "iter {} shaped reward {shaped:.3} per step, episode length {:.1}",
+                        self.agent.iteration(),
+                        row.get("Train_Episode_Length").unwrap_or(f64::NAN)
+                    ),
+                    None => format!(
+                        "iter {} train return {:.2}",
+                        self.agent.iteration(),
+                        row.get("Train_Return").unwrap_or(f64::NAN)
+                    ),
+                });
                 if self.options.print_table {
                     bar.suspend(|| print!("{}", format_table(&row)));
                 }
@@ -310,6 +332,16 @@ impl Trainer {
         }
         let rollout_s = t0.elapsed().as_secs_f64();
         let env_diagnostics = self.env.diagnostics();
+        let t1 = Instant::now();
+        if self.agent.wants_demo_disc_obs() {
+            // AMP's positives: as many demo windows as the iteration has samples.
+            let n = self.agent.config().steps_per_iter * self.options.num_envs;
+            let mut demo = Vec::new();
+            self.env
+                .sample_demo_disc_obs(n, &mut self.env_rng, &mut demo);
+            self.agent.set_demo_disc_obs(demo);
+        }
+        let demo_s = t1.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let update = self.agent.update();
         let update_s = t1.elapsed().as_secs_f64();
@@ -353,9 +385,12 @@ impl Trainer {
         row.set("Sim_Time", sim_s);
         row.set("Inference_Time", act_s);
         row.set("Update_Time", update_s);
+        if self.agent.wants_demo_disc_obs() {
+            row.set("Demo_Time", demo_s);
+        }
         row.set(
             "Samples_Per_Sec",
-            samples_this_iter / (rollout_s + update_s).max(1e-9),
+            samples_this_iter / (rollout_s + demo_s + update_s).max(1e-9),
         );
         self.logger.write(&row).map_err(|source| TrainerError::Io {
             path: self.logger.csv_path().to_path_buf(),
@@ -395,6 +430,9 @@ impl Trainer {
             &mut self.scratch_dones,
             &mut self.env_blowups,
         );
+        if self.agent.disc_obs_dim() > 0 {
+            self.agent.record_disc_obs(self.env.disc_obs());
+        }
         self.agent.record_result(obs, rewards, dones);
         self.tracker.step(rewards, dones);
         let finished: Vec<usize> = dones
@@ -442,6 +480,14 @@ fn open_logger(out_dir: &Path, append: bool) -> Result<TrainLogger, TrainerError
 
 fn check_fits(agent: &Agent, env: &dyn VecEnv, dir: &Path) -> Result<(), TrainerError> {
     let s = agent.state();
+    if s.disc_obs_dim > 0 && s.disc_obs_dim != env.disc_obs_dim() {
+        return Err(TrainerError::Mismatch(format!(
+            "{}: the discriminator reads {} values, but the environment writes {}",
+            dir.display(),
+            s.disc_obs_dim,
+            env.disc_obs_dim()
+        )));
+    }
     if s.obs_dim != env.obs_dim() || s.action_space != env.action_space() {
         return Err(TrainerError::Mismatch(format!(
             "{}: the policy reads {} observations and acts in {:?}, but the environment gives {} and takes {:?}",
@@ -515,11 +561,15 @@ pub fn evaluate(
 ) -> EvalStats {
     let all: Vec<usize> = (0..env.num_envs()).collect();
     env.reset(&all, rng);
+    let _ = env.diagnostics(); // start the env's sums afresh
     let mut tracker = EpisodeTracker::new(env.num_envs());
     let mut finished = Vec::new();
+    let (mut fails, mut steps) = (0u64, 0u64);
     while tracker.episodes() < episodes {
         let actions = agent.act(env.obs(), ActMode::Deterministic);
         env.step(actions);
+        steps += env.num_envs() as u64;
+        fails += env.dones().iter().filter(|d| **d == DoneCode::Fail).count() as u64;
         tracker.step(env.rewards(), env.dones());
         finished.clear();
         finished.extend(
@@ -533,11 +583,19 @@ pub fn evaluate(
             env.reset(&finished, rng);
         }
     }
+    let root_speed = env
+        .diagnostics()
+        .into_iter()
+        .find(|(k, _)| *k == "Root_Speed")
+        .map(|(_, v)| v);
     env.reset(&all, rng);
     EvalStats {
         episodes: tracker.episodes(),
         mean_return: tracker.mean_return(),
         mean_length: tracker.mean_length(),
+        fails,
+        sim_seconds: steps as f64 * env.step_dt(),
+        root_speed,
     }
 }
 

@@ -24,6 +24,10 @@ pub enum EnvKind {
     /// Adversarial motion priors: reward 0 from the env, discriminator windows of the
     /// simulated character, demo windows from the clips, contact termination only.
     Amp,
+    /// Adversarial differential discriminator: DeepMimic's observations, resets and
+    /// terminations, reward 0 from the env, and as discriminator observation the reference
+    /// frame minus the simulated frame at the same motion time.
+    Add,
 }
 
 /// An owned copy of a pose (see [`PoseView`]).
@@ -236,23 +240,10 @@ impl VecEnv for CharacterEnv {
     }
 
     fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
-        let dim = self.disc_obs_dim();
-        if dim == 0 {
-            return;
-        }
-        for _ in 0..n {
-            let (clip, time) = {
-                let reference = self.engine.world().resource::<Reference>();
-                let Some(lib) = &reference.motions else {
-                    return;
-                };
-                let clip = lib.sample_clip(rng);
-                (clip, lib.sample_time(clip, rng))
-            };
-            let start = out.len();
-            out.resize(start + dim, 0.0);
-            self.demo_disc_window(clip, time, &mut out[start..]);
-        }
+        self.resets
+            .get_mut(self.engine.app_mut().world_mut())
+            .expect("the env's resources exist")
+            .sample_demo_disc_obs(n, rng, out);
     }
 
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {

@@ -15,7 +15,7 @@ use super::pose::RefPoses;
 use super::reward::{ErrorWeights, RewardTerms, TrackingErrors};
 use super::systems::{
     Diagnostics, DiscHistory, EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done,
-    observe, record_disc_history, reward,
+    observe, record_disc_diff, record_disc_history, reward,
 };
 use crate::anim::character::CharacterModel;
 use crate::anim::mjcf::load_mjcf;
@@ -144,11 +144,12 @@ impl CharacterEnvSetup {
             root_height: config.root_height_obs,
             key_bodies,
         };
-        let tar_steps = if config.enable_tar_obs && kind == EnvKind::DeepMimic {
-            config.tar_obs_steps.clone()
-        } else {
-            Vec::new()
-        };
+        let tar_steps =
+            if config.enable_tar_obs && matches!(kind, EnvKind::DeepMimic | EnvKind::Add) {
+                config.tar_obs_steps.clone()
+            } else {
+                Vec::new()
+            };
         let mut allowed_contact = vec![false; model.num_bodies()];
         for c in contact {
             allowed_contact[c] = true;
@@ -178,16 +179,24 @@ impl CharacterEnvSetup {
             disc_frame_dim: 0,
         };
         let mut params = params;
-        if kind == EnvKind::Amp {
-            params.disc_steps = config.num_disc_obs_steps;
-            params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
+        match kind {
+            EnvKind::Amp => {
+                params.disc_steps = config.num_disc_obs_steps;
+                params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
+            }
+            // ADD compares one frame with the reference's at the same time.
+            EnvKind::Add => {
+                params.disc_steps = 1;
+                params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
+            }
+            EnvKind::Char | EnvKind::DeepMimic => {}
         }
         let obs_dim = params.obs_dim();
         let (low, high) = action_bounds(&model, config.zero_center_action);
         let max_steps = episode_steps(config.episode_length, f64::from(dt));
         let slots = 1 + params.tar_steps.len();
         let disc_obs_dim = params.disc_obs_dim();
-        let history = (params.disc_steps > 0).then(|| DiscHistory {
+        let history = (kind == EnvKind::Amp && params.disc_steps > 0).then(|| DiscHistory {
             frames: RefPoses::new(num_envs, params.disc_steps, &model),
             head: 0,
             steps: params.disc_steps,
@@ -277,7 +286,7 @@ impl Plugin for CharacterEnvPlugin {
                 ControlStep,
                 (
                     advance_reference.in_set(EnvSet::Reference),
-                    (observe, record_disc_history)
+                    (observe, record_disc_history, record_disc_diff)
                         .chain()
                         .in_set(EnvSet::Observe),
                     reward.in_set(EnvSet::Reward),

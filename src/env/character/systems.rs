@@ -233,8 +233,11 @@ impl EnvOutput {
     pub fn take_diagnostics(&mut self, kind: EnvKind) -> Vec<(&'static str, f64)> {
         let d = std::mem::take(&mut self.diag);
         let steps = d.steps.max(1) as f64;
-        let mut out = vec![("Env_Reward_Mean", d.reward / steps)];
-        if kind == EnvKind::DeepMimic {
+        let mut out = vec![
+            ("Env_Reward_Mean", d.reward / steps),
+            ("Root_Speed", d.root_speed / steps),
+        ];
+        if matches!(kind, EnvKind::DeepMimic | EnvKind::Add) {
             out.extend([
                 ("Tracking_Root_Pos_Err", d.root_pos / steps),
                 ("Tracking_Root_Rot_Err", d.root_rot / steps),
@@ -261,6 +264,8 @@ pub struct Diagnostics {
     pub dof_vel: f64,
     /// Sum of rewards.
     pub reward: f64,
+    /// Sum of horizontal root speeds (m/s).
+    pub root_speed: f64,
 }
 
 /// The simulated pose of env `env`.
@@ -364,6 +369,7 @@ pub struct EnvResets<'w, 's> {
     output: ResMut<'w, EnvOutput>,
     history: Option<ResMut<'w, DiscHistory>>,
     frame: Local<'s, MotionFrame>,
+    demo: Local<'s, Option<RefPoses>>,
 }
 
 impl EnvResets<'_, '_> {
@@ -437,6 +443,42 @@ impl EnvResets<'_, '_> {
         }
     }
 
+    /// Appends `n` demo windows (`disc_obs_dim` values each) to `out`: a clip drawn by weight,
+    /// a uniform time, and the frames `t − k·dt`, k = steps−1…0, as the agent's windows are
+    /// built. Nothing without a discriminator or clips.
+    pub fn sample_demo_disc_obs(
+        &mut self,
+        n: usize,
+        rng: &mut crate::SeededRng,
+        out: &mut Vec<f32>,
+    ) {
+        let params = &*self.params;
+        let dim = params.disc_obs_dim();
+        if params.disc_steps == 0 || self.reference.motions.is_none() {
+            return;
+        }
+        let model = self.worlds.model();
+        let steps = params.disc_steps;
+        let demo = self
+            .demo
+            .get_or_insert_with(|| RefPoses::new(1, steps, model));
+        out.reserve(n * dim);
+        for _ in 0..n {
+            let (clip, time) = {
+                let lib = self.reference.motions.as_ref().expect("checked");
+                let clip = lib.sample_clip(rng);
+                (clip, lib.sample_time(clip, rng))
+            };
+            for k in 0..steps {
+                let back = (steps - 1 - k) as f32 * params.dt;
+                self.reference.pose_at(model, clip, time - back, demo, 0, k);
+            }
+            let start = out.len();
+            out.resize(start + dim, 0.0);
+            write_disc_window(params, model, demo, |k| k, 0, &mut out[start..]);
+        }
+    }
+
     /// The clip a user chose for new episodes, if any (and if it exists).
     pub fn clip_choice(&self) -> Option<usize> {
         let n = self.reference.motions.as_ref().map_or(0, |l| l.num_clips());
@@ -506,6 +548,48 @@ pub(crate) fn record_disc_history(
     }
 }
 
+/// ADD: the discriminator observation is the reference frame's features minus the simulated
+/// frame's, each anchored on its own root, at the same motion time.
+pub(crate) fn record_disc_diff(
+    params: Res<EnvParams>,
+    character: Res<SimCharacter>,
+    reference: Res<Reference>,
+    state: Res<SimState>,
+    mut output: ResMut<EnvOutput>,
+    mut scratch: Local<Vec<f32>>,
+) {
+    if params.kind != EnvKind::Add {
+        return;
+    }
+    let dim = params.disc_frame_dim;
+    scratch.resize(dim, 0.0);
+    let model = &character.model;
+    for env in 0..state.num_envs {
+        let out = &mut output.disc_obs[env * dim..(env + 1) * dim];
+        let demo = reference.poses.view(env, 0);
+        write_disc_frame(
+            &params.spec,
+            model,
+            &demo,
+            demo.root_pos(),
+            demo.root_rot(),
+            out,
+        );
+        let agent = sim_pose(&state, env);
+        write_disc_frame(
+            &params.spec,
+            model,
+            &agent,
+            agent.root_pos(),
+            agent.root_rot(),
+            &mut scratch,
+        );
+        for (d, a) in out.iter_mut().zip(scratch.iter()) {
+            *d -= a;
+        }
+    }
+}
+
 pub(crate) fn reward(
     params: Res<EnvParams>,
     character: Res<SimCharacter>,
@@ -520,7 +604,7 @@ pub(crate) fn reward(
             EnvKind::Char => 1.0,
             // The style reward comes from the discriminator, in the agent.
             EnvKind::Amp => 0.0,
-            EnvKind::DeepMimic => {
+            EnvKind::DeepMimic | EnvKind::Add => {
                 let e = tracking_errors(
                     model,
                     &params.spec,
@@ -535,11 +619,20 @@ pub(crate) fn reward(
                 d.root_rot += f64::from(e.root_rot_angle);
                 d.body_pos += f64::from(e.body_pos_mean);
                 d.dof_vel += f64::from(e.dof_vel_mean);
-                tracking_reward(&params.terms, &e)
+                if params.kind == EnvKind::Add {
+                    // ADD learns tracking from its discriminator; the errors are diagnostics.
+                    0.0
+                } else {
+                    tracking_reward(&params.terms, &e)
+                }
             }
         };
         output.buffers.rewards[env] = r;
         output.diag.reward += f64::from(r);
+        let speed = state.root_vel(env).truncate().length();
+        if speed.is_finite() {
+            output.diag.root_speed += f64::from(speed);
+        }
         output.diag.steps += 1;
     }
 }
@@ -560,14 +653,15 @@ pub(crate) fn done(
                     && state.ground_contact[b.start + k]
                     && state.body_pos[b.start + k].z < params.ground_contact_height
             });
-        let strayed = params.kind == EnvKind::DeepMimic
+        let tracks = matches!(params.kind, EnvKind::DeepMimic | EnvKind::Add);
+        let strayed = tracks
             && params.pose_termination
             && (output.errors[env].body_pos_max_sq > params.pose_dist_sq
                 || (params.track_root_xy
                     && output.errors[env].root_pos_dist.powi(2) > params.pose_dist_sq));
         let code = if fell || strayed || !state.env_is_valid(env) {
             DoneCode::Fail
-        } else if params.kind == EnvKind::DeepMimic && reference.motion_ended(env) {
+        } else if tracks && reference.motion_ended(env) {
             DoneCode::Succ
         } else {
             DoneCode::Null

@@ -39,7 +39,12 @@ impl DiscObjective {
         let pos_logit = disc.forward(positives.clone());
         let bce = (softplus(neg_logit.clone()).mean() + softplus(pos_logit.clone().neg()).mean())
             .mul_scalar(0.5);
-        let gp = (disc.grad_penalty(positives) + disc.grad_penalty(negatives)).mul_scalar(0.5);
+        // With a zero weight the penalty's extra passes are skipped (and 0 is logged).
+        let gp = if self.grad_penalty > 0.0 {
+            (disc.grad_penalty(positives) + disc.grad_penalty(negatives)).mul_scalar(0.5)
+        } else {
+            bce.zeros_like()
+        };
         let reg = disc.logit_weight_sq();
         terms.push(("Disc_Loss", bce.clone().detach()));
         terms.push(("Disc_Grad_Penalty", gp.clone().detach()));

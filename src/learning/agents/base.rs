@@ -9,14 +9,19 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::{ActorObjective, AgentConfig, AgentName, AwrObjective, LossTerms, PpoObjective};
+use super::{
+    ActorObjective, AgentConfig, AgentName, AwrObjective, DiscObjective, LossTerms, PpoObjective,
+};
 use crate::SeededRng;
 use crate::learning::buffers::ExperienceBuffer;
 use crate::learning::log_row::{LogRow, MeanAccumulator};
 use crate::learning::models::ActorCritic;
 use crate::learning::nets::{NetError, NetInput};
-use crate::learning::normalizer::{ActionNormalizer, BadActionBound, RunningNormalizer};
+use crate::learning::normalizer::{
+    ActionNormalizer, BadActionBound, DiscNormalizer, MeanAbsNormalizer, RunningNormalizer,
+};
 use crate::learning::optimizer::{GroupOptimizer, group_of};
+use crate::learning::replay::ReplayBuffer;
 use crate::learning::returns::{bootstrap_values, normalize_advantages, td_lambda_returns};
 use crate::spaces::{ActionSpace, DoneCode};
 
@@ -34,6 +39,14 @@ pub enum AgentError {
     /// The action box is unusable.
     #[error(transparent)]
     ActionBound(#[from] BadActionBound),
+    /// An adversarial agent on an env without discriminator observations.
+    #[error(
+        "agent_name {agent} trains a discriminator, but the env has no discriminator observations (use env_name amp or add)"
+    )]
+    NoDiscObs {
+        /// The agent's name.
+        agent: &'static str,
+    },
     /// The minibatch would be larger than the data of one iteration.
     #[error(
         "batch_size × num_envs = {batch} is more than steps_per_iter × num_envs = {samples} samples per iteration"
@@ -107,6 +120,26 @@ pub struct AgentState {
     pub action_norm: Option<ActionNormalizer>,
     /// The agent's random generator (action noise, minibatch order).
     pub rng: SeededRng,
+    /// Values per discriminator observation (0 without a discriminator).
+    #[serde(default)]
+    pub disc_obs_dim: usize,
+    /// The discriminator's input normaliser (AMP: mean/std; ADD: mean |Δ|).
+    #[serde(default)]
+    pub disc_norm: Option<DiscNormalizer>,
+}
+
+/// What an adversarial agent (AMP, ADD) keeps besides the model: the discriminator objective,
+/// this iteration's discriminator observations and demo windows, and the replay buffer.
+struct DiscParts {
+    objective: DiscObjective,
+    /// ADD: the one positive is the zero difference; AMP: demo windows.
+    zero_positive: bool,
+    /// Raw discriminator observations of this iteration, step-major like the buffer.
+    obs: Vec<f32>,
+    /// Raw demo windows for this iteration's update (AMP).
+    demo: Vec<f32>,
+    /// Earlier iterations' raw agent observations.
+    replay: ReplayBuffer,
 }
 
 /// Actions chosen for one step, kept between acting and recording.
@@ -130,6 +163,7 @@ pub struct Agent {
     buffer: ExperienceBuffer,
     step_in_iter: usize,
     actions: StepActions,
+    disc: Option<DiscParts>,
 }
 
 impl Agent {
@@ -142,19 +176,62 @@ impl Agent {
         device: Device,
         seed: u64,
     ) -> Result<Self, AgentError> {
+        Self::new_with_disc(config, obs_dim, action_space, num_envs, 0, device, seed)
+    }
+
+    /// A fresh agent for an env that also writes `disc_obs_dim` discriminator observations per
+    /// env (AMP and ADD need them; other agents ignore them).
+    pub fn new_with_disc(
+        config: AgentConfig,
+        obs_dim: usize,
+        action_space: ActionSpace,
+        num_envs: usize,
+        disc_obs_dim: usize,
+        device: Device,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        let has_disc = config.agent_name.has_disc();
+        if has_disc && disc_obs_dim == 0 {
+            return Err(AgentError::NoDiscObs {
+                agent: match config.agent_name {
+                    AgentName::Add => "ADD",
+                    _ => "AMP",
+                },
+            });
+        }
+        let disc_obs_dim = if has_disc { disc_obs_dim } else { 0 };
         let samples = config.steps_per_iter * num_envs;
         let batch = config.batch_size * num_envs;
         if batch > samples {
             return Err(AgentError::BatchTooLarge { batch, samples });
         }
         let mut init_rng = SeededRng::seed_from_u64(seed);
-        let model = ActorCritic::new(
+        let mut model = ActorCritic::new(
             &config.model,
             NetInput::Flat(obs_dim),
             &action_space,
             &mut init_rng,
             &device.clone().autodiff(),
         )?;
+        if has_disc {
+            model = model.with_disc(
+                &config.model,
+                disc_obs_dim,
+                &mut init_rng,
+                &device.clone().autodiff(),
+            )?;
+        }
+        let disc_norm = has_disc.then(|| match config.agent_name {
+            AgentName::Add => DiscNormalizer::MeanAbs(MeanAbsNormalizer::new(
+                disc_obs_dim,
+                config.normalizer_samples,
+            )),
+            _ => DiscNormalizer::MeanStd(RunningNormalizer::new(
+                disc_obs_dim,
+                OBS_CLIP,
+                config.normalizer_samples,
+            )),
+        });
         let action_norm = match &action_space {
             ActionSpace::Box { low, high } => Some(ActionNormalizer::from_bounds(low, high)?),
             ActionSpace::Discrete(_) => None,
@@ -169,6 +246,8 @@ impl Agent {
             sample_count: 0,
             action_norm,
             rng: SeededRng::seed_from_u64(seed ^ 0x5eed_a9e7),
+            disc_obs_dim,
+            disc_norm,
         };
         Ok(Self::assemble(state, device, model))
     }
@@ -191,12 +270,16 @@ impl Agent {
 
     fn assemble(state: AgentState, device: Device, model: ActorCritic) -> Self {
         let c = &state.config;
-        let optim = GroupOptimizer::new(vec![
+        let mut groups = vec![
             (group_of(&model.actor), &c.actor_optimizer),
             (group_of(&model.critic), &c.critic_optimizer),
-        ]);
+        ];
+        if let Some(disc) = &model.disc {
+            groups.push((group_of(disc), &c.disc_optimizer));
+        }
+        let optim = GroupOptimizer::new(groups);
         let objective: Box<dyn ActorObjective> = match c.agent_name {
-            AgentName::Ppo => Box::new(PpoObjective {
+            AgentName::Ppo | AgentName::Amp | AgentName::Add => Box::new(PpoObjective {
                 clip_ratio: c.ppo_clip_ratio as f32,
                 norm_adv_clip: c.norm_adv_clip as f32,
             }),
@@ -211,6 +294,17 @@ impl Agent {
             state.obs_dim,
             state.action_space.action_len(),
         );
+        let disc = (model.disc.is_some() && state.disc_obs_dim > 0).then(|| DiscParts {
+            objective: DiscObjective {
+                grad_penalty: c.disc_grad_penalty as f32,
+                logit_reg: c.disc_logit_reg as f32,
+                reward_scale: c.disc_reward_scale as f32,
+            },
+            zero_positive: c.agent_name == AgentName::Add,
+            obs: vec![0.0; c.steps_per_iter * state.num_envs * state.disc_obs_dim],
+            demo: Vec::new(),
+            replay: ReplayBuffer::new(c.disc_buffer_size, state.disc_obs_dim),
+        });
         let policy = model.valid();
         Self {
             state,
@@ -222,6 +316,48 @@ impl Agent {
             buffer,
             step_in_iter: 0,
             actions: StepActions::default(),
+            disc,
+        }
+    }
+
+    /// Values per discriminator observation the agent reads (0: it has no discriminator).
+    pub fn disc_obs_dim(&self) -> usize {
+        if self.disc.is_some() {
+            self.state.disc_obs_dim
+        } else {
+            0
+        }
+    }
+
+    /// Whether the agent trains on demo windows supplied by [`set_demo_disc_obs`]
+    /// (AMP; ADD's positive is the zero difference).
+    ///
+    /// [`set_demo_disc_obs`]: Self::set_demo_disc_obs
+    pub fn wants_demo_disc_obs(&self) -> bool {
+        self.disc.as_ref().is_some_and(|d| !d.zero_positive)
+    }
+
+    /// Records the env's discriminator observations (`[num_envs × disc_obs_dim]`) of the step
+    /// being recorded; call before [`record_result`](Self::record_result). Non-finite rows are
+    /// stored as zeros (their env failed).
+    pub fn record_disc_obs(&mut self, rows: &[f32]) {
+        let Some(d) = self.disc.as_mut() else { return };
+        let dim = self.state.disc_obs_dim;
+        let n = self.state.num_envs * dim;
+        let dst = &mut d.obs[self.step_in_iter * n..(self.step_in_iter + 1) * n];
+        dst.copy_from_slice(&rows[..n]);
+        for row in dst.chunks_exact_mut(dim) {
+            if row.iter().any(|v| !v.is_finite()) {
+                row.fill(0.0);
+            }
+        }
+    }
+
+    /// Demo windows (`[rows × disc_obs_dim]`, raw) for the next update's positives and for
+    /// the discriminator normaliser.
+    pub fn set_demo_disc_obs(&mut self, rows: Vec<f32>) {
+        if let Some(d) = self.disc.as_mut() {
+            d.demo = rows;
         }
     }
 
@@ -382,6 +518,14 @@ impl Agent {
         let n = self.buffer.len();
         let mut row = LogRow::new();
 
+        // AMP/ADD: the training reward mixes the env's reward with the discriminator's, computed
+        // before the critic values (the design notes' order: disc rewards → values → TD(λ)).
+        let mut disc = self.disc.take();
+        let (mut disc_obs_norm, mut disc_demo_norm) = (Vec::new(), Vec::new());
+        if let Some(d) = disc.as_mut() {
+            (disc_obs_norm, disc_demo_norm) = self.disc_rewards(d, &c, &mut row);
+        }
+
         // Train data: critic values, bootstrapped TD(λ) returns, normalised advantages.
         let obs = std::mem::take(&mut self.buffer.obs);
         let values = self.values(&obs);
@@ -424,8 +568,9 @@ impl Agent {
         let (mut mb_obs, mut mb_act) = (Vec::new(), Vec::new());
         let (mut mb_logp, mut mb_adv, mut mb_ret, mut mb_mask) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..c.update_epochs {
+        for epoch in 0..c.update_epochs {
             order.shuffle(&mut self.state.rng);
+            let train_disc = epoch < c.disc_update_epochs;
             for idx in order.chunks(mb_size) {
                 mb_obs.clear();
                 mb_act.clear();
@@ -453,7 +598,23 @@ impl Agent {
                     mask_count: mb_mask.iter().sum::<f32>().max(1.0),
                     mask: up1(&mb_mask),
                 };
-                let (loss, terms) = self.minibatch_loss(&mb, &c);
+                let (mut loss, mut terms) = self.minibatch_loss(&mb, &c);
+                if let Some(d) = disc.as_ref().filter(|_| train_disc)
+                    && let Some(norm) = self.state.disc_norm.as_mut()
+                {
+                    let batch = DiscBatch {
+                        idx,
+                        obs: &disc_obs_norm,
+                        demo: &disc_demo_norm,
+                        dim: self.state.disc_obs_dim,
+                    };
+                    if let Some((disc_loss, disc_terms)) =
+                        disc_minibatch_loss(&self.model, d, norm, &mut self.state.rng, &batch, &ad)
+                    {
+                        loss = loss + disc_loss.mul_scalar(c.disc_loss_weight);
+                        terms.extend(disc_terms);
+                    }
+                }
                 let names: Vec<&'static str> = terms.iter().map(|(k, _)| *k).collect();
                 let values: Vec<f32> = Tensor::cat(terms.into_iter().map(|(_, t)| t).collect(), 0)
                     .into_data()
@@ -475,6 +636,15 @@ impl Agent {
         }
         means.write_means(&mut row);
         row.set("Nonfinite_Loss_Skipped", f64::from(skipped));
+        if let Some(d) = disc.as_mut() {
+            d.replay
+                .store_iteration(&d.obs, c.disc_replay_samples, &mut self.state.rng);
+            d.demo.clear();
+            if let Some(norm) = self.state.disc_norm.as_mut() {
+                norm.update();
+            }
+        }
+        self.disc = disc;
 
         self.state.obs_norm.update();
         self.buffer.obs = norm_obs;
@@ -487,6 +657,73 @@ impl Agent {
 }
 
 impl Agent {
+    /// Replaces the buffer's rewards by `task_reward_weight × r_env + disc_reward_weight ×
+    /// r_disc`, with `r_disc` from the inference copy of the discriminator on this iteration's
+    /// normalised observations; feeds the discriminator normaliser (agent and demo rows).
+    /// Returns the normalised agent and demo rows for the minibatches.
+    fn disc_rewards(
+        &mut self,
+        d: &DiscParts,
+        c: &AgentConfig,
+        row: &mut LogRow,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let dim = self.state.disc_obs_dim;
+        let norm = self
+            .state
+            .disc_norm
+            .as_mut()
+            .expect("adversarial agents have a discriminator normaliser");
+        let mut obs = d.obs.clone();
+        norm.normalize_in_place(&mut obs);
+        let mut demo = d.demo.clone();
+        norm.normalize_in_place(&mut demo);
+        norm.record(&d.obs);
+        if !d.zero_positive {
+            norm.record(&d.demo);
+        }
+        let mut r_disc = Vec::with_capacity(obs.len() / dim);
+        for chunk in obs.chunks(VALUE_CHUNK * dim) {
+            let t = upload_rows(chunk.to_vec(), dim, &self.device);
+            let logits: Vec<f32> = self
+                .policy
+                .eval_disc(t)
+                .into_data()
+                .try_into_vec()
+                .expect("f32 logits");
+            r_disc.extend(logits.into_iter().map(|l| d.objective.reward(l)));
+        }
+        let n = r_disc.len().max(1) as f64;
+        let mean = r_disc.iter().map(|&r| f64::from(r)).sum::<f64>() / n;
+        let var = r_disc
+            .iter()
+            .map(|&r| (f64::from(r) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        let task_mean = self
+            .buffer
+            .rewards
+            .iter()
+            .map(|&r| f64::from(r))
+            .sum::<f64>()
+            / n;
+        for (r, rd) in self.buffer.rewards.iter_mut().zip(&r_disc) {
+            *r = (c.task_reward_weight as f32) * *r + (c.disc_reward_weight as f32) * rd;
+        }
+        row.set("Disc_Reward_Mean", mean);
+        row.set("Disc_Reward_Std", var.sqrt());
+        row.set("Task_Reward_Mean", task_mean);
+        row.set(
+            "Shaped_Reward_Mean",
+            self.buffer
+                .rewards
+                .iter()
+                .map(|&r| f64::from(r))
+                .sum::<f64>()
+                / n,
+        );
+        (obs, demo)
+    }
+
     /// The summed loss of one minibatch: actor objective + shared actor terms +
     /// `critic_loss_weight` × critic loss. Returns the loss and the terms to log.
     fn minibatch_loss(&self, mb: &Minibatch, c: &AgentConfig) -> (Tensor<1>, LossTerms) {
@@ -521,4 +758,59 @@ impl Agent {
         terms.push(("Loss", loss.clone().detach()));
         (loss, terms)
     }
+}
+
+/// The discriminator's share of one minibatch: the minibatch's rows of this iteration's
+/// (normalised) agent observations and of the demo windows.
+struct DiscBatch<'a> {
+    idx: &'a [usize],
+    obs: &'a [f32],
+    demo: &'a [f32],
+    dim: usize,
+}
+
+/// The discriminator loss of one minibatch of `B` agent rows: negatives are those rows and `B`
+/// replayed ones, positives `B` demo windows drawn with replacement (AMP) or the one zero
+/// difference (ADD). `None` when AMP has no demo windows to compare with.
+fn disc_minibatch_loss(
+    model: &ActorCritic,
+    d: &DiscParts,
+    norm: &mut DiscNormalizer,
+    rng: &mut SeededRng,
+    batch: &DiscBatch,
+    device: &Device,
+) -> Option<(Tensor<1>, LossTerms)> {
+    let disc = model.disc.as_ref()?;
+    let dim = batch.dim;
+    let b = batch.idx.len();
+    let mut neg = Vec::with_capacity(2 * b * dim);
+    for &i in batch.idx {
+        neg.extend_from_slice(&batch.obs[i * dim..(i + 1) * dim]);
+    }
+    let mut replayed = Vec::new();
+    d.replay.sample_into(b, rng, &mut replayed);
+    norm.normalize_in_place(&mut replayed);
+    neg.extend_from_slice(&replayed);
+    let pos = if d.zero_positive {
+        vec![0.0; dim]
+    } else {
+        let rows = batch.demo.len() / dim;
+        if rows == 0 {
+            return None;
+        }
+        let mut pos = Vec::with_capacity(b * dim);
+        for _ in 0..b {
+            let i = rng.random_range(0..rows);
+            pos.extend_from_slice(&batch.demo[i * dim..(i + 1) * dim]);
+        }
+        pos
+    };
+    let mut terms = LossTerms::new();
+    let loss = d.objective.loss(
+        disc,
+        upload_rows(neg, dim, device),
+        upload_rows(pos, dim, device),
+        &mut terms,
+    );
+    Some((loss, terms))
 }

@@ -14,6 +14,20 @@ pub enum AgentName {
     /// Advantage-weighted regression.
     #[serde(rename = "AWR")]
     Awr,
+    /// Adversarial motion priors: PPO on a discriminator's style reward.
+    #[serde(rename = "AMP")]
+    Amp,
+    /// Adversarial differential discriminator: PPO on a reward from a discriminator of the
+    /// difference between the demo and the agent at the same motion time.
+    #[serde(rename = "ADD")]
+    Add,
+}
+
+impl AgentName {
+    /// Whether the agent trains a discriminator.
+    pub fn has_disc(self) -> bool {
+        matches!(self, AgentName::Amp | AgentName::Add)
+    }
 }
 
 /// An agent config file.
@@ -88,6 +102,63 @@ pub struct AgentConfig {
     /// Samples over which the exploration probability is annealed linearly.
     #[serde(default)]
     pub exp_anneal_samples: f64,
+
+    /// Optimizer of the discriminator (AMP, ADD): SGD 2.5e-4 with weight decay 1e-4.
+    #[serde(default = "default_disc_optimizer")]
+    pub disc_optimizer: OptimizerConfig,
+    /// Weight of the discriminator loss in the summed loss.
+    #[serde(default = "d_one")]
+    pub disc_loss_weight: f64,
+    /// Epochs (of `update_epochs`) whose minibatch losses include the discriminator's
+    /// (MimicKit trains its discriminator for 2 epochs per iteration).
+    #[serde(default = "d_disc_update_epochs")]
+    pub disc_update_epochs: usize,
+    /// Weight of the gradient penalty (5 for AMP, 2 for ADD).
+    #[serde(default = "d_disc_grad_penalty")]
+    pub disc_grad_penalty: f64,
+    /// Weight of `Σ W_logit²`.
+    #[serde(default = "d_disc_logit_reg")]
+    pub disc_logit_reg: f64,
+    /// Scale of the style reward `−ln(max(1 − σ(D), 1e-4))`.
+    #[serde(default = "d_disc_reward_scale")]
+    pub disc_reward_scale: f64,
+    /// Rows the discriminator's replay buffer holds.
+    #[serde(default = "d_disc_buffer_size")]
+    pub disc_buffer_size: usize,
+    /// Agent rows pushed into the replay buffer per iteration once it has been filled.
+    #[serde(default = "d_disc_replay_samples")]
+    pub disc_replay_samples: usize,
+    /// Weight of the env's reward in the training reward.
+    #[serde(default)]
+    pub task_reward_weight: f64,
+    /// Weight of the discriminator's reward in the training reward.
+    #[serde(default = "d_one")]
+    pub disc_reward_weight: f64,
+}
+
+fn default_disc_optimizer() -> OptimizerConfig {
+    OptimizerConfig {
+        weight_decay: 1e-4,
+        ..OptimizerConfig::sgd(2.5e-4)
+    }
+}
+fn d_disc_update_epochs() -> usize {
+    2
+}
+fn d_disc_grad_penalty() -> f64 {
+    5.0
+}
+fn d_disc_logit_reg() -> f64 {
+    0.01
+}
+fn d_disc_reward_scale() -> f64 {
+    2.0
+}
+fn d_disc_buffer_size() -> usize {
+    200_000
+}
+fn d_disc_replay_samples() -> usize {
+    1000
 }
 
 fn default_optimizer() -> OptimizerConfig {
@@ -139,6 +210,8 @@ impl AgentConfig {
         let yaml = match agent_name {
             AgentName::Ppo => "agent_name: PPO",
             AgentName::Awr => "agent_name: AWR",
+            AgentName::Amp => "agent_name: AMP",
+            AgentName::Add => "agent_name: ADD\ndisc_grad_penalty: 2.0",
         };
         serde_yaml_ng::from_str(yaml).expect("defaults parse")
     }
@@ -163,6 +236,7 @@ impl AgentConfig {
             ("test_episodes", self.test_episodes),
             ("update_epochs", self.update_epochs),
             ("batch_size", self.batch_size),
+            ("disc_update_epochs", self.disc_update_epochs),
         ] {
             if v == 0 {
                 return bad(key, "must be at least 1".into());
@@ -175,6 +249,12 @@ impl AgentConfig {
             ("action_reg_weight", self.action_reg_weight),
             ("normalizer_samples", self.normalizer_samples),
             ("exp_anneal_samples", self.exp_anneal_samples),
+            ("disc_loss_weight", self.disc_loss_weight),
+            ("disc_grad_penalty", self.disc_grad_penalty),
+            ("disc_logit_reg", self.disc_logit_reg),
+            ("disc_reward_scale", self.disc_reward_scale),
+            ("task_reward_weight", self.task_reward_weight),
+            ("disc_reward_weight", self.disc_reward_weight),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return bad(key, format!("must be a finite number ≥ 0, got {v}"));
@@ -190,9 +270,13 @@ impl AgentConfig {
                 return bad(key, format!("must be > 0, got {v}"));
             }
         }
+        if self.agent_name.has_disc() && self.disc_buffer_size == 0 {
+            return bad("disc_buffer_size", "must be at least 1".into());
+        }
         for (key, opt) in [
             ("actor_optimizer", &self.actor_optimizer),
             ("critic_optimizer", &self.critic_optimizer),
+            ("disc_optimizer", &self.disc_optimizer),
         ] {
             opt.validate().map_err(|why| (key.to_string(), why))?;
         }

@@ -1,11 +1,11 @@
 //! Models: backbones from [`nets`](super::nets) joined to their heads, as MimicKit's model
-//! classes (`PPOModel`, `AWRModel`, and later the discriminator and encoder models).
+//! classes (`PPOModel`, `AWRModel`, and `AMPModel` = PPO's networks + the discriminator).
 
 mod disc;
 mod ppo;
 
 pub use disc::{Discriminator, mlp_input_grad, mlp_logit};
-pub use ppo::{Actor, ActorCritic, AwrModel, Critic, PpoModel};
+pub use ppo::{Actor, ActorCritic, AmpModel, AwrModel, Critic, PpoModel};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,16 @@ pub struct ModelConfig {
     /// Backbone of the critic.
     #[serde(default = "default_net")]
     pub critic_net: String,
+    /// Backbone of the discriminator (AMP, ADD, ASE).
+    #[serde(default = "default_net")]
+    pub disc_net: String,
+    /// Half-range of the uniform init of the discriminator's logit weights.
+    #[serde(default = "default_disc_init_output_scale")]
+    pub disc_init_output_scale: f64,
+}
+
+fn default_disc_init_output_scale() -> f64 {
+    1.0
 }
 
 fn default_net() -> String {
@@ -53,6 +63,8 @@ impl Default for ModelConfig {
             actor_std_type: default_std_type(),
             action_std: default_action_std(),
             critic_net: default_net(),
+            disc_net: default_net(),
+            disc_init_output_scale: default_disc_init_output_scale(),
         }
     }
 }

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
-use super::ModelConfig;
+use super::{Discriminator, ModelConfig};
 use crate::SeededRng;
 use crate::learning::distributions::{ActionDist, ActionHead, CategoricalHead, GaussianDiagHead};
 use crate::learning::nets::{Backbone, NetError, NetInput, build_net, hidden_linear};
@@ -82,19 +82,25 @@ impl Critic {
     }
 }
 
-/// Actor and critic, trained together by one summed loss.
+/// Actor and critic (and, for AMP and ADD, the discriminator), trained together by one
+/// summed loss.
 #[derive(Module, Debug)]
 pub struct ActorCritic {
     /// The policy.
     pub actor: Actor,
     /// The value function.
     pub critic: Critic,
+    /// The discriminator (AMP, ADD); none for PPO and AWR.
+    pub disc: Option<Discriminator>,
 }
 
 /// MimicKit's `PPOModel`.
 pub type PpoModel = ActorCritic;
 /// MimicKit's `AWRModel`: the same networks as PPO's, trained by another objective.
 pub type AwrModel = ActorCritic;
+/// MimicKit's `AMPModel` (ADD's too): PPO's networks with a discriminator
+/// ([`ActorCritic::with_disc`]).
+pub type AmpModel = ActorCritic;
 
 impl ActorCritic {
     /// Builds both networks, drawing their weights from `rng`.
@@ -108,7 +114,39 @@ impl ActorCritic {
         Ok(Self {
             actor: Actor::new(config, input, action_space, rng, device)?,
             critic: Critic::new(config, input, rng, device)?,
+            disc: None,
         })
+    }
+
+    /// Adds the discriminator (`disc_net` backbone, logit weights ±`disc_init_output_scale`)
+    /// reading `disc_obs_dim` values.
+    pub fn with_disc(
+        mut self,
+        config: &ModelConfig,
+        disc_obs_dim: usize,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Result<Self, NetError> {
+        self.disc = Some(Discriminator::new(
+            &config.disc_net,
+            disc_obs_dim,
+            config.disc_init_output_scale,
+            rng,
+            device,
+        )?);
+        Ok(self)
+    }
+
+    /// MimicKit's `eval_disc`: logits `[batch]` of normalised discriminator observations.
+    ///
+    /// # Panics
+    /// If the model has no discriminator.
+    pub fn eval_disc(&self, norm_disc_obs: Tensor<2>) -> Tensor<1> {
+        self.disc
+            .as_ref()
+            .expect("the model has a discriminator")
+            .forward(norm_disc_obs)
+            .squeeze_dim(1)
     }
 
     /// MimicKit's `eval_actor`.
