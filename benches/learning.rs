@@ -103,23 +103,9 @@ fn main() {
             "burn {backend} threads={threads} hidden={net} obs={OBS} batch={BATCH}: inference {inference:.0} samples/s, act {act:.0} samples/s, actor+critic update {update:.0} samples/s"
         );
         for grad_penalty in [5.0, 0.0] {
-            let mut a = amp_agent(net, EPOCHS, grad_penalty, backend);
-            let disc_obs: Vec<f32> = (0..BATCH * DISC)
-                .map(|_| rng.random_range(-1.0..1.0))
-                .collect();
-            let update = per_sec(
-                BATCH * EPOCHS,
-                &mut || {
-                    a.act(&obs, ActMode::Explore);
-                    a.record_disc_obs(&disc_obs);
-                    a.record_result(&obs, &rewards, &dones);
-                    a.set_demo_disc_obs(disc_obs.clone());
-                    a.update();
-                },
-                seconds,
-            );
+            let update = amp_update_per_sec(net, grad_penalty, backend, seconds, &mut rng);
             println!(
-                "burn {backend} threads={threads} hidden={net} disc_obs={DISC} batch={BATCH}: AMP update (gradient penalty weight {grad_penalty}) {update:.0} samples/s"
+                "burn {backend} threads={threads} hidden={net} disc_obs={DISC}: AMP update as the CPU preset (64 envs × 32 steps, minibatches of 256, 5 epochs, discriminator in 2), gradient penalty weight {grad_penalty}: {update:.0} samples/s"
             );
         }
     }
@@ -128,21 +114,55 @@ fn main() {
 /// Values per AMP discriminator window on the humanoid (10 frames × 142).
 const DISC: usize = 1420;
 
-fn amp_agent(net: &str, epochs: usize, grad_penalty: f64, backend: Backend) -> Agent {
+/// Samples per second of AMP updates shaped as the CPU preset's iteration (64 envs × 32
+/// steps = 2,048 samples, minibatches of 256, 5 epochs with the discriminator in the first
+/// 2), timing `update` only.
+fn amp_update_per_sec(
+    net: &str,
+    grad_penalty: f64,
+    backend: Backend,
+    seconds: f64,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> f64 {
+    const ENVS: usize = 64;
+    const STEPS: usize = 32;
     let mut c = AgentConfig::defaults(AgentName::Amp);
     c.model.actor_net = net.into();
     c.model.critic_net = net.into();
     c.model.disc_net = net.into();
-    c.actor_optimizer = OptimizerConfig::sgd(1e-4);
-    c.critic_optimizer = OptimizerConfig::sgd(1e-4);
-    c.steps_per_iter = 1;
-    c.batch_size = 1;
-    c.update_epochs = epochs;
+    c.steps_per_iter = STEPS;
+    c.batch_size = 4;
+    c.update_epochs = 5;
+    c.disc_update_epochs = 2;
     c.disc_grad_penalty = grad_penalty;
-    c.disc_buffer_size = 4 * BATCH;
+    c.disc_buffer_size = 50_000;
     let space = ActionSpace::Box {
         low: vec![-1.0; ACT],
         high: vec![1.0; ACT],
     };
-    Agent::new_with_disc(c, OBS, space, BATCH, DISC, backend.device(), 0).unwrap()
+    let mut a = Agent::new_with_disc(c, OBS, space, ENVS, DISC, backend.device(), 0).unwrap();
+    let mut random =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-1.0..1.0)).collect() };
+    let obs = random(ENVS * OBS);
+    let disc_obs = random(ENVS * DISC);
+    let demo = random(ENVS * STEPS * DISC);
+    let rewards = vec![0.0; ENVS];
+    let dones = vec![DoneCode::Null; ENVS];
+    let mut updates = 0;
+    let mut update_s = 0.0;
+    while updates < 2 || update_s < seconds {
+        for _ in 0..STEPS {
+            a.act(&obs, ActMode::Explore);
+            a.record_disc_obs(&disc_obs);
+            a.record_result(&obs, &rewards, &dones);
+        }
+        a.set_demo_disc_obs(demo.clone());
+        let t0 = Instant::now();
+        a.update();
+        if updates > 0 {
+            update_s += t0.elapsed().as_secs_f64(); // the first update warms up
+        }
+        updates += 1;
+    }
+    ((updates - 1) * ENVS * STEPS) as f64 / update_s
 }

@@ -8,13 +8,13 @@ use bevy::prelude::*;
 
 use crate::env::EnvConfig;
 use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
-use crate::env::character::{CharacterEnvSetup, EnvKind, EnvSet};
+use crate::env::character::{CharacterEnvSetup, EnvKind};
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{CheckpointError, load_agent};
 use crate::learning::device::Backend;
-use crate::live::{EpisodeDone, MimicSet};
+use crate::live::{EpisodeDone, MimicSet, configure_mimic_sets};
 use crate::sim::plugin::PdTargets;
-use crate::sim::{CharacterState, ControlStep, SimPlugin, SimSet};
+use crate::sim::{CharacterState, ControlStep, SimPlugin};
 use crate::spaces::DoneCode;
 use crate::train::config::{ConfigError, parse_env_config};
 
@@ -77,27 +77,7 @@ impl PolicyPlugin {
             .ok_or_else(|| {
                 PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
             })?;
-        let (kind, config) = match parse_env_config(&env_file, &text)? {
-            EnvConfig::Char(c) => (EnvKind::Char, c),
-            EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
-            EnvConfig::Amp(c) => (EnvKind::Amp, c),
-            EnvConfig::Add(c) => (EnvKind::Add, c),
-            other => {
-                return Err(PlayError::NotACharacter(format!(
-                    "{}: trained on `{}`, not a character env",
-                    model_dir.display(),
-                    other.name()
-                )));
-            }
-        };
-        let setup =
-            CharacterEnvSetup::load(kind, &config, num_envs).map_err(|(key, message)| {
-                ConfigError {
-                    file: env_file.clone(),
-                    key: Some(key),
-                    message,
-                }
-            })?;
+        let setup = character_setup(&env_file, &text, num_envs)?;
         if setup.obs_dim != loaded.agent.state().obs_dim {
             return Err(PlayError::NotACharacter(format!(
                 "{}: the policy reads {} observations, its env writes {}",
@@ -140,6 +120,7 @@ impl Plugin for PolicyPlugin {
             .expect("not poisoned")
             .take()
             .expect("PolicyPlugin builds once");
+        configure_mimic_sets(app);
         app.add_plugins(
             SimPlugin::new(setup.model.clone(), self.num_envs)
                 .with_config(setup.engine.clone())
@@ -149,20 +130,38 @@ impl Plugin for PolicyPlugin {
         .insert_resource(policy)
         .init_resource::<PlayStats>()
         .add_message::<EpisodeDone>()
-        .configure_sets(
-            ControlStep,
-            (
-                MimicSet::Act
-                    .before(SimSet::ApplyTargets)
-                    .run_if(crate::sim::plugin::sim_running),
-                MimicSet::Record
-                    .after(EnvSet::Done)
-                    .run_if(crate::sim::plugin::sim_running),
-            ),
-        )
         .add_systems(ControlStep, act.in_set(MimicSet::Act))
         .add_systems(ControlStep, restart_finished.in_set(MimicSet::Record));
     }
+}
+
+/// Parses a character env config (`text`, read from `file`) and loads its character, clips and
+/// systems for `num_envs` envs; errors name the file and key.
+pub(crate) fn character_setup(
+    file: &Path,
+    text: &str,
+    num_envs: usize,
+) -> Result<CharacterEnvSetup, PlayError> {
+    let (kind, config) = match parse_env_config(file, text)? {
+        EnvConfig::Char(c) => (EnvKind::Char, c),
+        EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
+        EnvConfig::Amp(c) => (EnvKind::Amp, c),
+        EnvConfig::Add(c) => (EnvKind::Add, c),
+        other => {
+            return Err(PlayError::NotACharacter(format!(
+                "{}: env `{}` has no characters (train it with `bevy_mimic train`)",
+                file.display(),
+                other.name()
+            )));
+        }
+    };
+    CharacterEnvSetup::load(kind, &config, num_envs).map_err(|(key, message)| {
+        PlayError::Config(ConfigError {
+            file: file.to_path_buf(),
+            key: Some(key),
+            message,
+        })
+    })
 }
 
 /// The policy's mean action for every character's observation, as PD targets.

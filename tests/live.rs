@@ -288,3 +288,51 @@ mod panel {
         assert!(saved[0].dir.starts_with(dir.path()));
     }
 }
+
+#[test]
+fn the_plugin_trains_amp_and_add_with_their_discriminators() {
+    for (agent, env) in [
+        (
+            "agents/amp_humanoid_cpu.yaml",
+            "envs/amp_humanoid_walk.yaml",
+        ),
+        (
+            "agents/add_humanoid_cpu.yaml",
+            "envs/add_humanoid_walk.yaml",
+        ),
+    ] {
+        let dir = TempDir::new("live-disc");
+        let agent_file = dir.path().join("agent.yaml");
+        std::fs::write(
+            &agent_file,
+            config_text(
+                agent,
+                &[
+                    ("steps_per_iter", "8"),
+                    ("batch_size", "2"),
+                    ("update_epochs", "1"),
+                    ("disc_update_epochs", "1"),
+                    ("disc_buffer_size", "1000"),
+                ],
+            ),
+        )
+        .unwrap();
+        let config = MimicConfig::train(agent_file, config_path(env)).with_num_envs(2);
+        let mut app = headless_app(config);
+        let (iters, _, _) = run_iterations(&mut app, 2);
+        for m in &iters {
+            for key in [
+                "Disc_Loss",
+                "Disc_Grad_Penalty",
+                "Disc_Reward_Mean",
+                "Disc_Demo_Acc",
+            ] {
+                let v = m.row.get(key).unwrap_or(f64::NAN);
+                assert!(v.is_finite(), "{agent}: {key} = {v}");
+            }
+            // The env's reward is 0: everything comes from the discriminator.
+            assert_eq!(m.row.get("Task_Reward_Mean"), Some(0.0), "{agent}");
+            assert!(m.row.get("Shaped_Reward_Mean").unwrap() > 0.0, "{agent}");
+        }
+    }
+}

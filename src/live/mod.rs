@@ -36,17 +36,16 @@ pub use messages::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequ
 pub use metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 
 use crate::SeededRng;
-use crate::env::EnvConfig;
-use crate::env::character::{CharacterEnvSetup, EnvKind, EnvSet};
+use crate::env::character::{CharacterEnvSetup, EnvSet};
 use crate::learning::agents::{Agent, AgentError};
 use crate::learning::checkpoint::{CheckpointError, load_agent};
 use crate::learning::device::Backend;
-use crate::play::{PlayError, PolicyPlugin};
+use crate::play::{PlayError, PolicyPlugin, character_setup};
 use crate::sim::pace::run_control_steps;
 use crate::sim::{ControlPace, ControlStep, SimPlugin, SimSet};
 use crate::spaces::ActionSpace;
 use crate::train::config::{
-    ConfigError, load_engine_config, merge_engine_config, parse_agent_config, parse_env_config,
+    ConfigError, load_engine_config, merge_engine_config, parse_agent_config,
 };
 use crate::train::episodes::EpisodeTracker;
 use crate::train::logger::TrainLogger;
@@ -63,6 +62,23 @@ pub enum MimicSet {
     /// A finished update is collected and requests applied (in `PostUpdate`, before the control
     /// steps run).
     Update,
+}
+
+/// Orders [`MimicSet`] around the engine's and the env's sets; `Act` and `Record` run only
+/// while the simulation is not paused.
+pub(crate) fn configure_mimic_sets(app: &mut App) {
+    app.configure_sets(
+        ControlStep,
+        (
+            MimicSet::Act
+                .before(SimSet::ApplyTargets)
+                .run_if(crate::sim::plugin::sim_running),
+            MimicSet::Record
+                .after(EnvSet::Done)
+                .run_if(crate::sim::plugin::sim_running),
+        ),
+    )
+    .configure_sets(PostUpdate, MimicSet::Update.before(run_control_steps));
 }
 
 /// What the user controls at run time.
@@ -374,34 +390,6 @@ fn read(path: &Path) -> Result<String, MimicError> {
     })
 }
 
-/// Parses a character env config and loads its character, clips and systems.
-fn character_setup(
-    file: &Path,
-    text: &str,
-    num_envs: usize,
-) -> Result<CharacterEnvSetup, MimicError> {
-    let (kind, config) = match parse_env_config(file, text)? {
-        EnvConfig::Char(c) => (EnvKind::Char, c),
-        EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
-        EnvConfig::Amp(c) => (EnvKind::Amp, c),
-        EnvConfig::Add(c) => (EnvKind::Add, c),
-        other => {
-            return Err(MimicError::Invalid(format!(
-                "{}: env `{}` has no characters to show; train it with `bevy_mimic train`",
-                file.display(),
-                other.name()
-            )));
-        }
-    };
-    CharacterEnvSetup::load(kind, &config, num_envs).map_err(|(key, message)| {
-        MimicError::Config(ConfigError {
-            file: file.to_path_buf(),
-            key: Some(key),
-            message,
-        })
-    })
-}
-
 struct TrainParts {
     setup: CharacterEnvSetup,
     agent: Agent,
@@ -436,21 +424,10 @@ impl Plugin for MimicPlugin {
             .expect("not poisoned")
             .take()
             .expect("MimicPlugin builds once");
+        configure_mimic_sets(app);
         app.init_resource::<MimicControl>()
             .insert_resource(self.pace)
-            .add_message::<EpisodeDone>()
-            .configure_sets(
-                ControlStep,
-                (
-                    MimicSet::Act
-                        .before(SimSet::ApplyTargets)
-                        .run_if(crate::sim::plugin::sim_running),
-                    MimicSet::Record
-                        .after(EnvSet::Done)
-                        .run_if(crate::sim::plugin::sim_running),
-                ),
-            )
-            .configure_sets(PostUpdate, MimicSet::Update.before(run_control_steps));
+            .add_message::<EpisodeDone>();
         match inner {
             Inner::Play(policy) => {
                 app.add_plugins(policy.with_transform_writeback(self.writeback))

@@ -2,10 +2,7 @@
 
 use bevy::prelude::*;
 
-use super::{PanelInput, PanelState, apply_panel_actions, clip_names, draw_panel};
-use crate::env::character::systems::Reference;
-use crate::live::{MimicControl, TrainingMetrics, TrainingRequest, TrainingStatus};
-use crate::sim::ControlPace;
+use super::{PanelState, PanelWorld};
 
 /// An egui context run once per frame without a window, and what its last frame produced.
 #[derive(Resource, Default)]
@@ -30,27 +27,7 @@ impl Plugin for HeadlessPanelPlugin {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw_headless_panel(
-    mut egui: ResMut<HeadlessEgui>,
-    mut state: ResMut<PanelState>,
-    status: Option<Res<TrainingStatus>>,
-    metrics: Option<Res<TrainingMetrics>>,
-    mut control: ResMut<MimicControl>,
-    mut pace: ResMut<ControlPace>,
-    requests: Option<ResMut<Messages<TrainingRequest>>>,
-    reference: Option<ResMut<Reference>>,
-    state_sim: Res<crate::sim::SimState>,
-) {
-    let clips = clip_names(reference.as_deref());
-    let input = PanelInput {
-        status: status.as_deref(),
-        metrics: metrics.as_deref(),
-        num_envs: state_sim.num_envs,
-        clips: &clips,
-        source: "headless",
-        fps: 0.0,
-    };
+fn draw_headless_panel(mut egui: ResMut<HeadlessEgui>, mut panel: PanelWorld) {
     let raw = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
@@ -58,10 +35,9 @@ fn draw_headless_panel(
         )),
         ..Default::default()
     };
-    let mut actions = Vec::new();
     let ctx = egui.ctx.clone();
     let output = ctx.run_ui(raw, |ui| {
-        actions = draw_panel(ui, &input, &mut state).actions;
+        panel.draw(ui, "headless", 0.0);
     });
     let triangles: usize = ctx
         .tessellate(output.shapes, output.pixels_per_point)
@@ -73,12 +49,4 @@ fn draw_headless_panel(
         .sum();
     egui.frames += 1;
     egui.last_triangles = triangles;
-    apply_panel_actions(
-        &actions,
-        &state,
-        &mut control,
-        &mut pace,
-        requests.map(|r| r.into_inner()),
-        reference.map(|r| r.into_inner()),
-    );
 }

@@ -160,6 +160,47 @@ pub fn apply_panel_actions(
     }
 }
 
+/// Everything the panel reads and changes in an app, as one system parameter: the viewer and
+/// the headless panel draw through it.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct PanelWorld<'w> {
+    /// The widgets' state.
+    pub state: ResMut<'w, PanelState>,
+    status: Option<Res<'w, TrainingStatus>>,
+    metrics: Option<Res<'w, TrainingMetrics>>,
+    control: ResMut<'w, MimicControl>,
+    pace: ResMut<'w, ControlPace>,
+    requests: Option<ResMut<'w, Messages<TrainingRequest>>>,
+    reference: Option<ResMut<'w, Reference>>,
+    sim: Res<'w, crate::sim::SimState>,
+}
+
+impl PanelWorld<'_> {
+    /// Draws the panel into `ui` (`source` and `fps` for the status line) and applies what
+    /// the user asked for.
+    pub fn draw(&mut self, ui: &mut egui::Ui, source: &str, fps: f64) -> PanelOutput {
+        let clips = clip_names(self.reference.as_deref());
+        let input = PanelInput {
+            status: self.status.as_deref(),
+            metrics: self.metrics.as_deref(),
+            num_envs: self.sim.num_envs,
+            clips: &clips,
+            source,
+            fps,
+        };
+        let output = draw_panel(ui, &input, &mut self.state);
+        apply_panel_actions(
+            &output.actions,
+            &self.state,
+            &mut self.control,
+            &mut self.pace,
+            self.requests.as_deref_mut(),
+            self.reference.as_deref_mut(),
+        );
+        output
+    }
+}
+
 /// Names of the clips of the env in this app.
 pub fn clip_names(reference: Option<&Reference>) -> Vec<String> {
     reference

@@ -17,11 +17,9 @@ use bevy::prelude::*;
 use bevy::window::WindowResolution;
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
 
-use crate::env::character::systems::Reference;
-use crate::live::{MimicControl, MimicPlugin, TrainingMetrics, TrainingRequest, TrainingStatus};
-use crate::panel::{PanelInput, PanelState, apply_panel_actions, clip_names, draw_panel, pace_of};
+use crate::live::MimicPlugin;
+use crate::panel::{PanelState, PanelWorld, pace_of};
 use crate::sim::pace::run_control_steps;
-use crate::sim::{ControlPace, SimState};
 
 /// Why the viewer cannot open a window.
 #[derive(Debug, thiserror::Error)]
@@ -117,32 +115,15 @@ fn count_fps(time: Res<Time<Real>>, mut fps: ResMut<ViewerFps>) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn panel_system(
     mut contexts: EguiContexts,
-    mut state: ResMut<PanelState>,
-    status: Option<Res<TrainingStatus>>,
-    metrics: Option<Res<TrainingMetrics>>,
-    mut control: ResMut<MimicControl>,
-    mut pace: ResMut<ControlPace>,
-    requests: Option<ResMut<Messages<TrainingRequest>>>,
-    reference: Option<ResMut<Reference>>,
-    sim: Res<SimState>,
+    mut panel: PanelWorld,
     source: Res<ViewerSource>,
     fps: Res<ViewerFps>,
     mut cameras: Query<&mut Camera, With<OrbitCamera>>,
     window: Single<&Window, With<bevy::window::PrimaryWindow>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
-    let clips = clip_names(reference.as_deref());
-    let input = PanelInput {
-        status: status.as_deref(),
-        metrics: metrics.as_deref(),
-        num_envs: sim.num_envs,
-        clips: &clips,
-        source: &source.0,
-        fps: fps.0,
-    };
     let mut ui = egui::Ui::new(
         ctx.clone(),
         "bevy_mimic_viewport".into(),
@@ -150,7 +131,7 @@ fn panel_system(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    let output = draw_panel(&mut ui, &input, &mut state);
+    let output = panel.draw(&mut ui, &source.0, fps.0);
     // The 3D view takes the window right of the panel.
     let left = (output.width * window.scale_factor()) as u32;
     let size = UVec2::new(
@@ -172,14 +153,6 @@ fn panel_system(
             camera.viewport = Some(viewport);
         }
     }
-    apply_panel_actions(
-        &output.actions,
-        &state,
-        &mut control,
-        &mut pace,
-        requests.map(|r| r.into_inner()),
-        reference.map(|r| r.into_inner()),
-    );
     Ok(())
 }
 
