@@ -30,7 +30,10 @@ fn humanoid() -> CharacterModel {
 fn env_config(rel: &str, edits: &[(&str, &str)]) -> CharacterEnvConfig {
     let text = common::config_text(rel, edits);
     let config: EnvConfig = serde_yaml_ng::from_str(&text).unwrap();
-    let (EnvConfig::Char(mut c) | EnvConfig::DeepMimic(mut c) | EnvConfig::Amp(mut c)) = config
+    let (EnvConfig::Char(mut c)
+    | EnvConfig::DeepMimic(mut c)
+    | EnvConfig::Amp(mut c)
+    | EnvConfig::Add(mut c)) = config
     else {
         panic!("not a character env")
     };
@@ -360,4 +363,39 @@ fn a_blown_up_character_fails_alone_and_a_reset_recovers_it() {
     // And it moves again (a disabled body would stay frozen).
     assert!((env.engine().state().root_pos(0).z - z0).abs() > 1e-4);
     assert!(env.obs().iter().all(|x| x.is_finite()));
+}
+
+#[test]
+fn an_add_character_set_to_its_reference_sees_a_zero_difference() {
+    let c = env_config("envs/add_humanoid_walk.yaml", &[]);
+    let mut env = CharacterEnv::new(EnvKind::Add, &c, 2).unwrap();
+    assert_eq!(env.disc_obs_dim(), 142, "one frame of differences");
+    assert_eq!(
+        env.obs_dim(),
+        464,
+        "DeepMimic's observation with target frames"
+    );
+    env.reset_to_motion(0, 0, 0.3);
+    env.reset_to_motion(1, 0, 0.9);
+    let largest = |xs: &[f32]| xs.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(
+        largest(env.disc_obs()) < 1e-4,
+        "reference − character at a motion reset: {}",
+        largest(env.disc_obs())
+    );
+    // With zero PD targets the character leaves the reference: the difference grows.
+    let zero = vec![0.0; 2 * 28];
+    for _ in 0..10 {
+        env.step(&zero);
+    }
+    assert!(env.disc_obs().iter().all(|x| x.is_finite()));
+    assert!(largest(env.disc_obs()) > 0.05);
+    assert_eq!(env.rewards(), &[0.0, 0.0], "ADD's env reward is 0");
+    let diag = env.diagnostics();
+    let err = diag
+        .iter()
+        .find(|(k, _)| *k == "Tracking_Body_Pos_Err")
+        .map(|(_, v)| *v)
+        .unwrap();
+    assert!(err > 0.0, "tracking errors are logged as diagnostics");
 }

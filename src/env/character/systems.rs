@@ -334,6 +334,9 @@ pub fn after_reset(
         }
         history.write_window(params, model, env, &mut output.disc_obs);
     }
+    if params.kind == EnvKind::Add {
+        write_disc_diff(params, model, reference, state, env, &mut output.disc_obs);
+    }
     output.buffers.begin_episode(env);
     observe_env(
         params,
@@ -548,45 +551,61 @@ pub(crate) fn record_disc_history(
     }
 }
 
-/// ADD: the discriminator observation is the reference frame's features minus the simulated
-/// frame's, each anchored on its own root, at the same motion time.
+/// ADD's discriminator observation of env `env`: the reference frame's features minus the
+/// simulated frame's, each anchored on its own root, at the same motion time.
+pub fn write_disc_diff(
+    params: &EnvParams,
+    model: &CharacterModel,
+    reference: &Reference,
+    state: &SimState,
+    env: usize,
+    disc_obs: &mut [f32],
+) {
+    let dim = params.disc_frame_dim;
+    let out = &mut disc_obs[env * dim..(env + 1) * dim];
+    let demo = reference.poses.view(env, 0);
+    write_disc_frame(
+        &params.spec,
+        model,
+        &demo,
+        demo.root_pos(),
+        demo.root_rot(),
+        out,
+    );
+    let agent = sim_pose(state, env);
+    let mut frame = vec![0.0f32; dim];
+    write_disc_frame(
+        &params.spec,
+        model,
+        &agent,
+        agent.root_pos(),
+        agent.root_rot(),
+        &mut frame,
+    );
+    for (d, a) in out.iter_mut().zip(frame.iter()) {
+        *d -= a;
+    }
+}
+
 pub(crate) fn record_disc_diff(
     params: Res<EnvParams>,
     character: Res<SimCharacter>,
     reference: Res<Reference>,
     state: Res<SimState>,
     mut output: ResMut<EnvOutput>,
-    mut scratch: Local<Vec<f32>>,
 ) {
     if params.kind != EnvKind::Add {
         return;
     }
-    let dim = params.disc_frame_dim;
-    scratch.resize(dim, 0.0);
-    let model = &character.model;
     for env in 0..state.num_envs {
-        let out = &mut output.disc_obs[env * dim..(env + 1) * dim];
-        let demo = reference.poses.view(env, 0);
-        write_disc_frame(
-            &params.spec,
-            model,
-            &demo,
-            demo.root_pos(),
-            demo.root_rot(),
-            out,
+        write_disc_diff(
+            &params,
+            &character.model,
+            &reference,
+            &state,
+            env,
+            &mut output.disc_obs,
         );
-        let agent = sim_pose(&state, env);
-        write_disc_frame(
-            &params.spec,
-            model,
-            &agent,
-            agent.root_pos(),
-            agent.root_rot(),
-            &mut scratch,
-        );
-        for (d, a) in out.iter_mut().zip(scratch.iter()) {
-            *d -= a;
-        }
     }
 }
 
