@@ -8,6 +8,7 @@ pub mod buffers;
 pub mod checkpoint;
 pub mod device;
 pub mod distributions;
+pub mod latents;
 pub mod log_row;
 pub mod models;
 pub mod nets;

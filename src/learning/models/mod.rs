@@ -2,9 +2,11 @@
 //! classes (`PPOModel`, `AWRModel`, and `AMPModel` = PPO's networks + the discriminator).
 
 mod disc;
+mod encoder;
 mod ppo;
 
 pub use disc::{Discriminator, mlp_input_grad, mlp_logit};
+pub use encoder::{Encoder, diversity_loss, encoder_loss, encoder_reward};
 pub use ppo::{Actor, ActorCritic, AmpModel, AwrModel, Critic, PpoModel};
 
 use serde::{Deserialize, Serialize};
