@@ -335,6 +335,14 @@ impl MimicConfig {
                 setup.obs_dim
             )));
         }
+        let disc_dim = loaded.agent.state().disc_obs_dim;
+        if disc_dim > 0 && disc_dim != setup.disc_obs_dim {
+            return Err(MimicError::Invalid(format!(
+                "{}: the discriminator reads {disc_dim} values, its env writes {}",
+                dir.display(),
+                setup.disc_obs_dim
+            )));
+        }
         let run = self.open_run(&agent_yaml, &env_yaml, true)?;
         Ok(TrainParts {
             setup,
@@ -467,6 +475,7 @@ impl Plugin for MimicPlugin {
                     low: setup.low.clone(),
                     high: setup.high.clone(),
                     obs_dim: setup.obs_dim,
+                    disc_obs_dim: setup.disc_obs_dim,
                     rand_reset: setup.rand_reset,
                     default_state: setup.default_state.clone(),
                     max_samples,

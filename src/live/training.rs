@@ -48,6 +48,7 @@ pub(crate) struct Trainee {
     pub(crate) low: Vec<f32>,
     pub(crate) high: Vec<f32>,
     pub(crate) obs_dim: usize,
+    pub(crate) disc_obs_dim: usize,
     pub(crate) rand_reset: bool,
     pub(crate) default_state: CharacterState,
     pub(crate) max_samples: u64,
@@ -321,7 +322,8 @@ fn load(t: &mut Trainee, dir: &Path, status: &mut TrainingStatus) {
                 low: t.low.clone(),
                 high: t.high.clone(),
             })
-        && s.num_envs == t.tracker_envs();
+        && s.num_envs == t.tracker.num_envs()
+        && (s.disc_obs_dim == 0 || s.disc_obs_dim == t.disc_obs_dim);
     if !fits {
         status.last_error = Some(format!(
             "{}: the checkpoint's policy does not fit this env (observations {}, {} envs)",
@@ -340,12 +342,6 @@ fn load(t: &mut Trainee, dir: &Path, status: &mut TrainingStatus) {
     t.started_envs = false;
     t.rollout_start = None;
     t.tracker.restart_all();
-}
-
-impl Trainee {
-    fn tracker_envs(&self) -> usize {
-        self.tracker.num_envs()
-    }
 }
 
 /// Applies [`TrainingRequest`]s (saving and loading wait for a running update) and the pause.
