@@ -59,3 +59,35 @@ fn a_non_character_checkpoint_is_refused_with_a_clear_error() {
         .expect("no checkpoint there");
     assert!(err.to_string().contains("/nonexistent/model"), "{err}");
 }
+
+#[test]
+fn the_shipped_amp_walk_walks_without_falling_for_five_seconds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies/amp_walk");
+    let plugin = PolicyPlugin::load(&dir, 2).unwrap();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, plugin));
+    app.finish();
+    app.cleanup();
+    app.update();
+    let start: Vec<_> = (0..2)
+        .map(|e| app.world().resource::<SimState>().root_pos(e))
+        .collect();
+    let mut lowest = f32::INFINITY;
+    for _ in 0..150 {
+        app.update();
+        let state = app.world().resource::<SimState>();
+        lowest = lowest.min(state.root_pos(0).z.min(state.root_pos(1).z));
+    }
+    let state = app.world().resource::<SimState>();
+    let walked: Vec<f32> = (0..2)
+        .map(|e| (state.root_pos(e) - start[e]).truncate().length())
+        .collect();
+    let stats = *app.world().resource::<PlayStats>();
+    println!("AMP walk: lowest pelvis {lowest:.3} m, walked {walked:?} m in 5 s");
+    assert_eq!(stats.resets, 0, "a character fell within 5 s");
+    assert!(lowest > 0.6, "the pelvis dropped to {lowest} m");
+    assert!(
+        walked.iter().all(|d| *d > 2.0),
+        "it did not walk: {walked:?}"
+    );
+}
