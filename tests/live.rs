@@ -87,6 +87,14 @@ fn run_iterations(
     panic!("only {} iterations finished", iters.len());
 }
 
+/// Every `key` of the iteration's log row is present and finite.
+fn assert_finite(m: &IterationFinished, keys: &[&str]) {
+    for key in keys {
+        let v = m.row.get(key).unwrap_or(f64::NAN);
+        assert!(v.is_finite(), "{key} = {v} in iteration {}", m.iteration);
+    }
+}
+
 #[test]
 fn the_plugin_trains_in_a_headless_app_and_reports_through_messages() {
     let dir = TempDir::new("live");
@@ -97,15 +105,15 @@ fn the_plugin_trains_in_a_headless_app_and_reports_through_messages() {
     assert_eq!(numbers, vec![1, 2, 3]);
     for (k, m) in iters.iter().enumerate() {
         assert_eq!(m.samples, (k as u64 + 1) * 24 * 4);
-        for key in [
-            "Actor_Loss",
-            "Critic_Loss",
-            "Samples_Per_Sec",
-            "Tracking_Body_Pos_Err",
-        ] {
-            let v = m.row.get(key).unwrap_or(f64::NAN);
-            assert!(v.is_finite(), "{key} = {v} in iteration {}", m.iteration);
-        }
+        assert_finite(
+            m,
+            &[
+                "Actor_Loss",
+                "Critic_Loss",
+                "Samples_Per_Sec",
+                "Tracking_Body_Pos_Err",
+            ],
+        );
     }
     // 24 steps of an untrained policy: characters fall, and every fall is reported.
     assert!(
@@ -321,15 +329,15 @@ fn the_plugin_trains_amp_and_add_with_their_discriminators() {
         let mut app = headless_app(config);
         let (iters, _, _) = run_iterations(&mut app, 2);
         for m in &iters {
-            for key in [
-                "Disc_Loss",
-                "Disc_Grad_Penalty",
-                "Disc_Reward_Mean",
-                "Disc_Demo_Acc",
-            ] {
-                let v = m.row.get(key).unwrap_or(f64::NAN);
-                assert!(v.is_finite(), "{agent}: {key} = {v}");
-            }
+            assert_finite(
+                m,
+                &[
+                    "Disc_Loss",
+                    "Disc_Grad_Penalty",
+                    "Disc_Reward_Mean",
+                    "Disc_Demo_Acc",
+                ],
+            );
             // The env's reward is 0: everything comes from the discriminator.
             assert_eq!(m.row.get("Task_Reward_Mean"), Some(0.0), "{agent}");
             assert!(m.row.get("Shaped_Reward_Mean").unwrap() > 0.0, "{agent}");
