@@ -9,7 +9,7 @@ use bevy::prelude::*;
 use bevy_mimic::MimicConfig;
 use bevy_mimic::live::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingMetrics, TrainingPhase,
-    TrainingRequest, TrainingStatus,
+    TrainingStatus,
 };
 use bevy_mimic::play::PlayStats;
 use bevy_mimic::sim::SimState;
@@ -225,6 +225,7 @@ fn play_mode_through_the_plugin_keeps_the_walker_up_for_five_seconds() {
 #[cfg(feature = "panel")]
 mod panel {
     use super::*;
+    use bevy_mimic::live::TrainingRequest;
     use bevy_mimic::panel::{HeadlessEgui, HeadlessPanelPlugin, PanelAction, PanelState};
     use bevy_mimic::panel::{apply_panel_actions, group_of};
     use bevy_mimic::sim::ControlPace;
