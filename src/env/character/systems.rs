@@ -335,7 +335,17 @@ pub fn after_reset(
         history.write_window(params, model, env, &mut output.disc_obs);
     }
     if params.kind == EnvKind::Add {
-        write_disc_diff(params, model, reference, state, env, &mut output.disc_obs);
+        // Resets are rare: a scratch frame of their own keeps the signature simple.
+        let mut frame = Vec::new();
+        write_disc_diff(
+            params,
+            model,
+            reference,
+            state,
+            env,
+            &mut output.disc_obs,
+            &mut frame,
+        );
     }
     output.buffers.begin_episode(env);
     observe_env(
@@ -552,7 +562,8 @@ pub(crate) fn record_disc_history(
 }
 
 /// ADD's discriminator observation of env `env`: the reference frame's features minus the
-/// simulated frame's, each anchored on its own root, at the same motion time.
+/// simulated frame's, each anchored on its own root, at the same motion time (`frame` is
+/// scratch space, reused across envs and steps).
 pub fn write_disc_diff(
     params: &EnvParams,
     model: &CharacterModel,
@@ -560,6 +571,7 @@ pub fn write_disc_diff(
     state: &SimState,
     env: usize,
     disc_obs: &mut [f32],
+    frame: &mut Vec<f32>,
 ) {
     let dim = params.disc_frame_dim;
     let out = &mut disc_obs[env * dim..(env + 1) * dim];
@@ -573,14 +585,14 @@ pub fn write_disc_diff(
         out,
     );
     let agent = sim_pose(state, env);
-    let mut frame = vec![0.0f32; dim];
+    frame.resize(dim, 0.0);
     write_disc_frame(
         &params.spec,
         model,
         &agent,
         agent.root_pos(),
         agent.root_rot(),
-        &mut frame,
+        frame,
     );
     for (d, a) in out.iter_mut().zip(frame.iter()) {
         *d -= a;
@@ -593,6 +605,7 @@ pub(crate) fn record_disc_diff(
     reference: Res<Reference>,
     state: Res<SimState>,
     mut output: ResMut<EnvOutput>,
+    mut frame: Local<Vec<f32>>,
 ) {
     if params.kind != EnvKind::Add {
         return;
@@ -605,6 +618,7 @@ pub(crate) fn record_disc_diff(
             &state,
             env,
             &mut output.disc_obs,
+            &mut frame,
         );
     }
 }
