@@ -25,6 +25,7 @@ pub mod live;
 pub mod panel;
 pub mod play;
 pub mod sim;
+pub mod skills;
 pub mod spaces;
 pub mod train;
 #[cfg(feature = "viewer")]

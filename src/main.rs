@@ -87,6 +87,25 @@ enum Command {
         #[arg(long, default_value = "cpu")]
         device: String,
     },
+    /// ASE: hold random latents, one per character, and print how each moves (mean root
+    /// velocity) and how well the encoder reads its latent back (z·ẑ): the skills' diversity.
+    Skills {
+        /// Checkpoint directory of an ASE policy.
+        #[arg(long = "model_file")]
+        model_file: PathBuf,
+        /// Random latents to try (one character each).
+        #[arg(long = "num_latents", default_value_t = 8)]
+        num_latents: usize,
+        /// Seconds each latent is held before measuring.
+        #[arg(long = "warmup", default_value_t = 1.0)]
+        warmup: f64,
+        /// Seconds each latent is measured.
+        #[arg(long = "seconds", default_value_t = 10.0)]
+        seconds: f64,
+        /// Seed of the latents and initial states.
+        #[arg(long = "rand_seed", default_value_t = 0)]
+        rand_seed: u64,
+    },
     /// Convert a motion clip (DeepMimic .txt, Isaac Lab .npz, .bmotion) onto a character and
     /// write it as .bmotion.
     Convert {
@@ -325,6 +344,40 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(speed) = stats.root_speed {
                 println!("Test_Root_Speed: {speed:.3} m/s");
             }
+        }
+        Command::Skills {
+            model_file,
+            num_latents,
+            warmup,
+            seconds,
+            rand_seed,
+        } => {
+            if num_latents == 0 {
+                bail!("--num_latents must be at least 1");
+            }
+            if !(warmup.is_finite() && warmup >= 0.0 && seconds.is_finite() && seconds > 0.0) {
+                bail!("--warmup must be ≥ 0 and --seconds > 0");
+            }
+            let d = bevy_mimic::train::skills_of_checkpoint(
+                &model_file,
+                num_latents,
+                warmup,
+                seconds,
+                rand_seed,
+                bevy_mimic::learning::device::Backend::Flex.device(),
+            )?;
+            println!("latent  mean_vx  mean_vy  speed  z·ẑ    falls");
+            for (i, r) in d.runs.iter().enumerate() {
+                println!(
+                    "{i:>6}  {:>7.3}  {:>7.3}  {:>5.3}  {:>5.3}  {:>5}",
+                    r.mean_velocity[0], r.mean_velocity[1], r.mean_speed, r.agreement, r.falls
+                );
+            }
+            let (sm, ss) = d.speed_spread();
+            let (am, as_) = d.agreement_spread();
+            println!("Skill_Speed: mean {sm:.3} m/s, std {ss:.3} m/s over {num_latents} latents");
+            println!("Skill_Agreement: mean {am:.3}, std {as_:.3}");
+            println!("Skill_Falls_Per_Minute: {:.2}", d.falls_per_minute());
         }
         Command::Convert {
             input,

@@ -6,15 +6,15 @@ use std::sync::Mutex;
 
 use bevy::prelude::*;
 
-use crate::env::EnvConfig;
+use crate::env::character::CharacterEnvSetup;
 use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
-use crate::env::character::{CharacterEnvSetup, EnvKind};
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{CheckpointError, load_agent};
 use crate::learning::device::Backend;
 use crate::live::{EpisodeDone, MimicSet, configure_mimic_sets};
 use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, ControlStep, SimPlugin};
+use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
 use crate::spaces::DoneCode;
 use crate::train::config::{ConfigError, parse_env_config};
 
@@ -129,8 +129,12 @@ impl Plugin for PolicyPlugin {
         .add_plugins(setup.plugin)
         .insert_resource(policy)
         .init_resource::<PlayStats>()
+        .init_resource::<SkillSteering>()
         .add_message::<EpisodeDone>()
-        .add_systems(ControlStep, act.in_set(MimicSet::Act))
+        .add_systems(
+            ControlStep,
+            (name_skills, act).chain().in_set(MimicSet::Act),
+        )
         .add_systems(ControlStep, restart_finished.in_set(MimicSet::Record));
     }
 }
@@ -142,12 +146,11 @@ pub(crate) fn character_setup(
     text: &str,
     num_envs: usize,
 ) -> Result<CharacterEnvSetup, PlayError> {
-    let (kind, config) = match parse_env_config(file, text)? {
-        EnvConfig::Char(c) => (EnvKind::Char, c),
-        EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c),
-        EnvConfig::Amp(c) => (EnvKind::Amp, c),
-        EnvConfig::Add(c) => (EnvKind::Add, c),
-        other => {
+    let parsed = parse_env_config(file, text)?;
+    let (kind, config) = match parsed.character() {
+        Some(kc) => kc,
+        None => {
+            let other = parsed;
             return Err(PlayError::NotACharacter(format!(
                 "{}: env `{}` has no characters (train it with `bevy_mimic train`)",
                 file.display(),
@@ -164,13 +167,40 @@ pub(crate) fn character_setup(
     })
 }
 
-/// The policy's mean action for every character's observation, as PD targets.
-fn act(policy: Res<PlayPolicy>, output: Res<EnvOutput>, mut targets: ResMut<PdTargets>) {
+/// The policy's mean action for every character's observation, as PD targets; ASE latents
+/// follow [`SkillSteering`]'s commands.
+fn act(
+    policy: Res<PlayPolicy>,
+    output: Res<EnvOutput>,
+    mut targets: ResMut<PdTargets>,
+    mut steering: ResMut<SkillSteering>,
+) {
     let mut agent = policy.agent.lock().expect("not poisoned");
+    apply_steering(&mut steering, &mut agent, ActMode::Deterministic);
     let actions = agent.act(&output.buffers.obs, ActMode::Deterministic);
     let nd = policy.low.len();
     for (k, (t, a)) in targets.0.iter_mut().zip(actions).enumerate() {
         *t = a.clamp(policy.low[k % nd], policy.high[k % nd]);
+    }
+    mirror_steering(&mut steering, &agent, ActMode::Deterministic);
+}
+
+/// ASE: names a skill per clip once the policy and clips are in place.
+fn name_skills(
+    policy: Res<PlayPolicy>,
+    mut resets: EnvResets,
+    mut steering: ResMut<SkillSteering>,
+    mut done: Local<bool>,
+) {
+    if *done {
+        return;
+    }
+    let mut agent = policy.agent.lock().expect("not poisoned");
+    let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
+    let skills = named_skills(&mut agent, &mut resets, &mut rng);
+    *done = !skills.is_empty() || agent.latent_dim() == 0 || !resets.has_motions();
+    if !skills.is_empty() {
+        steering.set_skills(skills);
     }
 }
 
@@ -199,6 +229,11 @@ fn restart_finished(
                 episode_return: r.0,
                 length: r.1,
             });
+            // ASE: a new episode draws a new skill unless the game holds one.
+            let mut agent = policy.agent.lock().expect("not poisoned");
+            if let Some(slots) = agent.latents_mut(ActMode::Deterministic) {
+                slots.episode_ended(env);
+            }
         }
         running[env] = (0.0, 0);
         let to = if resets.has_motions() {

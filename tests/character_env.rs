@@ -33,6 +33,7 @@ fn env_config(rel: &str, edits: &[(&str, &str)]) -> CharacterEnvConfig {
     let (EnvConfig::Char(mut c)
     | EnvConfig::DeepMimic(mut c)
     | EnvConfig::Amp(mut c)
+    | EnvConfig::Ase(mut c)
     | EnvConfig::Add(mut c)) = config
     else {
         panic!("not a character env")

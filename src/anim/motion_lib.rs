@@ -49,6 +49,8 @@ pub struct MotionLib {
     clips: Vec<ClipData>,
     /// Cumulative normalised weights, for sampling.
     cumulative: Vec<f32>,
+    /// Each clip's name (its file's stem).
+    names: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +71,13 @@ fn one() -> f32 {
     1.0
 }
 
+fn stem(file: &Path) -> String {
+    file.file_stem().map_or_else(
+        || file.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
+}
+
 impl MotionLib {
     /// A library of one clip file, or of a dataset YAML (`motions: [{file, weight}]`, files
     /// relative to the YAML's folder).
@@ -78,7 +87,12 @@ impl MotionLib {
             Some("yaml" | "yml")
         );
         if !is_yaml {
-            return Self::from_clips(model.clone(), vec![(load_motion(file, model)?, 1.0)], file);
+            return Ok(Self::from_clips(
+                model.clone(),
+                vec![(load_motion(file, model)?, 1.0)],
+                file,
+            )?
+            .with_names(vec![stem(file)]));
         }
         let err = |field: Option<String>, message: String| MotionError {
             file: file.to_path_buf(),
@@ -92,6 +106,7 @@ impl MotionLib {
             .map_err(|e| err(Some(e.path().to_string()), e.into_inner().to_string()))?;
         let base = file.parent().unwrap_or(Path::new("."));
         let mut clips = Vec::with_capacity(dataset.motions.len());
+        let names = dataset.motions.iter().map(|e| stem(&e.file)).collect();
         for (i, entry) in dataset.motions.into_iter().enumerate() {
             if !(entry.weight.is_finite() && entry.weight >= 0.0) {
                 return Err(err(
@@ -101,7 +116,7 @@ impl MotionLib {
             }
             clips.push((load_motion(&base.join(&entry.file), model)?, entry.weight));
         }
-        Self::from_clips(model.clone(), clips, file)
+        Ok(Self::from_clips(model.clone(), clips, file)?.with_names(names))
     }
 
     /// A library of clips with weights (normalised to sum to 1).
@@ -126,6 +141,7 @@ impl MotionLib {
                 acc
             })
             .collect();
+        let names = (0..clips.len()).map(|i| format!("clip {i}")).collect();
         let clips = clips
             .into_iter()
             .map(|(clip, w)| ClipData::new(clip, w / total, &model))
@@ -134,7 +150,21 @@ impl MotionLib {
             model,
             clips,
             cumulative,
+            names,
         })
+    }
+
+    /// Names the clips (extra names are ignored; missing ones keep `clip i`).
+    pub fn with_names(mut self, names: Vec<String>) -> Self {
+        for (dst, name) in self.names.iter_mut().zip(names) {
+            *dst = name;
+        }
+        self
+    }
+
+    /// Clip `i`'s name: its file's stem, or `clip i`.
+    pub fn name(&self, i: usize) -> &str {
+        &self.names[i]
     }
 
     /// Number of clips.

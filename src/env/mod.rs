@@ -137,6 +137,11 @@ pub trait VecEnv {
     fn disc_obs(&self) -> &[f32] {
         &[]
     }
+    /// Env `env`'s root (character pelvis) velocity in the world, for envs with characters.
+    fn root_velocity(&self, env: usize) -> Option<[f32; 3]> {
+        let _ = env;
+        None
+    }
     /// Appends `n` demo discriminator observations (clip by weight, time uniform) to `out`.
     fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
         let _ = (n, rng, out);
@@ -162,6 +167,9 @@ pub enum EnvConfig {
     /// Move in the style of the clips, judged by a discriminator (MimicKit's `amp`).
     #[serde(rename = "amp")]
     Amp(CharacterEnvConfig),
+    /// AMP's env for skill embeddings, with default-pose resets (MimicKit's `ase`).
+    #[serde(rename = "ase")]
+    Ase(CharacterEnvConfig),
     /// Track a reference motion judged by a discriminator of the difference (MimicKit's `add`).
     #[serde(rename = "add")]
     Add(CharacterEnvConfig),
@@ -200,6 +208,7 @@ impl EnvConfig {
             EnvConfig::Char(_) => "char",
             EnvConfig::DeepMimic(_) => "deepmimic",
             EnvConfig::Amp(_) => "amp",
+            EnvConfig::Ase(_) => "ase",
             EnvConfig::Add(_) => "add",
             EnvConfig::PointMatch(_) => "point_match",
         }
@@ -212,6 +221,7 @@ impl EnvConfig {
             EnvConfig::Char(c)
             | EnvConfig::DeepMimic(c)
             | EnvConfig::Amp(c)
+            | EnvConfig::Ase(c)
             | EnvConfig::Add(c) => {
                 return c.validate();
             }
@@ -233,13 +243,34 @@ impl EnvConfig {
         Ok(match self {
             EnvConfig::CartPole(c) => Box::new(CartPole::new(c, num_envs)),
             EnvConfig::Pendulum(c) => Box::new(Pendulum::new(c, num_envs)),
-            EnvConfig::Char(c) => Box::new(CharacterEnv::new(EnvKind::Char, c, num_envs)?),
-            EnvConfig::DeepMimic(c) => {
-                Box::new(CharacterEnv::new(EnvKind::DeepMimic, c, num_envs)?)
+            EnvConfig::Char(_)
+            | EnvConfig::DeepMimic(_)
+            | EnvConfig::Amp(_)
+            | EnvConfig::Ase(_)
+            | EnvConfig::Add(_) => {
+                let (kind, c) = self.character().expect("a character env");
+                Box::new(CharacterEnv::new(kind, &c, num_envs)?)
             }
-            EnvConfig::Amp(c) => Box::new(CharacterEnv::new(EnvKind::Amp, c, num_envs)?),
-            EnvConfig::Add(c) => Box::new(CharacterEnv::new(EnvKind::Add, c, num_envs)?),
             EnvConfig::PointMatch(c) => Box::new(PointMatch::new(c, num_envs)),
+        })
+    }
+}
+
+impl EnvConfig {
+    /// A character env's kind and config, with the kind's defaults filled in (ASE:
+    /// `default_reset_prob` 0.5); `None` for envs without characters.
+    pub fn character(&self) -> Option<(EnvKind, CharacterEnvConfig)> {
+        Some(match self {
+            EnvConfig::Char(c) => (EnvKind::Char, c.clone()),
+            EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c.clone()),
+            EnvConfig::Amp(c) => (EnvKind::Amp, c.clone()),
+            EnvConfig::Ase(c) => {
+                let mut c = c.clone();
+                c.default_reset_prob.get_or_insert(0.5);
+                (EnvKind::Amp, c)
+            }
+            EnvConfig::Add(c) => (EnvKind::Add, c.clone()),
+            _ => return None,
         })
     }
 }

@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 
 use super::agents::{Agent, AgentState};
 use super::models::ActorCritic;
-use super::nets::NetInput;
 
 /// Version of the checkpoint layout; bumped when it changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
@@ -240,24 +239,16 @@ pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointE
         .map_err(|e| invalid(&dir.join(AGENT), format!("unreadable agent state: {e}")))?;
     // The architecture is rebuilt from the stored config; its initial weights are overwritten.
     let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
-    let mut model = ActorCritic::new(
+    let model = ActorCritic::for_agent(
+        state.config.agent_name,
         &state.config.model,
-        NetInput::Flat(state.obs_dim),
+        state.obs_dim,
         &state.action_space,
+        state.disc_obs_dim,
         &mut rng,
         &device.clone().autodiff(),
     )
     .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
-    if state.config.agent_name.has_disc() && state.disc_obs_dim > 0 {
-        model = model
-            .with_disc(
-                &state.config.model,
-                state.disc_obs_dim,
-                &mut rng,
-                &device.clone().autodiff(),
-            )
-            .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
-    }
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_bytes))
         .map_err(|e| invalid(&dir.join(MODEL), format!("unreadable model record: {e}")))?;
     let model = model.try_load_record(record).map_err(|e| {

@@ -276,7 +276,7 @@ impl MimicConfig {
         }
         let agent_config = parse_agent_config(agent_file, &agent_yaml)?;
         let setup = character_setup(env_file, &env_yaml, self.num_envs)?;
-        let agent = Agent::new_with_disc(
+        let mut agent = Agent::new_with_disc(
             agent_config,
             setup.obs_dim,
             ActionSpace::Box {
@@ -288,6 +288,7 @@ impl MimicConfig {
             self.backend.device(),
             self.seed,
         )?;
+        agent.set_step_dt(f64::from(setup.dt));
         let run = self.open_run(&agent_yaml, &env_yaml, false)?;
         Ok(TrainParts {
             setup,
@@ -477,6 +478,7 @@ impl Plugin for MimicPlugin {
                     obs_dim: setup.obs_dim,
                     disc_obs_dim: setup.disc_obs_dim,
                     rand_reset: setup.rand_reset,
+                    default_reset_prob: setup.default_reset_prob,
                     default_state: setup.default_state.clone(),
                     max_samples,
                     run,
@@ -501,10 +503,16 @@ impl Plugin for MimicPlugin {
                 .insert_resource(trainee)
                 .insert_resource(status)
                 .init_resource::<TrainingMetrics>()
+                .init_resource::<crate::skills::SkillSteering>()
                 .add_message::<IterationFinished>()
                 .add_message::<CheckpointSaved>()
                 .add_message::<TrainingRequest>()
-                .add_systems(ControlStep, training::act.in_set(MimicSet::Act))
+                .add_systems(
+                    ControlStep,
+                    (training::name_skills, training::act)
+                        .chain()
+                        .in_set(MimicSet::Act),
+                )
                 .add_systems(ControlStep, training::record.in_set(MimicSet::Record))
                 .add_systems(
                     PostUpdate,

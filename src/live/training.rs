@@ -20,6 +20,7 @@ use crate::learning::device::Backend;
 use crate::learning::log_row::LogRow;
 use crate::sim::CharacterState;
 use crate::sim::plugin::{PdTargets, SimPaused};
+use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
 use crate::spaces::{ActionSpace, DoneCode};
 use crate::train::episodes::EpisodeTracker;
 use crate::train::logger::TrainLogger;
@@ -50,6 +51,7 @@ pub(crate) struct Trainee {
     pub(crate) obs_dim: usize,
     pub(crate) disc_obs_dim: usize,
     pub(crate) rand_reset: bool,
+    pub(crate) default_reset_prob: f64,
     pub(crate) default_state: CharacterState,
     pub(crate) max_samples: u64,
     pub(crate) run: Option<RunFiles>,
@@ -78,6 +80,7 @@ pub(crate) fn act(
     status: Res<TrainingStatus>,
     output: Res<EnvOutput>,
     mut targets: ResMut<PdTargets>,
+    mut steering: ResMut<SkillSteering>,
 ) {
     let t = &mut *trainee;
     if !t.started_envs {
@@ -94,14 +97,39 @@ pub(crate) fn act(
     } else {
         ActMode::Explore
     };
+    apply_steering(&mut steering, agent, mode);
     let actions = agent.act(&output.buffers.obs, mode);
     let nd = t.low.len();
     for (k, (target, a)) in targets.0.iter_mut().zip(actions).enumerate() {
         *target = a.clamp(t.low[k % nd], t.high[k % nd]);
     }
+    mirror_steering(&mut steering, agent, mode);
     let end = Instant::now();
     t.act_s += (end - start).as_secs_f64();
     t.act_end = Some(end);
+}
+
+/// ASE: names a skill per clip when training starts and again after every update (the
+/// encoder changes as it learns).
+pub(crate) fn name_skills(
+    mut trainee: ResMut<Trainee>,
+    mut resets: EnvResets,
+    mut steering: ResMut<SkillSteering>,
+    mut named_at: Local<Option<u64>>,
+) {
+    let t = &mut *trainee;
+    let Some(agent) = t.agent.as_mut() else {
+        return;
+    };
+    if agent.latent_dim() == 0 || *named_at == Some(agent.iteration()) {
+        return;
+    }
+    let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(agent.iteration());
+    let skills = named_skills(agent, &mut resets, &mut rng);
+    if !skills.is_empty() {
+        steering.set_skills(skills);
+        *named_at = Some(agent.iteration());
+    }
 }
 
 /// Records the step into the rollout, reports and restarts finished episodes, and hands a full
@@ -117,7 +145,13 @@ pub(crate) fn record(
     let num_envs = resets.output().buffers.num_envs();
     if !t.started_envs {
         for env in 0..num_envs {
-            if !resets.reset_episode(env, t.rand_reset, &t.default_state, &mut t.rng) {
+            if !resets.reset_episode(
+                env,
+                t.rand_reset,
+                t.default_reset_prob,
+                &t.default_state,
+                &mut t.rng,
+            ) {
                 return; // the worlds are built on the first control step
             }
         }
@@ -166,10 +200,19 @@ pub(crate) fn record(
         }
         agent.record_result(obs, rewards, dones);
         t.tracker.step(rewards, dones);
+    } else {
+        // Not recording (finished training): reset characters still draw new skills.
+        agent.end_episodes(dones);
     }
     let t0 = Instant::now();
     for &env in &finished {
-        resets.reset_episode(env, t.rand_reset, &t.default_state, &mut t.rng);
+        resets.reset_episode(
+            env,
+            t.rand_reset,
+            t.default_reset_prob,
+            &t.default_state,
+            &mut t.rng,
+        );
     }
     t.sim_s += t0.elapsed().as_secs_f64();
     if recording && agent.buffer_full() {

@@ -207,7 +207,7 @@ pub fn clip_names(reference: Option<&Reference>) -> Vec<String> {
         .and_then(|r| r.motions.as_ref())
         .map(|lib| {
             (0..lib.num_clips())
-                .map(|i| format!("clip {i} ({:.1} s)", lib.length(i)))
+                .map(|i| format!("{} ({:.1} s)", lib.name(i), lib.length(i)))
                 .collect()
         })
         .unwrap_or_default()

@@ -7,4 +7,6 @@ pub mod plot;
 pub mod tensorboard;
 pub(crate) mod trainer;
 
-pub use trainer::{EvalStats, TrainOptions, Trainer, TrainerError, evaluate, test_checkpoint};
+pub use trainer::{
+    EvalStats, TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint, test_checkpoint,
+};

@@ -144,7 +144,7 @@ impl Trainer {
         let agent_config: AgentConfig = parse_agent_config(agent_file, &agent_yaml)?;
         let env_config: EnvConfig = parse_env_config(env_file, &env_yaml)?;
         let env = build_env(&env_config, env_file, options.num_envs)?;
-        let agent = Agent::new_with_disc(
+        let mut agent = Agent::new_with_disc(
             agent_config,
             env.obs_dim(),
             env.action_space(),
@@ -153,6 +153,7 @@ impl Trainer {
             device,
             options.seed,
         )?;
+        agent.set_step_dt(env.step_dt());
         let env_rng = SeededRng::seed_from_u64(options.seed.wrapping_add(1));
         let logger = open_logger(&options.out_dir, false)?;
         let trainer = Self::assemble(agent, env, env_rng, logger, options, agent_yaml, env_yaml);
@@ -568,6 +569,7 @@ pub fn evaluate(
     while tracker.episodes() < episodes {
         let actions = agent.act(env.obs(), ActMode::Deterministic);
         env.step(actions);
+        agent.end_episodes(env.dones());
         steps += env.num_envs() as u64;
         fails += env.dones().iter().filter(|d| **d == DoneCode::Fail).count() as u64;
         tracker.step(env.rewards(), env.dones());
@@ -609,7 +611,51 @@ pub fn test_checkpoint(
     seed: u64,
     device: Device,
 ) -> Result<EvalStats, TrainerError> {
-    let LoadedAgent { mut agent, extra } = load_agent(model_dir, device)?;
+    let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device)?;
+    let mut rng = SeededRng::seed_from_u64(seed);
+    Ok(evaluate(&mut agent, env.as_mut(), &mut rng, episodes))
+}
+
+/// ASE: loads the policy in `model_dir` and holds `num_latents` random latents, one per
+/// environment, for `warmup_s` + `seconds` (see [`measure_skill_diversity`]).
+///
+/// [`measure_skill_diversity`]: crate::skills::measure_skill_diversity
+pub fn skills_of_checkpoint(
+    model_dir: &Path,
+    num_latents: usize,
+    warmup_s: f64,
+    seconds: f64,
+    seed: u64,
+    device: Device,
+) -> Result<crate::skills::SkillDiversity, TrainerError> {
+    let (mut agent, mut env) = load_for_test(model_dir, None, num_latents, device)?;
+    if agent.latent_dim() == 0 {
+        return Err(TrainerError::Mismatch(format!(
+            "{}: the policy has no skill latents (agent_name {}); skills needs an ASE checkpoint",
+            model_dir.display(),
+            agent.config().agent_name.as_str()
+        )));
+    }
+    let dt = env.step_dt();
+    let steps = |s: f64| (s / dt).round().max(0.0) as usize;
+    let mut rng = SeededRng::seed_from_u64(seed);
+    Ok(crate::skills::measure_skill_diversity(
+        &mut agent,
+        env.as_mut(),
+        steps(warmup_s),
+        steps(seconds).max(1),
+        &mut rng,
+    ))
+}
+
+/// The agent of a checkpoint and `num_envs` envs of its env config (or `env_override`).
+fn load_for_test(
+    model_dir: &Path,
+    env_override: Option<(&Path, String)>,
+    num_envs: usize,
+    device: Device,
+) -> Result<(Agent, Box<dyn VecEnv + Send>), TrainerError> {
+    let LoadedAgent { agent, extra } = load_agent(model_dir, device)?;
     let stored = model_dir.join("env_config.yaml");
     let env_file = env_override
         .as_ref()
@@ -631,8 +677,7 @@ pub fn test_checkpoint(
             parse_env_config(&model_dir.join("env_config.yaml"), &text)?
         }
     };
-    let mut env = build_env(&env_config, &env_file, num_envs)?;
+    let env = build_env(&env_config, &env_file, num_envs)?;
     check_fits(&agent, env.as_ref(), model_dir)?;
-    let mut rng = SeededRng::seed_from_u64(seed);
-    Ok(evaluate(&mut agent, env.as_mut(), &mut rng, episodes))
+    Ok((agent, env))
 }

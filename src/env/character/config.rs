@@ -83,6 +83,10 @@ pub struct CharacterEnvConfig {
     /// then the DoFs. The zero pose standing on the ground when absent.
     #[serde(default)]
     pub init_pose: Option<Vec<f32>>,
+    /// Probability that a training reset puts the character in the default pose instead of
+    /// a reference state (ASE: 0.5 when absent; others 0).
+    #[serde(default)]
+    pub default_reset_prob: Option<f64>,
     /// Per-joint weights of the pose and velocity errors, one per non-root body in body order
     /// (MimicKit's humanoid weights when absent).
     #[serde(default)]
@@ -176,6 +180,11 @@ impl CharacterEnvConfig {
     /// Checks the values that need no files, naming the first bad key.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |k: &str, m: String| Err((k.to_string(), m));
+        if let Some(p) = self.default_reset_prob
+            && !(0.0..=1.0).contains(&p)
+        {
+            return bad("default_reset_prob", format!("must be in [0, 1], got {p}"));
+        }
         if !(self.episode_length.is_finite() && self.episode_length > 0.0) {
             return bad(
                 "episode_length",

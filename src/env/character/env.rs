@@ -68,6 +68,7 @@ pub struct CharacterEnv {
     dt: f64,
     rand_reset: bool,
     default_state: CharacterState,
+    default_reset_prob: f64,
     resets: SystemState<EnvResets<'static, 'static>>,
     /// Scratch poses for demo windows.
     demo: RefPoses,
@@ -92,6 +93,7 @@ impl CharacterEnv {
             dt,
             rand_reset,
             default_state,
+            default_reset_prob,
             ..
         } = setup;
         let disc_steps = plugin.disc_steps();
@@ -109,9 +111,32 @@ impl CharacterEnv {
             dt: f64::from(dt),
             rand_reset,
             default_state,
+            default_reset_prob,
             resets,
             demo: RefPoses::new(1, disc_steps.max(1), &model),
         })
+    }
+
+    /// Appends `n` demo discriminator windows of clip `clip` (any clip by weight when `None`).
+    pub fn sample_clip_disc_obs(
+        &mut self,
+        clip: Option<usize>,
+        n: usize,
+        rng: &mut SeededRng,
+        out: &mut Vec<f32>,
+    ) {
+        self.resets
+            .get_mut(self.engine.app_mut().world_mut())
+            .expect("the env's resources exist")
+            .sample_clip_disc_obs(clip, n, rng, out);
+    }
+
+    /// The reference clips' names.
+    pub fn clip_names(&mut self) -> Vec<String> {
+        self.resets
+            .get_mut(self.engine.app_mut().world_mut())
+            .expect("the env's resources exist")
+            .clip_names()
     }
 
     /// The engine underneath (state, model, the Bevy app).
@@ -213,7 +238,13 @@ impl VecEnv for CharacterEnv {
             .get_mut(self.engine.app_mut().world_mut())
             .expect("the env's resources exist");
         for &env in env_ids {
-            let done = resets.reset_episode(env, self.rand_reset, &self.default_state, rng);
+            let done = resets.reset_episode(
+                env,
+                self.rand_reset,
+                self.default_reset_prob,
+                &self.default_state,
+                rng,
+            );
             debug_assert!(done, "the worlds are built in RapierEngine::new");
         }
     }
@@ -244,6 +275,10 @@ impl VecEnv for CharacterEnv {
             .get_mut(self.engine.app_mut().world_mut())
             .expect("the env's resources exist")
             .sample_demo_disc_obs(n, rng, out);
+    }
+
+    fn root_velocity(&self, env: usize) -> Option<[f32; 3]> {
+        Some(self.engine.state().root_vel(env).to_array())
     }
 
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {

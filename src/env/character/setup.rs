@@ -71,6 +71,8 @@ pub struct CharacterEnvSetup {
     pub rand_reset: bool,
     /// The default pose (`init_pose`).
     pub default_state: CharacterState,
+    /// Probability of a default-pose reset in training.
+    pub default_reset_prob: f64,
 }
 
 impl CharacterEnvSetup {
@@ -226,6 +228,7 @@ impl CharacterEnvSetup {
             dt,
             rand_reset: config.rand_reset,
             default_state,
+            default_reset_prob: config.default_reset_prob.unwrap_or(0.0),
         })
     }
 }

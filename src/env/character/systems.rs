@@ -429,15 +429,20 @@ impl EnvResets<'_, '_> {
         true
     }
 
-    /// Starts a training episode in env `env`: a random clip and time when `random` (reference
-    /// state initialisation), else the first clip's start; `default` when there are no clips.
+    /// Starts a training episode in env `env`: `default` with probability `default_prob`
+    /// (ASE's default-pose resets) or when there are no clips, else a random clip and time
+    /// when `random` (reference state initialisation), else the first clip's start.
     pub fn reset_episode(
         &mut self,
         env: usize,
         random: bool,
+        default_prob: f64,
         default: &CharacterState,
         rng: &mut crate::SeededRng,
     ) -> bool {
+        if default_prob > 0.0 && rand::RngExt::random_bool(rng, default_prob.min(1.0)) {
+            return self.reset(env, ResetTo::Pose(default));
+        }
         let choice = self.reference.clip_choice;
         let pick = self.reference.motions.as_ref().map(|lib| {
             let chosen = choice.filter(|&c| c < lib.num_clips());
@@ -465,6 +470,18 @@ impl EnvResets<'_, '_> {
         rng: &mut crate::SeededRng,
         out: &mut Vec<f32>,
     ) {
+        self.sample_clip_disc_obs(None, n, rng, out);
+    }
+
+    /// As [`sample_demo_disc_obs`](Self::sample_demo_disc_obs), from clip `clip` only when
+    /// given (ASE's named skills encode one clip's windows).
+    pub fn sample_clip_disc_obs(
+        &mut self,
+        clip: Option<usize>,
+        n: usize,
+        rng: &mut crate::SeededRng,
+        out: &mut Vec<f32>,
+    ) {
         let params = &*self.params;
         let dim = params.disc_obs_dim();
         if params.disc_steps == 0 || self.reference.motions.is_none() {
@@ -479,7 +496,10 @@ impl EnvResets<'_, '_> {
         for _ in 0..n {
             let (clip, time) = {
                 let lib = self.reference.motions.as_ref().expect("checked");
-                let clip = lib.sample_clip(rng);
+                let clip = match clip {
+                    Some(c) if c < lib.num_clips() => c,
+                    _ => lib.sample_clip(rng),
+                };
                 (clip, lib.sample_time(clip, rng))
             };
             for k in 0..steps {
@@ -496,6 +516,18 @@ impl EnvResets<'_, '_> {
     pub fn clip_choice(&self) -> Option<usize> {
         let n = self.reference.motions.as_ref().map_or(0, |l| l.num_clips());
         self.reference.clip_choice.filter(|&c| c < n)
+    }
+
+    /// The clips' names (empty without clips).
+    pub fn clip_names(&self) -> Vec<String> {
+        self.reference
+            .motions
+            .as_ref()
+            .map_or_else(Vec::new, |lib| {
+                (0..lib.num_clips())
+                    .map(|i| lib.name(i).to_string())
+                    .collect()
+            })
     }
 
     /// Whether the env has reference clips.

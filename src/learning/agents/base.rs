@@ -10,13 +10,15 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ActorObjective, AgentConfig, AgentName, AwrObjective, DiscObjective, LossTerms, PpoObjective,
+    ActorObjective, AgentConfig, AgentName, AwrObjective, DiscObjective, LatentSchedule,
+    LatentSlots, LossTerms, PpoObjective,
 };
 use crate::SeededRng;
 use crate::learning::buffers::ExperienceBuffer;
+use crate::learning::latents::sample_unit;
 use crate::learning::log_row::{LogRow, MeanAccumulator};
-use crate::learning::models::ActorCritic;
-use crate::learning::nets::{NetError, NetInput};
+use crate::learning::models::{ActorCritic, diversity_loss, encoder_loss, encoder_reward};
+use crate::learning::nets::NetError;
 use crate::learning::normalizer::{
     ActionNormalizer, BadActionBound, DiscNormalizer, MeanAbsNormalizer, RunningNormalizer,
 };
@@ -41,7 +43,7 @@ pub enum AgentError {
     ActionBound(#[from] BadActionBound),
     /// An adversarial agent on an env without discriminator observations.
     #[error(
-        "agent_name {agent} trains a discriminator, but the env has no discriminator observations (use env_name amp or add)"
+        "agent_name {agent} trains a discriminator, but the env has no discriminator observations (use env_name amp, ase or add)"
     )]
     NoDiscObs {
         /// The agent's name.
@@ -84,6 +86,19 @@ pub struct Minibatch {
     pub mask: Tensor<1>,
     /// Number of exploratory samples (at least 1, to divide by).
     pub mask_count: f32,
+    /// ASE: the minibatch's latents and the diversity loss's second latents.
+    pub latents: Option<MinibatchLatents>,
+}
+
+/// ASE's latents of one minibatch: `obs` holds `[norm_obs, z]` rows; the diversity loss
+/// evaluates the actor again on `[norm_obs, z′]`.
+pub struct MinibatchLatents {
+    /// The latents the actions were taken with `[B, latent_dim]`.
+    pub z: Tensor<2>,
+    /// Fresh latents z′ `[B, latent_dim]`.
+    pub z_new: Tensor<2>,
+    /// `[norm_obs, z′]` rows `[B, obs_dim + latent_dim]`.
+    pub obs_new: Tensor<2>,
 }
 
 impl Minibatch {
@@ -126,6 +141,22 @@ pub struct AgentState {
     /// The discriminator's input normaliser (AMP: mean/std; ADD: mean |Δ|).
     #[serde(default)]
     pub disc_norm: Option<DiscNormalizer>,
+    /// Seconds of simulated time per control step (ASE's latent durations are in seconds).
+    #[serde(default = "default_step_dt")]
+    pub step_dt: f64,
+}
+
+fn default_step_dt() -> f64 {
+    1.0 / 30.0
+}
+
+/// ASE's latents besides the model: one set for training rollouts, one for deterministic
+/// episodes (play mode, tests), and the latent of every buffered step.
+struct AseParts {
+    explore: LatentSlots,
+    eval: LatentSlots,
+    /// z of each buffered step, step-major `[steps × envs × latent_dim]`.
+    z: Vec<f32>,
 }
 
 /// What an adversarial agent (AMP, ADD) keeps besides the model: the discriminator objective,
@@ -164,6 +195,7 @@ pub struct Agent {
     step_in_iter: usize,
     actions: StepActions,
     disc: Option<DiscParts>,
+    ase: Option<AseParts>,
 }
 
 impl Agent {
@@ -193,10 +225,7 @@ impl Agent {
         let has_disc = config.agent_name.has_disc();
         if has_disc && disc_obs_dim == 0 {
             return Err(AgentError::NoDiscObs {
-                agent: match config.agent_name {
-                    AgentName::Add => "ADD",
-                    _ => "AMP",
-                },
+                agent: config.agent_name.as_str(),
             });
         }
         let disc_obs_dim = if has_disc { disc_obs_dim } else { 0 };
@@ -206,21 +235,15 @@ impl Agent {
             return Err(AgentError::BatchTooLarge { batch, samples });
         }
         let mut init_rng = SeededRng::seed_from_u64(seed);
-        let mut model = ActorCritic::new(
+        let model = ActorCritic::for_agent(
+            config.agent_name,
             &config.model,
-            NetInput::Flat(obs_dim),
+            obs_dim,
             &action_space,
+            disc_obs_dim,
             &mut init_rng,
             &device.clone().autodiff(),
         )?;
-        if has_disc {
-            model = model.with_disc(
-                &config.model,
-                disc_obs_dim,
-                &mut init_rng,
-                &device.clone().autodiff(),
-            )?;
-        }
         let disc_norm = has_disc.then(|| match config.agent_name {
             AgentName::Add => DiscNormalizer::MeanAbs(MeanAbsNormalizer::new(
                 disc_obs_dim,
@@ -248,6 +271,7 @@ impl Agent {
             rng: SeededRng::seed_from_u64(seed ^ 0x5eed_a9e7),
             disc_obs_dim,
             disc_norm,
+            step_dt: default_step_dt(),
         };
         Ok(Self::assemble(state, device, model))
     }
@@ -277,12 +301,17 @@ impl Agent {
         if let Some(disc) = &model.disc {
             groups.push((group_of(disc), &c.disc_optimizer));
         }
+        if let Some(enc) = &model.enc {
+            groups.push((group_of(enc), &c.enc_optimizer));
+        }
         let optim = GroupOptimizer::new(groups);
         let objective: Box<dyn ActorObjective> = match c.agent_name {
-            AgentName::Ppo | AgentName::Amp | AgentName::Add => Box::new(PpoObjective {
-                clip_ratio: c.ppo_clip_ratio as f32,
-                norm_adv_clip: c.norm_adv_clip as f32,
-            }),
+            AgentName::Ppo | AgentName::Amp | AgentName::Add | AgentName::Ase => {
+                Box::new(PpoObjective {
+                    clip_ratio: c.ppo_clip_ratio as f32,
+                    norm_adv_clip: c.norm_adv_clip as f32,
+                })
+            }
             AgentName::Awr => Box::new(AwrObjective {
                 temp: c.awr_temp as f32,
                 weight_clip: c.a_weight_clip as f32,
@@ -305,6 +334,17 @@ impl Agent {
             demo: Vec::new(),
             replay: ReplayBuffer::new(c.disc_buffer_size, state.disc_obs_dim),
         });
+        let ase = model.enc.is_some().then(|| {
+            let schedule =
+                LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, state.step_dt);
+            let mut explore = LatentSlots::new(c.model.latent_dim, schedule);
+            explore.resize(state.num_envs);
+            AseParts {
+                explore,
+                eval: LatentSlots::new(c.model.latent_dim, schedule),
+                z: vec![0.0; c.steps_per_iter * state.num_envs * c.model.latent_dim],
+            }
+        });
         let policy = model.valid();
         Self {
             state,
@@ -317,7 +357,87 @@ impl Agent {
             step_in_iter: 0,
             actions: StepActions::default(),
             disc,
+            ase,
         }
+    }
+
+    /// Sets the seconds per control step (ASE's latent durations are given in seconds);
+    /// the trainer calls this with the env's step.
+    pub fn set_step_dt(&mut self, step_dt: f64) {
+        self.state.step_dt = step_dt;
+        let c = &self.state.config;
+        let schedule = LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, step_dt);
+        if let Some(a) = self.ase.as_mut() {
+            let dim = a.explore.dim();
+            for slots in [&mut a.explore, &mut a.eval] {
+                let mut fresh = LatentSlots::new(dim, schedule);
+                fresh.resize(slots.len());
+                *slots = fresh;
+            }
+        }
+    }
+
+    /// Values per skill latent (0: the agent has no latents).
+    pub fn latent_dim(&self) -> usize {
+        self.ase.as_ref().map_or(0, |a| a.explore.dim())
+    }
+
+    /// The latents the agent acts with in `mode` (ASE; `None` otherwise).
+    pub fn latents(&self, mode: ActMode) -> Option<&LatentSlots> {
+        self.ase.as_ref().map(|a| match mode {
+            ActMode::Explore => &a.explore,
+            ActMode::Deterministic => &a.eval,
+        })
+    }
+
+    /// The latents of `mode`, to set, hold or release them (ASE; `None` otherwise). The
+    /// deterministic set grows to the number of rows acted on; [`LatentSlots::resize`] makes
+    /// room before the first step.
+    pub fn latents_mut(&mut self, mode: ActMode) -> Option<&mut LatentSlots> {
+        self.ase.as_mut().map(|a| match mode {
+            ActMode::Explore => &mut a.explore,
+            ActMode::Deterministic => &mut a.eval,
+        })
+    }
+
+    /// Draws a random latent for env `env` of `mode` now.
+    pub fn randomize_latent(&mut self, mode: ActMode, env: usize) {
+        let rng = &mut self.state.rng;
+        if let Some(a) = self.ase.as_mut() {
+            match mode {
+                ActMode::Explore => a.explore.randomize(env, rng),
+                ActMode::Deterministic => a.eval.randomize(env, rng),
+            }
+        }
+    }
+
+    /// Tells the agent which envs of a deterministic rollout were reset (their latents are
+    /// redrawn unless held); training rollouts learn it from
+    /// [`record_result`](Self::record_result).
+    pub fn end_episodes(&mut self, dones: &[DoneCode]) {
+        if let Some(a) = self.ase.as_mut() {
+            for (env, d) in dones.iter().enumerate() {
+                if *d != DoneCode::Null {
+                    a.eval.episode_ended(env);
+                }
+            }
+        }
+    }
+
+    /// ASE: the encoder's unit vectors ẑ for raw discriminator observations
+    /// (`[rows × disc_obs_dim]`), normalised as in training. Empty without an encoder.
+    pub fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
+        let (Some(norm), true) = (self.state.disc_norm.as_mut(), self.policy.enc.is_some()) else {
+            return Vec::new();
+        };
+        let mut rows = raw_disc_obs.to_vec();
+        norm.normalize_in_place(&mut rows);
+        let t = upload_rows(rows, self.state.disc_obs_dim, &self.device);
+        self.policy
+            .eval_enc(t)
+            .into_data()
+            .try_into_vec()
+            .expect("f32 latents")
     }
 
     /// Values per discriminator observation the agent reads (0: it has no discriminator).
@@ -420,7 +540,26 @@ impl Agent {
         );
         let mut norm_obs = obs.to_vec();
         self.state.obs_norm.normalize_in_place(&mut norm_obs);
-        let obs_t = upload_rows(norm_obs, self.state.obs_dim, &self.device);
+        let mut width = self.state.obs_dim;
+        if let Some(ase) = self.ase.as_mut() {
+            let slots = match mode {
+                ActMode::Explore => &mut ase.explore,
+                ActMode::Deterministic => &mut ase.eval,
+            };
+            if slots.len() < n {
+                slots.resize(n);
+            }
+            slots.advance(&mut self.state.rng);
+            let ld = slots.dim();
+            let z = &slots.all()[..n * ld];
+            norm_obs = with_latents(&norm_obs, width, z, ld);
+            width += ld;
+            if mode == ActMode::Explore {
+                let dst = n * ld * self.step_in_iter;
+                ase.z[dst..dst + n * ld].copy_from_slice(z);
+            }
+        }
+        let obs_t = upload_rows(norm_obs, width, &self.device);
         let dist = self.policy.eval_actor(obs_t);
         let outputs = self.state.action_space.policy_outputs();
         let action_len = self.state.action_space.action_len();
@@ -484,19 +623,41 @@ impl Agent {
 
     /// Records what the environments returned for the actions of the last `Explore` call.
     pub fn record_result(&mut self, next_obs: &[f32], rewards: &[f32], dones: &[DoneCode]) {
+        if let Some(a) = self.ase.as_mut() {
+            for (env, d) in dones.iter().enumerate() {
+                if *d != DoneCode::Null {
+                    a.explore.episode_ended(env);
+                }
+            }
+        }
         self.buffer
             .record_result(self.step_in_iter, next_obs, rewards, dones);
         self.step_in_iter += 1;
     }
 
-    /// Values of raw observations (`[rows × obs_dim]`) under the current critic.
+    /// Values of raw observations (`[rows × obs_dim]`) under the current critic (ASE: with
+    /// the training rollout's current latents, which must be one per row).
     pub fn values(&mut self, raw_obs: &[f32]) -> Vec<f32> {
+        let z = self.ase.as_ref().map(|a| a.explore.all().to_vec());
+        self.values_with(raw_obs, z.as_deref())
+    }
+
+    /// Values of raw observations, each row with its latent from `z` (ASE).
+    fn values_with(&mut self, raw_obs: &[f32], z: Option<&[f32]>) -> Vec<f32> {
         let od = self.state.obs_dim;
+        let ld = self.latent_dim();
         let mut out = Vec::with_capacity(raw_obs.len() / od);
-        for chunk in raw_obs.chunks(VALUE_CHUNK * od) {
+        for (c, chunk) in raw_obs.chunks(VALUE_CHUNK * od).enumerate() {
             let mut norm = chunk.to_vec();
             self.state.obs_norm.normalize_in_place(&mut norm);
-            let t = upload_rows(norm, od, &self.device);
+            let t = match z {
+                Some(z) => {
+                    let rows = chunk.len() / od;
+                    let z = &z[c * VALUE_CHUNK * ld..(c * VALUE_CHUNK + rows) * ld];
+                    upload_rows(with_latents(&norm, od, z, ld), od + ld, &self.device)
+                }
+                None => upload_rows(norm, od, &self.device),
+            };
             let v: Vec<f32> = self
                 .policy
                 .eval_critic(t)
@@ -521,16 +682,18 @@ impl Agent {
         // AMP/ADD: the training reward mixes the env's reward with the discriminator's, computed
         // before the critic values (the design notes' order: disc rewards → values → TD(λ)).
         let mut disc = self.disc.take();
+        let z = self.ase.as_ref().map(|a| a.z.clone());
         let (mut disc_obs_norm, mut disc_demo_norm) = (Vec::new(), Vec::new());
         if let Some(d) = disc.as_mut() {
-            (disc_obs_norm, disc_demo_norm) = self.disc_rewards(d, &c, &mut row);
+            (disc_obs_norm, disc_demo_norm) = self.disc_rewards(d, z.as_deref(), &c, &mut row);
         }
 
-        // Train data: critic values, bootstrapped TD(λ) returns, normalised advantages.
+        // Train data: critic values, bootstrapped TD(λ) returns, normalised advantages. ASE's
+        // next state is valued with the latent of its transition.
         let obs = std::mem::take(&mut self.buffer.obs);
-        let values = self.values(&obs);
+        let values = self.values_with(&obs, z.as_deref());
         let next_obs = std::mem::take(&mut self.buffer.next_obs);
-        let mut next_values = self.values(&next_obs);
+        let mut next_values = self.values_with(&next_obs, z.as_deref());
         self.buffer.next_obs = next_obs;
         bootstrap_values(&mut next_values, &self.buffer.dones);
         let ret = td_lambda_returns(
@@ -556,9 +719,15 @@ impl Agent {
         self.state.obs_norm.record(&obs);
         let mut norm_obs = obs;
         self.state.obs_norm.normalize_in_place(&mut norm_obs);
+        let ld = self.latent_dim();
+        let input = match &z {
+            Some(z) => with_latents(&norm_obs, self.state.obs_dim, z, ld),
+            None => norm_obs.clone(),
+        };
 
         // Minibatches walk a fresh random permutation each epoch.
-        let od = self.state.obs_dim;
+        let od_raw = self.state.obs_dim;
+        let od = od_raw + ld;
         let al = self.buffer.action_len();
         let mb_size = c.batch_size * self.state.num_envs;
         let ad = self.device.clone().autodiff();
@@ -566,6 +735,7 @@ impl Agent {
         let mut means = MeanAccumulator::default();
         let mut skipped = 0u32;
         let (mut mb_obs, mut mb_act) = (Vec::new(), Vec::new());
+        let (mut mb_z, mut mb_z_new, mut mb_obs_new) = (Vec::new(), Vec::new(), Vec::new());
         let (mut mb_logp, mut mb_adv, mut mb_ret, mut mb_mask) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for epoch in 0..c.update_epochs {
@@ -579,7 +749,7 @@ impl Agent {
                 mb_ret.clear();
                 mb_mask.clear();
                 for &i in idx {
-                    mb_obs.extend_from_slice(&norm_obs[i * od..(i + 1) * od]);
+                    mb_obs.extend_from_slice(&input[i * od..(i + 1) * od]);
                     mb_act.extend_from_slice(&self.buffer.actions[i * al..(i + 1) * al]);
                     mb_logp.push(self.buffer.logp[i]);
                     mb_adv.push(adv[i]);
@@ -587,6 +757,24 @@ impl Agent {
                     mb_mask.push(if self.buffer.exp_mask[i] { 1.0f32 } else { 0.0 });
                 }
                 let b = idx.len();
+                let latents = z.as_ref().map(|z| {
+                    mb_z.clear();
+                    mb_z_new.clear();
+                    mb_obs_new.clear();
+                    let mut fresh = vec![0.0; ld];
+                    for &i in idx {
+                        mb_z.extend_from_slice(&z[i * ld..(i + 1) * ld]);
+                        sample_unit(&mut fresh, &mut self.state.rng);
+                        mb_z_new.extend_from_slice(&fresh);
+                        mb_obs_new.extend_from_slice(&norm_obs[i * od_raw..(i + 1) * od_raw]);
+                        mb_obs_new.extend_from_slice(&fresh);
+                    }
+                    MinibatchLatents {
+                        z: upload_rows(mb_z.clone(), ld, &ad),
+                        z_new: upload_rows(mb_z_new.clone(), ld, &ad),
+                        obs_new: upload_rows(mb_obs_new.clone(), od, &ad),
+                    }
+                });
                 let up1 =
                     |v: &Vec<f32>| Tensor::<1>::from_data(TensorData::new(v.clone(), [b]), &ad);
                 let mb = Minibatch {
@@ -597,6 +785,7 @@ impl Agent {
                     ret: up1(&mb_ret),
                     mask_count: mb_mask.iter().sum::<f32>().max(1.0),
                     mask: up1(&mb_mask),
+                    latents,
                 };
                 let (mut loss, mut terms) = self.minibatch_loss(&mb, &c);
                 if let Some(d) = disc.as_ref().filter(|_| train_disc)
@@ -613,6 +802,18 @@ impl Agent {
                     {
                         loss = loss + disc_loss.mul_scalar(c.disc_loss_weight);
                         terms.extend(disc_terms);
+                    }
+                    // ASE: the encoder recovers each row's latent from its disc observation.
+                    if let (Some(enc), Some(lat)) = (self.model.enc.as_ref(), mb.latents.as_ref()) {
+                        let dim = self.state.disc_obs_dim;
+                        let mut rows = Vec::with_capacity(b * dim);
+                        for &i in idx {
+                            rows.extend_from_slice(&disc_obs_norm[i * dim..(i + 1) * dim]);
+                        }
+                        let z_hat = enc.forward(upload_rows(rows, dim, &ad));
+                        let enc_loss = encoder_loss(z_hat, lat.z.clone());
+                        terms.push(("Enc_Loss", enc_loss.clone().detach()));
+                        loss = loss + enc_loss.mul_scalar(c.enc_loss_weight);
                     }
                 }
                 let names: Vec<&'static str> = terms.iter().map(|(k, _)| *k).collect();
@@ -648,6 +849,9 @@ impl Agent {
 
         self.state.obs_norm.update();
         self.buffer.obs = norm_obs;
+        if let (Some(a), Some(z)) = (self.ase.as_mut(), z) {
+            a.z = z;
+        }
         self.policy = self.model.valid();
         self.state.iteration += 1;
         self.state.sample_count += n as u64;
@@ -664,6 +868,7 @@ impl Agent {
     fn disc_rewards(
         &mut self,
         d: &DiscParts,
+        z: Option<&[f32]>,
         c: &AgentConfig,
         row: &mut LogRow,
     ) -> (Vec<f32>, Vec<f32>) {
@@ -709,6 +914,33 @@ impl Agent {
         for (r, rd) in self.buffer.rewards.iter_mut().zip(&r_disc) {
             *r = (c.task_reward_weight as f32) * *r + (c.disc_reward_weight as f32) * rd;
         }
+        // ASE: + enc_reward_weight × max(0, z·ẑ), ẑ the encoder's reading of the same window.
+        if let Some(z) = z.filter(|_| self.policy.enc.is_some()) {
+            let ld = self.state.config.model.latent_dim;
+            let mut r_enc: Vec<f32> = Vec::with_capacity(r_disc.len());
+            for (k, chunk) in obs.chunks(VALUE_CHUNK * dim).enumerate() {
+                let rows = chunk.len() / dim;
+                let zt = upload_rows(
+                    z[k * VALUE_CHUNK * ld..(k * VALUE_CHUNK + rows) * ld].to_vec(),
+                    ld,
+                    &self.device,
+                );
+                let z_hat = self
+                    .policy
+                    .eval_enc(upload_rows(chunk.to_vec(), dim, &self.device));
+                let r: Vec<f32> = encoder_reward(z_hat, zt)
+                    .into_data()
+                    .try_into_vec()
+                    .expect("f32 rewards");
+                r_enc.extend(r);
+            }
+            let (m, s) = mean_std(&r_enc);
+            row.set("Enc_Reward_Mean", m);
+            row.set("Enc_Reward_Std", s);
+            for (r, re) in self.buffer.rewards.iter_mut().zip(&r_enc) {
+                *r += (c.enc_reward_weight as f32) * re;
+            }
+        }
         row.set("Disc_Reward_Mean", mean);
         row.set("Disc_Reward_Std", var.sqrt());
         row.set("Task_Reward_Mean", task_mean);
@@ -743,6 +975,24 @@ impl Agent {
                 terms.push(("Action_Reg_Loss", reg.clone().detach()));
                 actor_loss = actor_loss + reg.mul_scalar(c.action_reg_weight);
             }
+        }
+        if let (Some(lat), Some(mean)) = (mb.latents.as_ref(), dist.gaussian_mean())
+            && c.diversity_weight > 0.0
+        {
+            let mean_new = self
+                .model
+                .eval_actor(lat.obs_new.clone())
+                .gaussian_mean()
+                .expect("the same head");
+            let div = diversity_loss(
+                mean_new,
+                mean,
+                lat.z_new.clone(),
+                lat.z.clone(),
+                c.diversity_tar as f32,
+            );
+            terms.push(("Diversity_Loss", div.clone().detach()));
+            actor_loss = actor_loss + div.mul_scalar(c.diversity_weight);
         }
         if c.action_entropy_weight > 0.0 {
             let entropy = mb.masked_mean(dist.entropy());
@@ -813,4 +1063,31 @@ fn disc_minibatch_loss(
         &mut terms,
     );
     Some((loss, terms))
+}
+
+/// Rows of `obs` (`obs_dim` wide) each followed by its latent from `z` (`latent_dim` wide).
+fn with_latents(obs: &[f32], obs_dim: usize, z: &[f32], latent_dim: usize) -> Vec<f32> {
+    let rows = obs.len() / obs_dim.max(1);
+    let mut out = Vec::with_capacity(rows * (obs_dim + latent_dim));
+    for (o, l) in obs
+        .chunks_exact(obs_dim)
+        .zip(z.chunks_exact(latent_dim))
+        .take(rows)
+    {
+        out.extend_from_slice(o);
+        out.extend_from_slice(l);
+    }
+    out
+}
+
+/// Mean and standard deviation of `xs` (0, 0 when empty).
+fn mean_std(xs: &[f32]) -> (f64, f64) {
+    let n = xs.len().max(1) as f64;
+    let mean = xs.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let var = xs
+        .iter()
+        .map(|&x| (f64::from(x) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean, var.sqrt())
 }

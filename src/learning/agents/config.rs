@@ -21,12 +21,32 @@ pub enum AgentName {
     /// difference between the demo and the agent at the same motion time.
     #[serde(rename = "ADD")]
     Add,
+    /// Adversarial skill embeddings: AMP's discriminator plus a skill encoder; the policy is
+    /// conditioned on a latent z it must make recoverable from its motion.
+    #[serde(rename = "ASE")]
+    Ase,
 }
 
 impl AgentName {
     /// Whether the agent trains a discriminator.
     pub fn has_disc(self) -> bool {
-        matches!(self, AgentName::Amp | AgentName::Add)
+        matches!(self, AgentName::Amp | AgentName::Add | AgentName::Ase)
+    }
+
+    /// Whether the agent trains a skill encoder and conditions its policy on latents (ASE).
+    pub fn has_encoder(self) -> bool {
+        self == AgentName::Ase
+    }
+
+    /// The name as written in `agent_name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentName::Ppo => "PPO",
+            AgentName::Awr => "AWR",
+            AgentName::Amp => "AMP",
+            AgentName::Add => "ADD",
+            AgentName::Ase => "ASE",
+        }
     }
 }
 
@@ -134,6 +154,44 @@ pub struct AgentConfig {
     /// Weight of the discriminator's reward in the training reward.
     #[serde(default = "d_one")]
     pub disc_reward_weight: f64,
+
+    /// Optimizer of the skill encoder (ASE): Adam 5e-5.
+    #[serde(default = "default_enc_optimizer")]
+    pub enc_optimizer: OptimizerConfig,
+    /// Weight of the encoder loss `mean(−z·ẑ)` in the summed loss (ASE).
+    #[serde(default = "d_one")]
+    pub enc_loss_weight: f64,
+    /// Weight of the encoder's reward `max(0, z·ẑ)` in the training reward (ASE).
+    #[serde(default = "d_half")]
+    pub enc_reward_weight: f64,
+    /// Weight of the diversity loss in the actor loss (ASE).
+    #[serde(default = "d_diversity_weight")]
+    pub diversity_weight: f64,
+    /// Target of the diversity ratio (ASE).
+    #[serde(default = "d_one")]
+    pub diversity_tar: f64,
+    /// Shortest time (s) a latent is kept before it is redrawn (ASE).
+    #[serde(default)]
+    pub latent_time_min: f64,
+    /// Longest time (s) a latent is kept before it is redrawn (ASE).
+    #[serde(default = "d_latent_time_max")]
+    pub latent_time_max: f64,
+}
+
+fn default_enc_optimizer() -> OptimizerConfig {
+    OptimizerConfig {
+        kind: crate::learning::optimizer::OptimizerType::Adam,
+        ..OptimizerConfig::sgd(5e-5)
+    }
+}
+fn d_half() -> f64 {
+    0.5
+}
+fn d_diversity_weight() -> f64 {
+    0.01
+}
+fn d_latent_time_max() -> f64 {
+    5.0
 }
 
 fn default_disc_optimizer() -> OptimizerConfig {
@@ -204,6 +262,23 @@ fn d_a_weight_clip() -> f64 {
     20.0
 }
 
+/// MimicKit's `ase_humanoid_agent.yaml` where it differs from the shared defaults.
+const ASE_DEFAULTS: &str = "
+agent_name: ASE
+model:
+  actor_net: fc_3layers_1024units
+  critic_net: fc_3layers_1024units
+  disc_net: fc_3layers_1024units
+actor_optimizer: {type: Adam, learning_rate: 2.0e-5}
+critic_optimizer: {type: Adam, learning_rate: 5.0e-5}
+disc_optimizer: {type: Adam, learning_rate: 5.0e-5, weight_decay: 1.0e-4}
+iters_per_output: 200
+normalizer_samples: 5.0e8
+task_reward_weight: 0.0
+disc_reward_weight: 0.5
+enc_reward_weight: 0.5
+";
+
 impl AgentConfig {
     /// MimicKit's defaults for `agent_name`.
     pub fn defaults(agent_name: AgentName) -> Self {
@@ -212,6 +287,7 @@ impl AgentConfig {
             AgentName::Awr => "agent_name: AWR",
             AgentName::Amp => "agent_name: AMP",
             AgentName::Add => "agent_name: ADD\ndisc_grad_penalty: 2.0",
+            AgentName::Ase => ASE_DEFAULTS,
         };
         serde_yaml_ng::from_str(yaml).expect("defaults parse")
     }
@@ -255,6 +331,10 @@ impl AgentConfig {
             ("disc_reward_scale", self.disc_reward_scale),
             ("task_reward_weight", self.task_reward_weight),
             ("disc_reward_weight", self.disc_reward_weight),
+            ("enc_loss_weight", self.enc_loss_weight),
+            ("enc_reward_weight", self.enc_reward_weight),
+            ("diversity_weight", self.diversity_weight),
+            ("latent_time_min", self.latent_time_min),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return bad(key, format!("must be a finite number ≥ 0, got {v}"));
@@ -273,7 +353,23 @@ impl AgentConfig {
         if self.agent_name.has_disc() && self.disc_buffer_size == 0 {
             return bad("disc_buffer_size", "must be at least 1".into());
         }
+        if !(self.latent_time_max.is_finite() && self.latent_time_max >= self.latent_time_min) {
+            return bad(
+                "latent_time_max",
+                format!(
+                    "must be a finite number ≥ latent_time_min ({}), got {}",
+                    self.latent_time_min, self.latent_time_max
+                ),
+            );
+        }
+        if !self.diversity_tar.is_finite() {
+            return bad("diversity_tar", "must be finite".into());
+        }
+        if self.agent_name.has_encoder() && self.model.latent_dim == 0 {
+            return bad("model.latent_dim", "must be at least 1".into());
+        }
         for (key, opt) in [
+            ("enc_optimizer", &self.enc_optimizer),
             ("actor_optimizer", &self.actor_optimizer),
             ("critic_optimizer", &self.critic_optimizer),
             ("disc_optimizer", &self.disc_optimizer),

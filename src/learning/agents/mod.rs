@@ -5,14 +5,16 @@
 //! actor objective, in a file of its own.
 
 mod amp;
+mod ase;
 mod awr;
 mod base;
 mod config;
 mod ppo;
 
 pub use amp::DiscObjective;
+pub use ase::{LatentSchedule, LatentSlots};
 pub use awr::AwrObjective;
-pub use base::{ActMode, Agent, AgentError, AgentState, Minibatch};
+pub use base::{ActMode, Agent, AgentError, AgentState, Minibatch, MinibatchLatents};
 pub use config::{AgentConfig, AgentName};
 pub use ppo::PpoObjective;
 

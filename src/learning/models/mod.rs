@@ -1,5 +1,6 @@
 //! Models: backbones from [`nets`](super::nets) joined to their heads, as MimicKit's model
-//! classes (`PPOModel`, `AWRModel`, and `AMPModel` = PPO's networks + the discriminator).
+//! classes (`PPOModel`, `AWRModel`, `AMPModel` = PPO's networks + the discriminator, and
+//! `ASEModel` = AMP's + the skill encoder, with actor and critic reading `[obs, z]`).
 
 mod disc;
 mod encoder;
@@ -7,7 +8,7 @@ mod ppo;
 
 pub use disc::{Discriminator, mlp_input_grad, mlp_logit};
 pub use encoder::{Encoder, diversity_loss, encoder_loss, encoder_reward};
-pub use ppo::{Actor, ActorCritic, AmpModel, AwrModel, Critic, PpoModel};
+pub use ppo::{Actor, ActorCritic, AmpModel, AseModel, AwrModel, Critic, PpoModel};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,22 @@ pub struct ModelConfig {
     /// Half-range of the uniform init of the discriminator's logit weights.
     #[serde(default = "default_disc_init_output_scale")]
     pub disc_init_output_scale: f64,
+    /// Backbone of the skill encoder (ASE).
+    #[serde(default = "default_net")]
+    pub enc_net: String,
+    /// Half-range of the uniform init of the encoder's output weights.
+    #[serde(default = "default_enc_init_output_scale")]
+    pub enc_init_output_scale: f64,
+    /// Values per skill latent z (ASE).
+    #[serde(default = "default_latent_dim")]
+    pub latent_dim: usize,
+}
+
+fn default_enc_init_output_scale() -> f64 {
+    0.1
+}
+fn default_latent_dim() -> usize {
+    64
 }
 
 fn default_disc_init_output_scale() -> f64 {
@@ -67,6 +84,9 @@ impl Default for ModelConfig {
             critic_net: default_net(),
             disc_net: default_net(),
             disc_init_output_scale: default_disc_init_output_scale(),
+            enc_net: default_net(),
+            enc_init_output_scale: default_enc_init_output_scale(),
+            latent_dim: default_latent_dim(),
         }
     }
 }
