@@ -202,7 +202,7 @@ mod tests {
                 assert!((norm(&last) - 1.0).abs() < 1e-5);
             }
             assert!(
-                (slots.z(1)[0] - 0.5 / 8f32.sqrt()).abs() < 1e-6,
+                (slots.z(1)[0] - 1.0 / 8f32.sqrt()).abs() < 1e-6,
                 "held z moved"
             );
         }
@@ -219,6 +219,6 @@ mod tests {
         for _ in 0..7 {
             slots.advance(&mut rng);
         }
-        assert!((slots.z(1)[0] - 0.5 / 8f32.sqrt()).abs() > 1e-6);
+        assert!((slots.z(1)[0] - 1.0 / 8f32.sqrt()).abs() > 1e-6);
     }
 }
