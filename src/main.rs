@@ -187,6 +187,9 @@ enum Command {
         /// Start in fast mode (control steps as fast as they run, not in real time).
         #[arg(long)]
         fast: bool,
+        /// ASE: hold this named skill (a clip's name, e.g. deepmimic_kick) on every character.
+        #[arg(long)]
+        skill: Option<String>,
     },
     /// Play a motion clip kinematically on the character, with a timeline.
     #[command(name = "view-motion")]
@@ -242,6 +245,7 @@ fn run(cli: Cli) -> Result<()> {
             screenshot_after_s: 0.0,
             ghost: false,
             fast: false,
+            skill: None,
         },
     };
     match command {
@@ -484,6 +488,7 @@ fn open_viewer(command: Command) -> Result<()> {
         screenshot_after_s,
         ghost,
         fast,
+        skill,
     } = command
     else {
         unreachable!("called with View")
@@ -521,6 +526,7 @@ fn open_viewer(command: Command) -> Result<()> {
     let settings = bevy_mimic::panel::PanelState {
         ghost,
         fast,
+        start_skill: skill,
         ..Default::default()
     };
     match run_viewer(plugin, source, shot, settings) {

@@ -286,6 +286,7 @@ mod panel {
                 &mut pace,
                 Some(&mut requests),
                 None,
+                None,
             );
         });
         assert!(control.paused);
@@ -344,4 +345,71 @@ fn the_plugin_trains_amp_and_add_with_their_discriminators() {
             assert!(m.row.get("Shaped_Reward_Mean").unwrap() > 0.0, "{agent}");
         }
     }
+}
+
+#[test]
+fn the_plugin_trains_ase_and_the_panel_steers_a_characters_skill() {
+    use bevy_mimic::panel::{SkillAction, apply_skill_action};
+    use bevy_mimic::skills::SkillSteering;
+
+    let dir = TempDir::new("live-ase");
+    let agent_file = dir.path().join("agent.yaml");
+    std::fs::write(
+        &agent_file,
+        config_text(
+            "agents/ase_humanoid_cpu.yaml",
+            &[
+                ("steps_per_iter", "8"),
+                ("batch_size", "2"),
+                ("update_epochs", "1"),
+                ("disc_update_epochs", "1"),
+                ("disc_buffer_size", "1000"),
+            ],
+        ),
+    )
+    .unwrap();
+    let config = MimicConfig::train(agent_file, config_path("envs/ase_humanoid_skills.yaml"))
+        .with_num_envs(2);
+    let mut app = headless_app(config);
+    let (iters, _, _) = run_iterations(&mut app, 2);
+    for m in &iters {
+        assert_finite(
+            m,
+            &[
+                "Enc_Loss",
+                "Enc_Reward_Mean",
+                "Diversity_Loss",
+                "Disc_Loss",
+                "Shaped_Reward_Mean",
+            ],
+        );
+    }
+    let steering = app.world().resource::<SkillSteering>();
+    assert!(steering.is_active());
+    assert_eq!(steering.latent_dim(), 16);
+    let names: Vec<&str> = steering.skills().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "deepmimic_walk",
+            "deepmimic_run",
+            "deepmimic_kick",
+            "deepmimic_punch"
+        ]
+    );
+    let kick = steering.skills()[2].z.clone();
+    // The panel's "hold skill" for the followed character (env 1) reaches only env 1.
+    app.world_mut()
+        .resource_scope(|_, mut s: Mut<SkillSteering>| {
+            apply_skill_action(&SkillAction::HoldSkill(2), 1, false, &mut s);
+        });
+    for _ in 0..40 {
+        app.update();
+    }
+    let steering = app.world().resource::<SkillSteering>();
+    assert!(steering.is_held(1));
+    assert!(!steering.is_held(0));
+    let z1 = steering.z(1).unwrap();
+    assert!(z1.iter().zip(&kick).all(|(a, b)| (a - b).abs() < 1e-6));
+    assert!(steering.z(0).unwrap() != z1);
 }

@@ -7,10 +7,12 @@
 
 mod headless;
 mod plots;
+mod skills;
 mod ui;
 
 pub use headless::{HeadlessEgui, HeadlessPanelPlugin};
 pub use plots::{PlotGroup, group_of};
+pub use skills::{SkillAction, apply_skill_action, skills_section};
 pub use ui::{PanelOutput, draw_panel};
 
 use std::path::PathBuf;
@@ -21,6 +23,7 @@ use bevy::prelude::*;
 use crate::env::character::systems::Reference;
 use crate::live::{MimicControl, TrainingMetrics, TrainingRequest, TrainingStatus};
 use crate::sim::ControlPace;
+use crate::skills::SkillSteering;
 
 /// What the panel shows besides the training's resources.
 pub struct PanelInput<'a> {
@@ -36,6 +39,8 @@ pub struct PanelInput<'a> {
     pub source: &'a str,
     /// Frames per second of the app.
     pub fps: f64,
+    /// ASE latents (shown when the policy takes them).
+    pub steering: Option<&'a SkillSteering>,
 }
 
 /// The panel's widgets' state (a resource, so systems can read what the user chose).
@@ -57,6 +62,16 @@ pub struct PanelState {
     pub checkpoint_path: String,
     /// Metrics shown in the plots.
     pub selected: Vec<String>,
+    /// Skill actions apply to every character, not only the followed one.
+    pub skill_all: bool,
+    /// The named skill picked in the list.
+    pub skill_pick: usize,
+    /// The two named skills the blend slider moves between.
+    pub blend: (usize, usize),
+    /// Where the blend slider is (0: first skill, 1: second).
+    pub blend_t: f32,
+    /// A named skill to hold on every character once the skills are known (`view --skill`).
+    pub start_skill: Option<String>,
 }
 
 impl Default for PanelState {
@@ -80,9 +95,16 @@ impl Default for PanelState {
                 "Disc_Reward_Mean",
                 "Disc_Loss",
                 "Enc_Reward_Mean",
+                "Enc_Loss",
+                "Diversity_Loss",
             ]
             .map(String::from)
             .to_vec(),
+            skill_all: false,
+            skill_pick: 0,
+            blend: (0, 1),
+            blend_t: 0.0,
+            start_skill: None,
         }
     }
 }
@@ -104,6 +126,8 @@ pub enum PanelAction {
     ResetEnvs,
     /// Start new episodes from this clip.
     ChooseClip(Option<usize>),
+    /// Change ASE latents (the followed character's, or all with `skill_all`).
+    Skill(SkillAction),
 }
 
 /// The [`ControlPace`] a panel state asks for.
@@ -129,9 +153,11 @@ pub fn apply_panel_actions(
     pace: &mut ControlPace,
     requests: Option<&mut Messages<TrainingRequest>>,
     reference: Option<&mut Reference>,
+    steering: Option<&mut SkillSteering>,
 ) {
     let mut requests = requests;
     let mut reference = reference;
+    let mut steering = steering;
     for action in actions {
         match action {
             PanelAction::SetPaused(p) => control.paused = *p,
@@ -156,6 +182,11 @@ pub fn apply_panel_actions(
                     r.clip_choice = *clip;
                 }
             }
+            PanelAction::Skill(a) => {
+                if let Some(s) = steering.as_deref_mut() {
+                    apply_skill_action(a, state.follow, state.skill_all, s);
+                }
+            }
         }
     }
 }
@@ -173,6 +204,7 @@ pub struct PanelWorld<'w> {
     requests: Option<ResMut<'w, Messages<TrainingRequest>>>,
     reference: Option<ResMut<'w, Reference>>,
     sim: Res<'w, crate::sim::SimState>,
+    steering: Option<ResMut<'w, SkillSteering>>,
 }
 
 impl PanelWorld<'_> {
@@ -187,6 +219,7 @@ impl PanelWorld<'_> {
             clips: &clips,
             source,
             fps,
+            steering: self.steering.as_deref().filter(|s| s.is_active()),
         };
         let output = draw_panel(ui, &input, &mut self.state);
         apply_panel_actions(
@@ -196,8 +229,38 @@ impl PanelWorld<'_> {
             &mut self.pace,
             self.requests.as_deref_mut(),
             self.reference.as_deref_mut(),
+            self.steering.as_deref_mut(),
         );
         output
+    }
+}
+
+/// Holds [`PanelState::start_skill`] on every character once the named skills exist, and
+/// picks it in the panel's list (an unknown name is reported once, with the names there are).
+pub fn hold_start_skill(mut state: ResMut<PanelState>, steering: Option<ResMut<SkillSteering>>) {
+    let Some(mut steering) = steering else { return };
+    if state.start_skill.is_none() || steering.skills().is_empty() || steering.num_envs() == 0 {
+        return;
+    }
+    let name = state.start_skill.take().expect("checked");
+    match steering.skills().iter().position(|s| s.name == name) {
+        Some(i) => {
+            state.skill_pick = i;
+            state.skill_all = true;
+            apply_skill_action(
+                &SkillAction::HoldSkill(i),
+                state.follow,
+                true,
+                &mut steering,
+            );
+        }
+        None => {
+            let names: Vec<&str> = steering.skills().iter().map(|s| s.name.as_str()).collect();
+            warn!(
+                "no skill named {name}; the policy's skills are {}",
+                names.join(", ")
+            );
+        }
     }
 }
 

@@ -28,6 +28,10 @@ pub fn draw_panel(ui: &mut egui::Ui, input: &PanelInput, state: &mut PanelState)
                 status_line(ui, input);
                 ui.separator();
                 controls(ui, input, state, &mut actions);
+                if let Some(steering) = input.steering {
+                    ui.separator();
+                    super::skills_section(ui, steering, state, &mut actions);
+                }
                 if let Some(metrics) = input.metrics {
                     ui.separator();
                     plots(ui, metrics, state);

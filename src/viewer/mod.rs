@@ -18,7 +18,7 @@ use bevy::window::WindowResolution;
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
 
 use crate::live::MimicPlugin;
-use crate::panel::{PanelState, PanelWorld, pace_of};
+use crate::panel::{PanelState, PanelWorld, hold_start_skill, pace_of};
 use crate::sim::pace::run_control_steps;
 
 /// Why the viewer cannot open a window.
@@ -91,6 +91,7 @@ impl Plugin for ViewerPlugin {
                     camera::orbit_camera,
                     camera::adapt_to_software_renderer,
                     count_fps,
+                    hold_start_skill,
                 ),
             )
             .add_systems(
