@@ -19,6 +19,7 @@
 
 pub mod anim;
 pub mod env;
+pub mod files;
 pub mod learning;
 pub mod live;
 #[cfg(feature = "panel")]
@@ -28,11 +29,12 @@ pub mod sim;
 pub mod skills;
 pub mod spaces;
 pub mod train;
-#[cfg(feature = "viewer")]
+#[cfg(feature = "render")]
 pub mod viewer;
 
 /// The seeded random generator used everywhere randomness must be reproducible and resumable
 /// (its state is stored in checkpoints).
 pub type SeededRng = rand_chacha::ChaCha8Rng;
 
+#[cfg(feature = "train")]
 pub use live::{MimicConfig, MimicPlugin};

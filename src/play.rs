@@ -4,14 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use crate::env::character::CharacterEnvSetup;
 use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
-use crate::learning::agents::{ActMode, Agent};
-use crate::learning::checkpoint::{CheckpointError, load_agent};
+use crate::learning::agents::ActMode;
+use crate::learning::checkpoint::{CheckpointError, load_policy};
 use crate::learning::device::Backend;
-use crate::live::{EpisodeDone, MimicSet, configure_mimic_sets};
+use crate::learning::policy::Policy;
+use crate::live::{
+    EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
+};
 use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, ControlStep, SimPlugin};
 use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
@@ -35,14 +39,14 @@ pub enum PlayError {
 /// The policy acting in play mode.
 #[derive(Resource)]
 pub struct PlayPolicy {
-    agent: Mutex<Agent>,
+    policy: Mutex<Policy>,
     low: Vec<f32>,
     high: Vec<f32>,
     default_state: CharacterState,
 }
 
-/// Play-mode counters.
-#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Play-mode counters and timings.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
 pub struct PlayStats {
     /// Control steps taken.
     pub steps: u64,
@@ -50,7 +54,15 @@ pub struct PlayStats {
     pub resets: u64,
     /// Whether every character has been put at its start.
     pub started: bool,
+    /// Milliseconds the policy took in the last control step (steering, inference, targets).
+    pub inference_ms: f64,
+    /// Milliseconds the physics and the env took in the last control step.
+    pub sim_ms: f64,
 }
+
+/// When the policy finished acting in this control step (for [`PlayStats::sim_ms`]).
+#[derive(Resource, Default)]
+struct ActEnd(Option<Instant>);
 
 /// Drives `num_envs` characters with the policy in a checkpoint directory (what `train`
 /// writes to `out_dir/model`). Adds the engine ([`SimPlugin`], with bevy_rapier) and the
@@ -67,7 +79,7 @@ pub struct PolicyPlugin {
 impl PolicyPlugin {
     /// Loads the checkpoint in `model_dir` (weights and normalisers on the CPU) and its env.
     pub fn load(model_dir: &Path, num_envs: usize) -> Result<Self, PlayError> {
-        let loaded = load_agent(model_dir, Backend::Flex.device())?;
+        let loaded = load_policy(model_dir, Backend::Flex.device())?;
         let env_file = model_dir.join("env_config.yaml");
         let text = loaded
             .extra
@@ -78,16 +90,16 @@ impl PolicyPlugin {
                 PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
             })?;
         let setup = character_setup(&env_file, &text, num_envs)?;
-        if setup.obs_dim != loaded.agent.state().obs_dim {
+        if setup.obs_dim != loaded.policy.state().obs_dim {
             return Err(PlayError::NotACharacter(format!(
                 "{}: the policy reads {} observations, its env writes {}",
                 model_dir.display(),
-                loaded.agent.state().obs_dim,
+                loaded.policy.state().obs_dim,
                 setup.obs_dim
             )));
         }
         let policy = PlayPolicy {
-            agent: Mutex::new(loaded.agent),
+            policy: Mutex::new(loaded.policy),
             low: setup.low.clone(),
             high: setup.high.clone(),
             default_state: setup.default_state.clone(),
@@ -130,6 +142,10 @@ impl Plugin for PolicyPlugin {
         .insert_resource(policy)
         .init_resource::<PlayStats>()
         .init_resource::<SkillSteering>()
+        .init_resource::<MimicControl>()
+        .init_resource::<ActEnd>()
+        .add_message::<TrainingRequest>()
+        .add_systems(PostUpdate, sync_play_pause.in_set(MimicSet::Update))
         .add_message::<EpisodeDone>()
         .add_systems(
             ControlStep,
@@ -174,15 +190,21 @@ fn act(
     output: Res<EnvOutput>,
     mut targets: ResMut<PdTargets>,
     mut steering: ResMut<SkillSteering>,
+    mut stats: ResMut<PlayStats>,
+    mut act_end: ResMut<ActEnd>,
 ) {
-    let mut agent = policy.agent.lock().expect("not poisoned");
-    apply_steering(&mut steering, &mut agent, ActMode::Deterministic);
-    let actions = agent.act(&output.buffers.obs, ActMode::Deterministic);
+    let start = Instant::now();
+    let mut agent = policy.policy.lock().expect("not poisoned");
+    apply_steering(&mut steering, &mut *agent, ActMode::Deterministic);
+    let actions = agent.act(&output.buffers.obs);
     let nd = policy.low.len();
     for (k, (t, a)) in targets.0.iter_mut().zip(actions).enumerate() {
         *t = a.clamp(policy.low[k % nd], policy.high[k % nd]);
     }
-    mirror_steering(&mut steering, &agent, ActMode::Deterministic);
+    mirror_steering(&mut steering, &*agent, ActMode::Deterministic);
+    let end = Instant::now();
+    stats.inference_ms = (end - start).as_secs_f64() * 1e3;
+    act_end.0 = Some(end);
 }
 
 /// ASE: names a skill per clip once the policy and clips are in place.
@@ -195,27 +217,39 @@ fn name_skills(
     if *done {
         return;
     }
-    let mut agent = policy.agent.lock().expect("not poisoned");
+    let mut agent = policy.policy.lock().expect("not poisoned");
     let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
-    let skills = named_skills(&mut agent, &mut resets, &mut rng);
+    let skills = named_skills(&mut *agent, &mut resets, &mut rng);
     *done = !skills.is_empty() || agent.latent_dim() == 0 || !resets.has_motions();
     if !skills.is_empty() {
         steering.set_skills(skills);
     }
 }
 
-/// Puts every character at its start once the worlds exist, and again when its episode ends.
+/// Puts every character at its start once the worlds exist, again when its episode ends, and
+/// all of them when a [`TrainingRequest::ResetEnvs`] arrives.
 fn restart_finished(
     mut resets: EnvResets,
     policy: Res<PlayPolicy>,
     mut stats: ResMut<PlayStats>,
     mut episodes: MessageWriter<EpisodeDone>,
+    mut requests: MessageReader<TrainingRequest>,
+    mut act_end: ResMut<ActEnd>,
     mut running: Local<Vec<(f64, u32)>>,
 ) {
+    if let Some(end) = act_end.0.take() {
+        stats.sim_ms = end.elapsed().as_secs_f64() * 1e3;
+    }
+    let reset_all = requests
+        .read()
+        .any(|r| matches!(r, TrainingRequest::ResetEnvs));
     let n = resets.output().buffers.num_envs();
     running.resize(n, (0.0, 0));
     for env in 0..n {
-        let code = resets.output().buffers.dones[env];
+        let mut code = resets.output().buffers.dones[env];
+        if reset_all && code == DoneCode::Null {
+            code = DoneCode::Time;
+        }
         if stats.started {
             let r = &mut running[env];
             r.0 += f64::from(resets.output().buffers.rewards[env]);
@@ -230,8 +264,8 @@ fn restart_finished(
                 length: r.1,
             });
             // ASE: a new episode draws a new skill unless the game holds one.
-            let mut agent = policy.agent.lock().expect("not poisoned");
-            if let Some(slots) = agent.latents_mut(ActMode::Deterministic) {
+            let mut agent = policy.policy.lock().expect("not poisoned");
+            if let Some(slots) = agent.latents_mut() {
                 slots.episode_ended(env);
             }
         }

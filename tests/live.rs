@@ -347,6 +347,7 @@ fn the_plugin_trains_amp_and_add_with_their_discriminators() {
     }
 }
 
+#[cfg(feature = "panel")]
 #[test]
 fn the_plugin_trains_ase_and_the_panel_steers_a_characters_skill() {
     use bevy_mimic::panel::{SkillAction, apply_skill_action};

@@ -37,7 +37,7 @@ pub struct MjcfError {
 
 /// Reads an MJCF file.
 pub fn load_mjcf(file: &Path) -> Result<CharacterModel, MjcfError> {
-    let text = std::fs::read_to_string(file).map_err(|e| MjcfError {
+    let text = crate::files::read_to_string(file).map_err(|e| MjcfError {
         file: file.to_path_buf(),
         line: 0,
         element: "file".into(),

@@ -263,7 +263,8 @@ const BMOTION_VERSION: u32 = 1;
 /// Reads a clip for `model` from a `.bmotion`, MimicKit `.pkl`, DeepMimic `.txt` or Isaac Lab
 /// `.npz` file.
 pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, MotionError> {
-    let bytes = std::fs::read(file).map_err(|e| err(file, None, format!("cannot read: {e}")))?;
+    let bytes =
+        crate::files::read(file).map_err(|e| err(file, None, format!("cannot read: {e}")))?;
     let ext = file
         .extension()
         .and_then(|e| e.to_str())

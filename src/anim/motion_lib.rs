@@ -99,8 +99,8 @@ impl MotionLib {
             field,
             message,
         };
-        let text =
-            std::fs::read_to_string(file).map_err(|e| err(None, format!("cannot read: {e}")))?;
+        let text = crate::files::read_to_string(file)
+            .map_err(|e| err(None, format!("cannot read: {e}")))?;
         let de = serde_yaml_ng::Deserializer::from_str(&text);
         let dataset: Dataset = serde_path_to_error::deserialize(de)
             .map_err(|e| err(Some(e.path().to_string()), e.into_inner().to_string()))?;

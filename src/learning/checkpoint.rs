@@ -16,8 +16,11 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
-use super::agents::{Agent, AgentState};
+#[cfg(feature = "train")]
+use super::agents::Agent;
+use super::agents::AgentState;
 use super::models::ActorCritic;
+use super::policy::Policy;
 
 /// Version of the checkpoint layout; bumped when it changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
@@ -120,13 +123,18 @@ pub fn write_dir(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CheckpointEr
 /// Reads and verifies the checkpoint directory `dir` (or its `.old` twin if a swap was cut
 /// short); returns its files by name, manifest excluded.
 pub fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, CheckpointError> {
-    let dir = if !dir.exists() && sibling(dir, "old").exists() {
+    read_dir_except(dir, &[])
+}
+
+/// As [`read_dir`], leaving out (neither reading nor verifying) the files named in `skip`.
+fn read_dir_except(dir: &Path, skip: &[&str]) -> Result<Vec<(String, Vec<u8>)>, CheckpointError> {
+    let dir = if !crate::files::exists(dir) && crate::files::exists(&sibling(dir, "old")) {
         sibling(dir, "old")
     } else {
         dir.to_path_buf()
     };
     let manifest_path = dir.join(MANIFEST);
-    let raw = fs::read(&manifest_path).map_err(|e| {
+    let raw = crate::files::read(&manifest_path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             invalid(&dir, "not a checkpoint directory (no manifest.json): it is missing or was never completed")
         } else {
@@ -146,8 +154,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, CheckpointError> {
     }
     let mut out = Vec::with_capacity(manifest.files.len());
     for entry in manifest.files {
+        if skip.contains(&entry.name.as_str()) {
+            continue;
+        }
         let path = dir.join(&entry.name);
-        let data = fs::read(&path).map_err(io(&path))?;
+        let data = crate::files::read(&path).map_err(io(&path))?;
         if data.len() as u64 != entry.len {
             return Err(invalid(
                 &path,
@@ -190,6 +201,7 @@ fn sync_dir(dir: &Path) -> Result<(), CheckpointError> {
 }
 
 /// Saves `agent` and `extra` files (e.g. configs) as the checkpoint `dir`.
+#[cfg(feature = "train")]
 pub fn save_agent(
     agent: &Agent,
     dir: &Path,
@@ -215,6 +227,7 @@ pub fn save_agent(
 }
 
 /// A checkpoint read back: the agent and the extra files saved with it.
+#[cfg(feature = "train")]
 pub struct LoadedAgent {
     /// The agent, ready to act or to continue training.
     pub agent: Agent,
@@ -222,9 +235,20 @@ pub struct LoadedAgent {
     pub extra: Vec<(String, Vec<u8>)>,
 }
 
-/// Loads a checkpoint written by [`save_agent`] onto `device`.
-pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointError> {
-    let mut files = read_dir(dir)?;
+/// A checkpoint's parts: its state, its model on `device` (weights loaded), the optimizer's
+/// bytes, and the other files.
+struct Parts {
+    state: AgentState,
+    model: ActorCritic,
+    #[cfg_attr(not(feature = "train"), allow(dead_code))]
+    optimizer: Option<Vec<u8>>,
+    extra: Vec<(String, Vec<u8>)>,
+}
+
+/// `with_optimizer`: read the optimizer's state too (to train on), not only the policy.
+fn read_parts(dir: &Path, device: &Device, with_optimizer: bool) -> Result<Parts, CheckpointError> {
+    let skip: &[&str] = if with_optimizer { &[] } else { &[OPTIMIZER] };
+    let mut files = read_dir_except(dir, skip)?;
     let mut take = |name: &str| -> Result<Vec<u8>, CheckpointError> {
         let i = files
             .iter()
@@ -234,7 +258,11 @@ pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointE
     };
     let state_bytes = take(AGENT)?;
     let model_bytes = take(MODEL)?;
-    let optim_bytes = take(OPTIMIZER)?;
+    let optimizer = if with_optimizer {
+        Some(take(OPTIMIZER)?)
+    } else {
+        None
+    };
     let state: AgentState = serde_yaml_ng::from_slice(&state_bytes)
         .map_err(|e| invalid(&dir.join(AGENT), format!("unreadable agent state: {e}")))?;
     // The architecture is rebuilt from the stored config; its initial weights are overwritten.
@@ -246,7 +274,7 @@ pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointE
         &state.action_space,
         state.disc_obs_dim,
         &mut rng,
-        &device.clone().autodiff(),
+        device,
     )
     .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_bytes))
@@ -257,11 +285,23 @@ pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointE
             format!("the weights do not fit the model its agent.yaml describes: {e}"),
         )
     })?;
-    let agent = Agent::from_parts(
+    Ok(Parts {
         state,
-        device,
         model,
-        Some(Bytes::from_bytes_vec(optim_bytes)),
+        optimizer,
+        extra: files,
+    })
+}
+
+/// Loads a checkpoint written by [`save_agent`] onto `device`.
+#[cfg(feature = "train")]
+pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointError> {
+    let parts = read_parts(dir, &device.clone().autodiff(), true)?;
+    let agent = Agent::from_parts(
+        parts.state,
+        device,
+        parts.model,
+        parts.optimizer.map(Bytes::from_bytes_vec),
     )
     .map_err(|e| {
         invalid(
@@ -271,6 +311,24 @@ pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointE
     })?;
     Ok(LoadedAgent {
         agent,
-        extra: files,
+        extra: parts.extra,
+    })
+}
+
+/// A checkpoint read back for acting only: the policy and the extra files saved with it.
+pub struct LoadedPolicy {
+    /// The policy.
+    pub policy: Policy,
+    /// Files other than the agent's own, by name.
+    pub extra: Vec<(String, Vec<u8>)>,
+}
+
+/// Loads the policy of a checkpoint written by [`save_agent`] onto `device`, for acting only
+/// (the optimizer's state is neither read nor needed, no autodiff).
+pub fn load_policy(dir: &Path, device: Device) -> Result<LoadedPolicy, CheckpointError> {
+    let parts = read_parts(dir, &device, false)?;
+    Ok(LoadedPolicy {
+        policy: Policy::new(parts.state, parts.model, device),
+        extra: parts.extra,
     })
 }

@@ -4,6 +4,7 @@
 //! flat observation, reward and done buffers.
 
 pub mod agents;
+#[cfg(feature = "train")]
 pub mod buffers;
 pub mod checkpoint;
 pub mod device;
@@ -14,5 +15,8 @@ pub mod models;
 pub mod nets;
 pub mod normalizer;
 pub mod optimizer;
+pub mod policy;
+#[cfg(feature = "train")]
 pub mod replay;
+#[cfg(feature = "train")]
 pub mod returns;

@@ -6,11 +6,17 @@
 //! and a per-group learning rate; each group's gradient comes only from its own loss term, so the
 //! result equals stepping each network with its own optimizer.
 
+#[cfg(feature = "train")]
 use burn::grad_clipping::GradientClippingConfig;
+#[cfg(feature = "train")]
 use burn::module::{Module, ParamGroup};
+#[cfg(feature = "train")]
 use burn::optim::decay::WeightDecayConfig;
+#[cfg(feature = "train")]
 use burn::optim::lr_scheduler::module_lr_scheduler::{ModuleLearningRate, ModuleLrScheduler};
+#[cfg(feature = "train")]
 use burn::optim::momentum::MomentumConfig;
+#[cfg(feature = "train")]
 use burn::optim::{AdamWConfig, ModuleOptimizer, SgdConfig};
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +93,7 @@ impl OptimizerConfig {
         Ok(())
     }
 
+    #[cfg(feature = "train")]
     fn add_to(&self, optim: Option<ModuleOptimizer>, group: ParamGroup) -> ModuleOptimizer {
         let clip = self
             .grad_clip
@@ -120,6 +127,7 @@ impl OptimizerConfig {
     }
 }
 
+#[cfg(feature = "train")]
 fn with_clip(
     optim: ModuleOptimizer,
     clip: Option<burn::grad_clipping::GradientClipping>,
@@ -130,11 +138,13 @@ fn with_clip(
     }
 }
 
+#[cfg(feature = "train")]
 /// The parameters of one network, as an optimizer group.
 pub fn group_of<M: Module>(net: &M) -> ParamGroup {
     ParamGroup::ids_from_module(net.clone())
 }
 
+#[cfg(feature = "train")]
 /// The optimizer of a model made of several networks, and the learning rate of each.
 pub struct GroupOptimizer {
     /// burn's optimizer holding one group per network.
@@ -143,6 +153,7 @@ pub struct GroupOptimizer {
     pub lr: ModuleLearningRate,
 }
 
+#[cfg(feature = "train")]
 impl GroupOptimizer {
     /// One group per `(network's parameters, config)` pair; build the groups with
     /// [`group_of`]. The first config also serves as the fallback group burn requires (it
@@ -168,7 +179,7 @@ impl GroupOptimizer {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "train"))]
 mod tests {
     use super::*;
     use crate::SeededRng;

@@ -41,6 +41,8 @@ pub struct PanelInput<'a> {
     pub fps: f64,
     /// ASE latents (shown when the policy takes them).
     pub steering: Option<&'a SkillSteering>,
+    /// Play mode's counters and timings (absent while training).
+    pub play: Option<&'a crate::play::PlayStats>,
 }
 
 /// The panel's widgets' state (a resource, so systems can read what the user chose).
@@ -205,6 +207,7 @@ pub struct PanelWorld<'w> {
     reference: Option<ResMut<'w, Reference>>,
     sim: Res<'w, crate::sim::SimState>,
     steering: Option<ResMut<'w, SkillSteering>>,
+    play: Option<Res<'w, crate::play::PlayStats>>,
 }
 
 impl PanelWorld<'_> {
@@ -220,6 +223,7 @@ impl PanelWorld<'_> {
             source,
             fps,
             steering: self.steering.as_deref().filter(|s| s.is_active()),
+            play: self.play.as_deref(),
         };
         let output = draw_panel(ui, &input, &mut self.state);
         apply_panel_actions(

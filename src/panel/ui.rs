@@ -74,6 +74,12 @@ fn status_line(ui: &mut egui::Ui, input: &PanelInput) {
         }
         None => {
             ui.label(format!("playing · {:.0} fps", input.fps));
+            if let Some(p) = input.play {
+                ui.label(format!(
+                    "per control step: inference {:.1} ms · simulation {:.1} ms · {} steps",
+                    p.inference_ms, p.sim_ms, p.steps
+                ));
+            }
         }
     }
 }

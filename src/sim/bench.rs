@@ -2,7 +2,8 @@
 //! `shared/bench/mujoco_humanoid.py` (targets uniform in ±0.3 rad every control step; a character
 //! whose pelvis drops below 0.3 m is reset to the standing pose).
 
-use std::time::{Duration, Instant};
+use bevy::platform::time::Instant;
+use std::time::Duration;
 
 use bevy::tasks::{ComputeTaskPool, TaskPoolBuilder};
 use rand::{RngExt, SeedableRng};

@@ -5,7 +5,8 @@
 //! exactly one control step per `App::update`; a window runs them at the simulation's real-time
 //! pace, or as many as fit in a time budget ("fast"), independent of the frame rate.
 
-use std::time::{Duration, Instant};
+use bevy::platform::time::Instant;
+use std::time::Duration;
 
 use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;

@@ -2,14 +2,72 @@
 //! steering a character's latent from a game or the viewer, and a measure of how different the
 //! skills of random latents are.
 
+#[cfg(feature = "train")]
 mod diversity;
 mod steering;
 
+#[cfg(feature = "train")]
 pub use diversity::{SkillDiversity, SkillRun, measure_skill_diversity};
 pub use steering::{SkillSteering, apply_steering, mirror_steering};
 
+#[cfg(feature = "train")]
 use crate::learning::agents::Agent;
+use crate::learning::agents::{ActMode, LatentSlots};
 use crate::learning::latents::normalize;
+use crate::learning::policy::Policy;
+
+/// What steering needs of a policy with latents: the training agent (which keeps one set of
+/// latents for exploring rollouts and one for deterministic ones) or a play-mode [`Policy`]
+/// (one set; `mode` is ignored).
+pub trait SkillPolicy {
+    /// Values per latent (0 without ASE).
+    fn latent_dim(&self) -> usize;
+    /// The latents used in `mode`.
+    fn slots(&self, mode: ActMode) -> Option<&LatentSlots>;
+    /// The latents used in `mode`, to change.
+    fn slots_mut(&mut self, mode: ActMode) -> Option<&mut LatentSlots>;
+    /// Draws a random latent for env `env` of `mode`.
+    fn randomize(&mut self, mode: ActMode, env: usize);
+    /// The encoder's ẑ of raw discriminator windows (empty without an encoder).
+    fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32>;
+}
+
+impl SkillPolicy for Policy {
+    fn latent_dim(&self) -> usize {
+        Policy::latent_dim(self)
+    }
+    fn slots(&self, _: ActMode) -> Option<&LatentSlots> {
+        self.latents()
+    }
+    fn slots_mut(&mut self, _: ActMode) -> Option<&mut LatentSlots> {
+        self.latents_mut()
+    }
+    fn randomize(&mut self, _: ActMode, env: usize) {
+        self.randomize_latent(env);
+    }
+    fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
+        Policy::encode(self, raw_disc_obs)
+    }
+}
+
+#[cfg(feature = "train")]
+impl SkillPolicy for Agent {
+    fn latent_dim(&self) -> usize {
+        Agent::latent_dim(self)
+    }
+    fn slots(&self, mode: ActMode) -> Option<&LatentSlots> {
+        self.latents(mode)
+    }
+    fn slots_mut(&mut self, mode: ActMode) -> Option<&mut LatentSlots> {
+        self.latents_mut(mode)
+    }
+    fn randomize(&mut self, mode: ActMode, env: usize) {
+        self.randomize_latent(mode, env);
+    }
+    fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
+        Agent::encode(self, raw_disc_obs)
+    }
+}
 
 /// Windows per clip the encoder reads to name a skill.
 pub const WINDOWS_PER_SKILL: usize = 64;
@@ -26,7 +84,7 @@ pub struct NamedSkill {
 /// The latent of a set of raw discriminator windows: the mean of the encoder's ẑ over the
 /// windows, normalised (ASE's encoder maps motion to the latent that produces it). `None`
 /// without an encoder or windows.
-pub fn skill_of_windows(agent: &mut Agent, windows: &[f32]) -> Option<Vec<f32>> {
+pub fn skill_of_windows(agent: &mut impl SkillPolicy, windows: &[f32]) -> Option<Vec<f32>> {
     let dim = agent.latent_dim();
     if dim == 0 || windows.is_empty() {
         return None;
@@ -49,7 +107,7 @@ pub fn skill_of_windows(agent: &mut Agent, windows: &[f32]) -> Option<Vec<f32>> 
 /// One named skill per reference clip of the env behind `resets`: the latent the encoder
 /// reads from [`WINDOWS_PER_SKILL`] windows of that clip. Empty without an encoder or clips.
 pub fn named_skills(
-    agent: &mut Agent,
+    agent: &mut impl SkillPolicy,
     resets: &mut crate::env::character::systems::EnvResets,
     rng: &mut crate::SeededRng,
 ) -> Vec<NamedSkill> {

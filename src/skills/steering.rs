@@ -3,8 +3,8 @@
 
 use bevy::prelude::*;
 
-use super::NamedSkill;
-use crate::learning::agents::{ActMode, Agent};
+use super::{NamedSkill, SkillPolicy};
+use crate::learning::agents::ActMode;
 use crate::learning::latents::{normalize, slerp};
 
 /// One change to a character's latent, applied before its next control step.
@@ -125,7 +125,7 @@ fn unit(z: &[f32]) -> Vec<f32> {
 }
 
 /// Applies the queued commands to `agent`'s latents of `mode` (call before it acts).
-pub fn apply_steering(steering: &mut SkillSteering, agent: &mut Agent, mode: ActMode) {
+pub fn apply_steering(steering: &mut SkillSteering, agent: &mut impl SkillPolicy, mode: ActMode) {
     let dim = agent.latent_dim();
     steering.latent_dim = dim;
     if dim == 0 {
@@ -141,15 +141,15 @@ pub fn apply_steering(steering: &mut SkillSteering, agent: &mut Agent, mode: Act
         };
         // Deterministic latents grow with the characters acted on; a command may come first.
         if mode == ActMode::Deterministic
-            && let Some(slots) = agent.latents_mut(mode)
+            && let Some(slots) = agent.slots_mut(mode)
             && slots.len() <= env
         {
             slots.resize(env + 1);
         }
         match cmd {
-            SteerCommand::Randomize(env) => agent.randomize_latent(mode, env),
+            SteerCommand::Randomize(env) => agent.randomize(mode, env),
             other => {
-                let Some(slots) = agent.latents_mut(mode) else {
+                let Some(slots) = agent.slots_mut(mode) else {
                     return;
                 };
                 match other {
@@ -165,8 +165,8 @@ pub fn apply_steering(steering: &mut SkillSteering, agent: &mut Agent, mode: Act
 }
 
 /// Copies `agent`'s latents of `mode` into `steering` (call after it acts).
-pub fn mirror_steering(steering: &mut SkillSteering, agent: &Agent, mode: ActMode) {
-    let Some(slots) = agent.latents(mode) else {
+pub fn mirror_steering(steering: &mut SkillSteering, agent: &impl SkillPolicy, mode: ActMode) {
+    let Some(slots) = agent.slots(mode) else {
         steering.latent_dim = 0;
         return;
     };

@@ -1,7 +1,7 @@
-//! The desktop viewer (feature `viewer`): the live plugin's characters rendered with PBR and
-//! shadows, an orbit camera following one env, the reference ghost, and the egui training
-//! panel. Training runs in the same app ([`MimicPlugin`]); its update is a background task, so
-//! the window keeps rendering.
+//! The viewer (feature `render`; the desktop app with `viewer`, the web demo with `web`): the
+//! characters rendered with PBR and shadows, an orbit camera following one env, the reference
+//! ghost, and the egui panel. On the desktop, training runs in the same app (`MimicPlugin`);
+//! its update is a background task, so the window keeps rendering.
 
 mod camera;
 mod motion;
@@ -17,6 +17,7 @@ use bevy::prelude::*;
 use bevy::window::WindowResolution;
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
 
+#[cfg(feature = "train")]
 use crate::live::MimicPlugin;
 use crate::panel::{PanelState, PanelWorld, hold_start_skill, pace_of};
 use crate::sim::pace::run_control_steps;
@@ -55,7 +56,8 @@ pub struct ViewerSource(pub String);
 #[derive(Resource, Clone, Copy, Debug, Default)]
 pub struct ViewerFps(pub f64);
 
-/// Renders the characters of a [`MimicPlugin`] app with the panel (add after it).
+/// Renders the characters of a `MimicPlugin` or [`PolicyPlugin`](crate::play::PolicyPlugin)
+/// app with the panel (add after it).
 pub struct ViewerPlugin {
     /// The status line's description of what runs.
     pub source: String,
@@ -170,6 +172,7 @@ pub fn window_plugin(title: &str) -> WindowPlugin {
 }
 
 /// Opens the viewer on `plugin` (train or play) and runs until the window closes.
+#[cfg(feature = "train")]
 /// `panel` holds the panel's starting settings.
 pub fn run_viewer(
     plugin: MimicPlugin,

@@ -1,8 +1,8 @@
 //! Scripted screenshots and the viewer's exit report (frame rate and training throughput),
 //! used by `scripts/viewer_screenshot.sh` and the benchmarks.
 
+use bevy::platform::time::Instant;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};

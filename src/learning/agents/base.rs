@@ -7,11 +7,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
-use serde::{Deserialize, Serialize};
 
+use super::state::default_step_dt;
 use super::{
-    ActorObjective, AgentConfig, AgentName, AwrObjective, DiscObjective, LatentSchedule,
-    LatentSlots, LossTerms, PpoObjective,
+    ActMode, ActorObjective, AgentConfig, AgentName, AgentState, AwrObjective, DiscObjective,
+    LatentSchedule, LatentSlots, LossTerms, PpoObjective,
 };
 use crate::SeededRng;
 use crate::learning::buffers::ExperienceBuffer;
@@ -23,6 +23,7 @@ use crate::learning::normalizer::{
     ActionNormalizer, BadActionBound, DiscNormalizer, MeanAbsNormalizer, RunningNormalizer,
 };
 use crate::learning::optimizer::{GroupOptimizer, group_of};
+use crate::learning::policy::{upload_rows, with_latents};
 use crate::learning::replay::ReplayBuffer;
 use crate::learning::returns::{bootstrap_values, normalize_advantages, td_lambda_returns};
 use crate::spaces::{ActionSpace, DoneCode};
@@ -61,15 +62,6 @@ pub enum AgentError {
     },
 }
 
-/// How the agent chooses actions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActMode {
-    /// Sample (with the annealed exploration probability), as in training.
-    Explore,
-    /// Take the most likely action, as in testing.
-    Deterministic,
-}
-
 /// One minibatch on the training device.
 pub struct Minibatch {
     /// Normalised observations `[B, obs_dim]`.
@@ -106,48 +98,6 @@ impl Minibatch {
     pub fn masked_mean(&self, x: Tensor<1>) -> Tensor<1> {
         (x * self.mask.clone()).sum().div_scalar(self.mask_count)
     }
-}
-
-/// Uploads row-major `data` as a `[rows, cols]` tensor.
-fn upload_rows(data: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
-    let rows = data.len() / cols.max(1);
-    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
-}
-
-/// Everything about an agent that is not a tensor: what a checkpoint stores beside the weights.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AgentState {
-    /// The config the agent was built from.
-    pub config: AgentConfig,
-    /// Values per observation.
-    pub obs_dim: usize,
-    /// The action space.
-    pub action_space: ActionSpace,
-    /// Number of environments.
-    pub num_envs: usize,
-    /// Iterations completed.
-    pub iteration: u64,
-    /// Environment steps taken in training.
-    pub sample_count: u64,
-    /// Observation normaliser.
-    pub obs_norm: RunningNormalizer,
-    /// Action normaliser (none for discrete actions).
-    pub action_norm: Option<ActionNormalizer>,
-    /// The agent's random generator (action noise, minibatch order).
-    pub rng: SeededRng,
-    /// Values per discriminator observation (0 without a discriminator).
-    #[serde(default)]
-    pub disc_obs_dim: usize,
-    /// The discriminator's input normaliser (AMP: mean/std; ADD: mean |Δ|).
-    #[serde(default)]
-    pub disc_norm: Option<DiscNormalizer>,
-    /// Seconds of simulated time per control step (ASE's latent durations are in seconds).
-    #[serde(default = "default_step_dt")]
-    pub step_dt: f64,
-}
-
-fn default_step_dt() -> f64 {
-    1.0 / 30.0
 }
 
 /// ASE's latents besides the model: one set for training rollouts, one for deterministic
@@ -1063,21 +1013,6 @@ fn disc_minibatch_loss(
         &mut terms,
     );
     Some((loss, terms))
-}
-
-/// Rows of `obs` (`obs_dim` wide) each followed by its latent from `z` (`latent_dim` wide).
-fn with_latents(obs: &[f32], obs_dim: usize, z: &[f32], latent_dim: usize) -> Vec<f32> {
-    let rows = obs.len() / obs_dim.max(1);
-    let mut out = Vec::with_capacity(rows * (obs_dim + latent_dim));
-    for (o, l) in obs
-        .chunks_exact(obs_dim)
-        .zip(z.chunks_exact(latent_dim))
-        .take(rows)
-    {
-        out.extend_from_slice(o);
-        out.extend_from_slice(l);
-    }
-    out
 }
 
 /// Mean and standard deviation of `xs` (0, 0 when empty).

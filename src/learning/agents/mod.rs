@@ -2,30 +2,45 @@
 //!
 //! [`Agent`] holds what every on-policy algorithm shares (model, normalisers, experience buffer,
 //! returns and advantages, the minibatch loop with one summed loss); each algorithm adds only its
-//! actor objective, in a file of its own.
+//! actor objective, in a file of its own. The agent and its objectives are training code
+//! (feature `train`); the config, the state a checkpoint stores and ASE's latents are not.
 
+#[cfg(feature = "train")]
 mod amp;
 mod ase;
+#[cfg(feature = "train")]
 mod awr;
+#[cfg(feature = "train")]
 mod base;
 mod config;
+#[cfg(feature = "train")]
 mod ppo;
+mod state;
 
+#[cfg(feature = "train")]
 pub use amp::DiscObjective;
 pub use ase::{LatentSchedule, LatentSlots};
+#[cfg(feature = "train")]
 pub use awr::AwrObjective;
-pub use base::{ActMode, Agent, AgentError, AgentState, Minibatch, MinibatchLatents};
+#[cfg(feature = "train")]
+pub use base::{Agent, AgentError, Minibatch, MinibatchLatents};
 pub use config::{AgentConfig, AgentName};
+#[cfg(feature = "train")]
 pub use ppo::PpoObjective;
+pub use state::{ActMode, AgentState};
 
+#[cfg(feature = "train")]
 use burn::tensor::Tensor;
 
+#[cfg(feature = "train")]
 use super::distributions::ActionDist;
 
 /// Scalars to log from one minibatch's loss, detached from the graph.
+#[cfg(feature = "train")]
 pub type LossTerms = Vec<(&'static str, Tensor<1>)>;
 
 /// What an algorithm optimises for the actor.
+#[cfg(feature = "train")]
 pub trait ActorObjective: Send + Sync {
     /// The algorithm's name, as in `agent_name`.
     fn name(&self) -> &'static str;

@@ -1,0 +1,146 @@
+//! A trained policy that only acts: a checkpoint's actor (and ASE's encoder) with its
+//! normalisers, without autodiff or optimizer — what play mode and the web demo run.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::agents::{AgentState, LatentSchedule, LatentSlots};
+use super::models::ActorCritic;
+use crate::spaces::DoneCode;
+
+/// Uploads row-major `data` as a `[rows, cols]` tensor.
+pub(crate) fn upload_rows(data: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
+    let rows = data.len() / cols.max(1);
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
+/// Rows of `obs` (`obs_dim` wide) each followed by its latent from `z` (`latent_dim` wide).
+pub(crate) fn with_latents(obs: &[f32], obs_dim: usize, z: &[f32], latent_dim: usize) -> Vec<f32> {
+    let rows = obs.len() / obs_dim.max(1);
+    let mut out = Vec::with_capacity(rows * (obs_dim + latent_dim));
+    for (o, l) in obs
+        .chunks_exact(obs_dim)
+        .zip(z.chunks_exact(latent_dim))
+        .take(rows)
+    {
+        out.extend_from_slice(o);
+        out.extend_from_slice(l);
+    }
+    out
+}
+
+/// A checkpoint's policy, acting deterministically (the mean action) for any number of
+/// characters; ASE policies keep a latent per character that changes on the training schedule
+/// unless held.
+pub struct Policy {
+    state: AgentState,
+    device: Device,
+    model: ActorCritic,
+    latents: Option<LatentSlots>,
+    actions: Vec<f32>,
+}
+
+impl Policy {
+    /// A policy from a checkpoint's state and its model (loaded on `device`).
+    pub fn new(state: AgentState, model: ActorCritic, device: Device) -> Self {
+        let c = &state.config;
+        let latents = model.enc.is_some().then(|| {
+            LatentSlots::new(
+                c.model.latent_dim,
+                LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, state.step_dt),
+            )
+        });
+        Self {
+            state,
+            device,
+            model,
+            latents,
+            actions: Vec::new(),
+        }
+    }
+
+    /// The checkpoint's non-tensor state (config, normalisers).
+    pub fn state(&self) -> &AgentState {
+        &self.state
+    }
+
+    /// The networks.
+    pub fn model(&self) -> &ActorCritic {
+        &self.model
+    }
+
+    /// The mean actions (unnormalised, in the env's units) for raw observations
+    /// `[rows × obs_dim]`, one row per character.
+    pub fn act(&mut self, obs: &[f32]) -> &[f32] {
+        let od = self.state.obs_dim;
+        let n = obs.len() / od.max(1);
+        let mut input = obs[..n * od].to_vec();
+        self.state.obs_norm.normalize_in_place(&mut input);
+        let mut width = od;
+        if let Some(slots) = self.latents.as_mut() {
+            if slots.len() < n {
+                slots.resize(n);
+            }
+            slots.advance(&mut self.state.rng);
+            let ld = slots.dim();
+            input = with_latents(&input, od, &slots.all()[..n * ld], ld);
+            width += ld;
+        }
+        let mode = self
+            .model
+            .eval_actor(upload_rows(input, width, &self.device))
+            .mode();
+        self.actions = mode.into_data().try_into_vec().expect("f32 actions");
+        if let Some(an) = &self.state.action_norm {
+            an.unnormalize_in_place(&mut self.actions);
+        }
+        &self.actions
+    }
+
+    /// Values per skill latent (0: the policy takes no latents).
+    pub fn latent_dim(&self) -> usize {
+        self.latents.as_ref().map_or(0, LatentSlots::dim)
+    }
+
+    /// The characters' latents (ASE).
+    pub fn latents(&self) -> Option<&LatentSlots> {
+        self.latents.as_ref()
+    }
+
+    /// The characters' latents, to set, hold or release them (ASE).
+    pub fn latents_mut(&mut self) -> Option<&mut LatentSlots> {
+        self.latents.as_mut()
+    }
+
+    /// Draws a random latent for character `env` now.
+    pub fn randomize_latent(&mut self, env: usize) {
+        if let Some(slots) = self.latents.as_mut() {
+            slots.randomize(env, &mut self.state.rng);
+        }
+    }
+
+    /// Tells the policy which characters were reset (their latents are redrawn unless held).
+    pub fn end_episodes(&mut self, dones: &[DoneCode]) {
+        if let Some(slots) = self.latents.as_mut() {
+            for (env, d) in dones.iter().enumerate() {
+                if *d != DoneCode::Null {
+                    slots.episode_ended(env);
+                }
+            }
+        }
+    }
+
+    /// ASE: the encoder's unit vectors ẑ for raw discriminator observations, normalised as in
+    /// training. Empty without an encoder.
+    pub fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
+        let (Some(norm), Some(enc)) = (self.state.disc_norm.as_mut(), self.model.enc.as_ref())
+        else {
+            return Vec::new();
+        };
+        let mut rows = raw_disc_obs.to_vec();
+        norm.normalize_in_place(&mut rows);
+        enc.forward(upload_rows(rows, self.state.disc_obs_dim, &self.device))
+            .into_data()
+            .try_into_vec()
+            .expect("f32 latents")
+    }
+}

@@ -1,0 +1,466 @@
+//! [`MimicPlugin`] and its [`MimicConfig`]: training or playing characters in a Bevy app.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use bevy::prelude::*;
+use rand::SeedableRng;
+
+use crate::SeededRng;
+use crate::env::character::CharacterEnvSetup;
+use crate::learning::agents::{Agent, AgentError};
+use crate::learning::checkpoint::{CheckpointError, load_agent};
+use crate::learning::device::Backend;
+use crate::play::{PlayError, PolicyPlugin, character_setup};
+use crate::sim::{ControlPace, ControlStep, SimPlugin};
+use crate::spaces::ActionSpace;
+use crate::train::config::{
+    ConfigError, load_engine_config, merge_engine_config, parse_agent_config,
+};
+use crate::train::episodes::EpisodeTracker;
+use crate::train::logger::TrainLogger;
+use crate::train::trainer::{CHECKPOINT_DIR, TrainerState};
+use training::{RunFiles, Trainee};
+
+use super::messages::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
+use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
+use super::sets::{MimicControl, MimicSet, configure_mimic_sets};
+use super::training;
+
+/// Why the live plugin could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum MimicError {
+    /// A config file is wrong or unreadable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A checkpoint is unreadable.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// The agent does not fit the env.
+    #[error(transparent)]
+    Agent(#[from] AgentError),
+    /// Play mode could not load its policy.
+    #[error(transparent)]
+    Play(#[from] PlayError),
+    /// Anything else about the combination of inputs.
+    #[error("{0}")]
+    Invalid(String),
+    /// The output directory cannot be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The directory or file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Mode {
+    Train {
+        agent_config: PathBuf,
+        env_config: PathBuf,
+    },
+    Resume {
+        out_dir: PathBuf,
+    },
+    Play {
+        model_dir: PathBuf,
+    },
+}
+
+/// How to set up [`MimicPlugin`]: what to run, on how many envs, where results go.
+#[derive(Clone, Debug)]
+pub struct MimicConfig {
+    mode: Mode,
+    num_envs: usize,
+    seed: u64,
+    out_dir: Option<PathBuf>,
+    max_samples: u64,
+    engine_config: Option<PathBuf>,
+    backend: Backend,
+    writeback: bool,
+    pace: ControlPace,
+}
+
+impl MimicConfig {
+    fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            num_envs: 16,
+            seed: 0,
+            out_dir: None,
+            max_samples: u64::MAX,
+            engine_config: None,
+            backend: Backend::Flex,
+            writeback: true,
+            pace: ControlPace::EveryUpdate,
+        }
+    }
+
+    /// Trains a new agent (`agent_config`, MimicKit's agent YAML) on an env (`env_config`).
+    pub fn train(agent_config: impl Into<PathBuf>, env_config: impl Into<PathBuf>) -> Self {
+        Self::new(Mode::Train {
+            agent_config: agent_config.into(),
+            env_config: env_config.into(),
+        })
+    }
+
+    /// Continues the run in `out_dir` from its checkpoint (`out_dir/model`), with its configs;
+    /// logs are appended and checkpoints go back there.
+    pub fn resume(out_dir: impl Into<PathBuf>) -> Self {
+        let out_dir = out_dir.into();
+        let mut config = Self::new(Mode::Resume {
+            out_dir: out_dir.clone(),
+        });
+        config.out_dir = Some(out_dir);
+        config
+    }
+
+    /// Plays the policy in a checkpoint directory, with no training code running.
+    pub fn play(model_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Self::new(Mode::Play {
+            model_dir: model_dir.into(),
+        });
+        config.num_envs = 1;
+        config
+    }
+
+    /// Number of simulated characters (default 16 for training, 1 for play). A resumed run
+    /// must use the number it was trained with.
+    pub fn with_num_envs(mut self, num_envs: usize) -> Self {
+        self.num_envs = num_envs;
+        self
+    }
+
+    /// Seed of the weights and of the env resets (default 0).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Where `log.csv`, the configs and checkpoints go (without one, nothing is written).
+    pub fn with_out_dir(mut self, out_dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(out_dir.into());
+        self
+    }
+
+    /// Stop recording after this many samples (the policy keeps acting).
+    pub fn with_max_samples(mut self, max_samples: u64) -> Self {
+        self.max_samples = max_samples;
+        self
+    }
+
+    /// An engine YAML whose keys fill the env's `engine:` block (new runs only).
+    pub fn with_engine_config(mut self, file: impl Into<PathBuf>) -> Self {
+        self.engine_config = Some(file.into());
+        self
+    }
+
+    /// The device the networks train on (default: burn's Flex CPU backend).
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// Whether body poses are written back to `Transform`s (on by default; rendering needs
+    /// them, pure headless training can turn them off).
+    pub fn with_transform_writeback(mut self, writeback: bool) -> Self {
+        self.writeback = writeback;
+        self
+    }
+
+    /// How many control steps run per app update (default: one; see [`ControlPace`]). The
+    /// [`ControlPace`] resource can be changed at run time.
+    pub fn with_pace(mut self, pace: ControlPace) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// Whether this trains (as opposed to plays).
+    pub fn is_training(&self) -> bool {
+        !matches!(self.mode, Mode::Play { .. })
+    }
+
+    /// Reads and checks everything named, builds the agent and the env, and returns the plugin.
+    pub fn load(self) -> Result<MimicPlugin, MimicError> {
+        if self.num_envs == 0 {
+            return Err(MimicError::Invalid("num_envs must be at least 1".into()));
+        }
+        let inner = match &self.mode {
+            Mode::Play { model_dir } => {
+                Inner::Play(Box::new(PolicyPlugin::load(model_dir, self.num_envs)?))
+            }
+            Mode::Train {
+                agent_config,
+                env_config,
+            } => Inner::Train(Box::new(self.load_new(agent_config, env_config)?)),
+            Mode::Resume { out_dir } => Inner::Train(Box::new(self.load_resume(out_dir)?)),
+        };
+        Ok(MimicPlugin {
+            inner: Mutex::new(Some(inner)),
+            pace: self.pace,
+            writeback: self.writeback,
+            num_envs: self.num_envs,
+            device: self.backend.to_string(),
+        })
+    }
+
+    fn load_new(&self, agent_file: &Path, env_file: &Path) -> Result<TrainParts, MimicError> {
+        let agent_yaml = read(agent_file)?;
+        let mut env_yaml = read(env_file)?;
+        if let Some(engine_file) = &self.engine_config {
+            load_engine_config(engine_file)?;
+            env_yaml = merge_engine_config(env_file, &env_yaml, &read(engine_file)?)?;
+        }
+        let agent_config = parse_agent_config(agent_file, &agent_yaml)?;
+        let setup = character_setup(env_file, &env_yaml, self.num_envs)?;
+        let mut agent = Agent::new_with_disc(
+            agent_config,
+            setup.obs_dim,
+            ActionSpace::Box {
+                low: setup.low.clone(),
+                high: setup.high.clone(),
+            },
+            self.num_envs,
+            setup.disc_obs_dim,
+            self.backend.device(),
+            self.seed,
+        )?;
+        agent.set_step_dt(f64::from(setup.dt));
+        let run = self.open_run(&agent_yaml, &env_yaml, false)?;
+        Ok(TrainParts {
+            setup,
+            agent,
+            rng: SeededRng::seed_from_u64(self.seed.wrapping_add(1)),
+            run,
+            wall_offset_s: 0.0,
+            env_blowups: 0,
+            max_samples: self.max_samples,
+            backend: self.backend,
+        })
+    }
+
+    fn load_resume(&self, out_dir: &Path) -> Result<TrainParts, MimicError> {
+        let dir = out_dir.join(CHECKPOINT_DIR);
+        let loaded = load_agent(&dir, self.backend.device())?;
+        let text = |name: &str| -> Result<String, MimicError> {
+            loaded
+                .extra
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, d)| String::from_utf8(d.clone()).ok())
+                .ok_or_else(|| {
+                    MimicError::Invalid(format!("{}: {name} is missing or not text", dir.display()))
+                })
+        };
+        let agent_yaml = text("agent_config.yaml")?;
+        let env_yaml = text("env_config.yaml")?;
+        let state: TrainerState = serde_yaml_ng::from_str(&text("trainer.yaml")?)
+            .map_err(|e| MimicError::Invalid(format!("{}: trainer.yaml: {e}", dir.display())))?;
+        if loaded.agent.state().num_envs != self.num_envs {
+            return Err(MimicError::Invalid(format!(
+                "{} was trained with {} envs; resume with the same number (got {})",
+                dir.display(),
+                loaded.agent.state().num_envs,
+                self.num_envs
+            )));
+        }
+        let setup = character_setup(&dir.join("env_config.yaml"), &env_yaml, self.num_envs)?;
+        if setup.obs_dim != loaded.agent.state().obs_dim {
+            return Err(MimicError::Invalid(format!(
+                "{}: the policy reads {} observations, its env writes {}",
+                dir.display(),
+                loaded.agent.state().obs_dim,
+                setup.obs_dim
+            )));
+        }
+        let disc_dim = loaded.agent.state().disc_obs_dim;
+        if disc_dim > 0 && disc_dim != setup.disc_obs_dim {
+            return Err(MimicError::Invalid(format!(
+                "{}: the discriminator reads {disc_dim} values, its env writes {}",
+                dir.display(),
+                setup.disc_obs_dim
+            )));
+        }
+        let run = self.open_run(&agent_yaml, &env_yaml, true)?;
+        Ok(TrainParts {
+            setup,
+            agent: loaded.agent,
+            rng: state.env_rng,
+            run,
+            wall_offset_s: state.wall_time_s,
+            env_blowups: state.env_blowups,
+            max_samples: self.max_samples,
+            backend: self.backend,
+        })
+    }
+
+    fn open_run(
+        &self,
+        agent_yaml: &str,
+        env_yaml: &str,
+        append: bool,
+    ) -> Result<Option<RunFiles>, MimicError> {
+        let Some(out_dir) = &self.out_dir else {
+            return Ok(None);
+        };
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| MimicError::Io { path, source }
+        };
+        let logger = TrainLogger::open(out_dir, append).map_err(io(out_dir))?;
+        if !append {
+            for (name, text) in [
+                ("agent_config.yaml", agent_yaml),
+                ("env_config.yaml", env_yaml),
+            ] {
+                let path = out_dir.join(name);
+                std::fs::write(&path, text).map_err(io(&path))?;
+            }
+        }
+        Ok(Some(RunFiles {
+            out_dir: out_dir.clone(),
+            logger,
+            agent_yaml: agent_yaml.to_string(),
+            env_yaml: env_yaml.to_string(),
+        }))
+    }
+}
+
+fn read(path: &Path) -> Result<String, MimicError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        MimicError::Config(ConfigError {
+            file: path.to_path_buf(),
+            key: None,
+            message: format!("cannot read: {e}"),
+        })
+    })
+}
+
+struct TrainParts {
+    setup: CharacterEnvSetup,
+    agent: Agent,
+    rng: SeededRng,
+    run: Option<RunFiles>,
+    wall_offset_s: f64,
+    env_blowups: u64,
+    max_samples: u64,
+    backend: Backend,
+}
+
+enum Inner {
+    Train(Box<TrainParts>),
+    Play(Box<PolicyPlugin>),
+}
+
+/// Trains or plays simulated characters in a Bevy app (see the module docs). Built by
+/// [`MimicConfig::load`]; needs `MinimalPlugins` (or `DefaultPlugins`) and `TransformPlugin`.
+pub struct MimicPlugin {
+    inner: Mutex<Option<Inner>>,
+    pace: ControlPace,
+    writeback: bool,
+    num_envs: usize,
+    device: String,
+}
+
+impl Plugin for MimicPlugin {
+    fn build(&self, app: &mut App) {
+        let inner = self
+            .inner
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("MimicPlugin builds once");
+        configure_mimic_sets(app);
+        app.init_resource::<MimicControl>()
+            .insert_resource(self.pace)
+            .add_message::<EpisodeDone>();
+        match inner {
+            Inner::Play(policy) => {
+                // PolicyPlugin mirrors MimicControl's pause itself.
+                app.add_plugins(policy.with_transform_writeback(self.writeback));
+            }
+            Inner::Train(parts) => {
+                let TrainParts {
+                    setup,
+                    agent,
+                    rng,
+                    run,
+                    wall_offset_s,
+                    env_blowups,
+                    max_samples,
+                    backend,
+                } = *parts;
+                let status = TrainingStatus {
+                    iteration: agent.iteration(),
+                    samples: agent.sample_count(),
+                    wall_time_s: wall_offset_s,
+                    device: self.device.clone(),
+                    env_blowups,
+                    phase: if agent.sample_count() >= max_samples {
+                        TrainingPhase::Finished
+                    } else {
+                        TrainingPhase::Rollout
+                    },
+                    ..default()
+                };
+                let trainee = Trainee {
+                    agent: Some(agent),
+                    task: None,
+                    backend,
+                    rng,
+                    tracker: EpisodeTracker::new(self.num_envs),
+                    kind: setup.kind,
+                    low: setup.low.clone(),
+                    high: setup.high.clone(),
+                    obs_dim: setup.obs_dim,
+                    disc_obs_dim: setup.disc_obs_dim,
+                    rand_reset: setup.rand_reset,
+                    default_reset_prob: setup.default_reset_prob,
+                    default_state: setup.default_state.clone(),
+                    max_samples,
+                    run,
+                    started_envs: false,
+                    reset_all: false,
+                    save_requested: false,
+                    load_requested: None,
+                    wall_offset_s,
+                    clock: Instant::now(),
+                    rollout_start: None,
+                    act_end: None,
+                    act_s: 0.0,
+                    sim_s: 0.0,
+                    scratch: Default::default(),
+                };
+                app.add_plugins(
+                    SimPlugin::new(setup.model.clone(), self.num_envs)
+                        .with_config(setup.engine.clone())
+                        .with_transform_writeback(self.writeback),
+                )
+                .add_plugins(setup.plugin)
+                .insert_resource(trainee)
+                .insert_resource(status)
+                .init_resource::<TrainingMetrics>()
+                .init_resource::<crate::skills::SkillSteering>()
+                .add_message::<IterationFinished>()
+                .add_message::<CheckpointSaved>()
+                .add_message::<TrainingRequest>()
+                .add_systems(
+                    ControlStep,
+                    (training::name_skills, training::act)
+                        .chain()
+                        .in_set(MimicSet::Act),
+                )
+                .add_systems(ControlStep, training::record.in_set(MimicSet::Record))
+                .add_systems(
+                    PostUpdate,
+                    (training::finish_update, training::handle_requests)
+                        .chain()
+                        .in_set(MimicSet::Update),
+                );
+            }
+        }
+    }
+}
