@@ -299,6 +299,27 @@ mod panel {
     }
 }
 
+/// A shipped adversarial agent config cut down to 2 envs × 8 steps per iteration, one epoch and
+/// a small replay buffer, on the shipped env config `env`.
+fn tiny_disc_run(dir: &Path, agent: &str, env: &str) -> MimicConfig {
+    let agent_file = dir.join("agent.yaml");
+    std::fs::write(
+        &agent_file,
+        config_text(
+            agent,
+            &[
+                ("steps_per_iter", "8"),
+                ("batch_size", "2"),
+                ("update_epochs", "1"),
+                ("disc_update_epochs", "1"),
+                ("disc_buffer_size", "1000"),
+            ],
+        ),
+    )
+    .unwrap();
+    MimicConfig::train(agent_file, config_path(env)).with_num_envs(2)
+}
+
 #[test]
 fn the_plugin_trains_amp_and_add_with_their_discriminators() {
     for (agent, env) in [
@@ -312,22 +333,7 @@ fn the_plugin_trains_amp_and_add_with_their_discriminators() {
         ),
     ] {
         let dir = TempDir::new("live-disc");
-        let agent_file = dir.path().join("agent.yaml");
-        std::fs::write(
-            &agent_file,
-            config_text(
-                agent,
-                &[
-                    ("steps_per_iter", "8"),
-                    ("batch_size", "2"),
-                    ("update_epochs", "1"),
-                    ("disc_update_epochs", "1"),
-                    ("disc_buffer_size", "1000"),
-                ],
-            ),
-        )
-        .unwrap();
-        let config = MimicConfig::train(agent_file, config_path(env)).with_num_envs(2);
+        let config = tiny_disc_run(dir.path(), agent, env);
         let mut app = headless_app(config);
         let (iters, _, _) = run_iterations(&mut app, 2);
         for m in &iters {
@@ -354,23 +360,11 @@ fn the_plugin_trains_ase_and_the_panel_steers_a_characters_skill() {
     use bevy_mimic::skills::SkillSteering;
 
     let dir = TempDir::new("live-ase");
-    let agent_file = dir.path().join("agent.yaml");
-    std::fs::write(
-        &agent_file,
-        config_text(
-            "agents/ase_humanoid_cpu.yaml",
-            &[
-                ("steps_per_iter", "8"),
-                ("batch_size", "2"),
-                ("update_epochs", "1"),
-                ("disc_update_epochs", "1"),
-                ("disc_buffer_size", "1000"),
-            ],
-        ),
-    )
-    .unwrap();
-    let config = MimicConfig::train(agent_file, config_path("envs/ase_humanoid_skills.yaml"))
-        .with_num_envs(2);
+    let config = tiny_disc_run(
+        dir.path(),
+        "agents/ase_humanoid_cpu.yaml",
+        "envs/ase_humanoid_skills.yaml",
+    );
     let mut app = headless_app(config);
     let (iters, _, _) = run_iterations(&mut app, 2);
     for m in &iters {

@@ -91,3 +91,66 @@ fn the_shipped_amp_walk_walks_without_falling_for_five_seconds() {
         "it did not walk: {walked:?}"
     );
 }
+
+/// Mean absolute difference of two characters' joint positions (rad).
+fn dof_gap(state: &SimState, a: usize, b: usize) -> f32 {
+    let (da, db) = (state.dofs(a), state.dofs(b));
+    let n = da.len() as f32;
+    da.zip(db)
+        .map(|(i, j)| (state.dof_pos[i] - state.dof_pos[j]).abs())
+        .sum::<f32>()
+        / n
+}
+
+#[test]
+fn a_game_switches_an_ase_characters_skill_by_setting_its_latent() {
+    use bevy_mimic::skills::SkillSteering;
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies/ase_skills");
+    let plugin = PolicyPlugin::load(&dir, 3).unwrap();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, plugin));
+    app.finish();
+    app.cleanup();
+    app.update();
+    let (walk, kick) = {
+        let steering = app.world().resource::<SkillSteering>();
+        assert_eq!(steering.skills().len(), 4, "one named skill per clip");
+        (
+            steering.skill("deepmimic_walk").unwrap().z.clone(),
+            steering.skill("deepmimic_kick").unwrap().z.clone(),
+        )
+    };
+    // Characters 0 and 1 hold the walk; the game switches character 2 to the kick.
+    {
+        let mut steering = app.world_mut().resource_mut::<SkillSteering>();
+        steering.hold(0, &walk);
+        steering.hold(1, &walk);
+        steering.hold(2, &kick);
+    }
+    let (mut same, mut switched) = (0.0f32, 0.0f32);
+    for _ in 0..60 {
+        app.update();
+        let state = app.world().resource::<SimState>();
+        same += dof_gap(state, 0, 1) / 60.0;
+        switched += dof_gap(state, 0, 2) / 60.0;
+    }
+    let steering = app.world().resource::<SkillSteering>();
+    assert!(steering.is_held(2));
+    assert!(
+        steering
+            .z(2)
+            .unwrap()
+            .iter()
+            .zip(&kick)
+            .all(|(a, b)| (a - b).abs() < 1e-6),
+        "character 2's policy input is not the kick's latent"
+    );
+    println!(
+        "ASE play: joint gap between two walking characters {same:.4} rad, walk vs kick {switched:.4} rad over 2 s"
+    );
+    assert!(
+        switched > 0.05 && switched > 3.0 * same,
+        "setting z did not change the motion: same skill {same}, other skill {switched}"
+    );
+}

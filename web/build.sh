@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the web demo into web/dist/ from a clean checkout:
 #   1. the wasm32 build of `web_demo` (play mode only: `--no-default-features --features web`)
-#      with the size-optimised `web` profile (LTO, opt-level s, stripped, abort on panic);
+#      with the size-optimised `web` profile (LTO, opt-level s, abort on panic);
 #   2. wasm-bindgen, of the same version as the `wasm-bindgen` crate in Cargo.lock (installed
 #      into ~/.cache/bevy_mimic/tools on first use; `cargo install --locked` fails here);
-#   3. wasm-opt -Os if a package provides it (Debian's binaryen);
+#   3. wasm-opt -Os, stripping names and debug sections, if a package provides it (Debian's
+#      binaryen);
 #   4. index.html beside them. Prints the bundle's size, uncompressed and gzip -9.
 # The policy, the character and its clips are compiled into the wasm (see src/bin/web_demo.rs).
 set -euo pipefail
@@ -35,7 +36,7 @@ mkdir -p "$out"
 wasm="$out/web_demo_bg.wasm"
 if command -v wasm-opt > /dev/null; then
   # The features rustc 1.95 emits for wasm32 by default.
-  if wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  if wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$wasm" -o "$wasm.opt"; then
     mv "$wasm.opt" "$wasm"

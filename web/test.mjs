@@ -36,7 +36,9 @@ let failed = null;
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") console.log(`page ${m.type()}: ${m.text()}`);
+    if (process.env.WEB_TEST_VERBOSE || m.type() === "error" || m.type() === "warning") {
+      console.log(`page ${m.type()}: ${m.text()}`);
+    }
   });
   page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
   const t0 = Date.now();

@@ -21,6 +21,8 @@ use bevy_mimic::viewer::ViewerPlugin;
 const POLICY: &str = "assets/policies/ase_skills";
 /// Characters on the grid.
 const NUM_CHARACTERS: usize = 4;
+/// The named skill every character holds at the start.
+const START_SKILL: &str = "deepmimic_walk";
 
 /// Embeds repository files under their relative paths.
 macro_rules! embed_files {
@@ -68,15 +70,17 @@ fn main() {
         .add_plugins(ViewerPlugin {
             source: format!("ASE skills · {POLICY} · {NUM_CHARACTERS} characters"),
         })
+        // Every character starts on the walk skill (the panel releases or changes it).
         .insert_resource(PanelState {
             skill_all: true,
+            start_skill: Some(START_SKILL.into()),
             ..default()
         })
         .add_systems(Update, report_to_page)
         .run();
 }
 
-/// Writes what the browser test checks into the page's title (winit sets `document.title`):
+/// Writes what the browser test checks into the page's title (and the window's, natively):
 /// seconds simulated, the followed character's pelvis height now and its lowest since the
 /// start, and frames drawn.
 fn report_to_page(
@@ -99,10 +103,15 @@ fn report_to_page(
     if pelvis.is_finite() && stats.steps > 1 {
         *lowest = Some(lowest.map_or(pelvis, |l| l.min(pelvis)));
     }
-    window.title = format!(
+    let title = format!(
         "bevy_mimic web demo | sim {sim_s:.2} s | pelvis {pelvis:.3} m | lowest {:.3} m | resets {} | frames {}",
         lowest.unwrap_or(f32::NAN),
         stats.resets,
         *frames
     );
+    #[cfg(target_arch = "wasm32")]
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(&title);
+    }
+    window.title = title;
 }

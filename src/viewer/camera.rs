@@ -69,12 +69,22 @@ pub(crate) fn adapt_to_software_renderer(
 
 pub(crate) fn spawn_camera(mut commands: Commands) {
     let orbit = OrbitCamera::default();
-    commands.spawn((
-        Camera3d::default(),
-        orbit,
-        transform_of(&orbit),
-        Msaa::Sample4,
-    ));
+    let camera = commands
+        .spawn((
+            Camera3d::default(),
+            orbit,
+            transform_of(&orbit),
+            Msaa::Sample4,
+        ))
+        .id();
+    // Bevy's default tone mapping reads lookup tables that only the desktop build carries; the
+    // web build leaves them out (smaller bundle) and uses a curve without tables.
+    #[cfg(not(feature = "viewer"))]
+    commands
+        .entity(camera)
+        .insert(bevy::core_pipeline::tonemapping::Tonemapping::AcesFitted);
+    #[cfg(feature = "viewer")]
+    let _ = camera;
 }
 
 fn transform_of(orbit: &OrbitCamera) -> Transform {
