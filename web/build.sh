@@ -4,8 +4,8 @@
 #      with the size-optimised `web` profile (LTO, opt-level s, abort on panic);
 #   2. wasm-bindgen, of the same version as the `wasm-bindgen` crate in Cargo.lock (installed
 #      into ~/.cache/bevy_mimic/tools on first use; `cargo install --locked` fails here);
-#   3. wasm-opt -Os, stripping names and debug sections, if a package provides it (Debian's
-#      binaryen);
+#   3. wasm-opt -Os, stripping names and debug sections, if a new enough one is installed
+#      (Debian 12's binaryen 108 breaks wasm-bindgen's reference table; it is skipped);
 #   4. index.html beside them. Prints the bundle's size, uncompressed and gzip -9.
 # The policy, the character and its clips are compiled into the wasm (see src/bin/web_demo.rs).
 set -euo pipefail
@@ -31,21 +31,22 @@ echo "web: cargo build took $(( $(date +%s) - start )) s"
 
 rm -rf "$out"
 mkdir -p "$out"
-"$tools/bin/wasm-bindgen" --target web --no-typescript --out-dir "$out" \
+"$tools/bin/wasm-bindgen" --target web --no-typescript --remove-name-section \
+  --remove-producers-section --out-dir "$out" \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/web/web_demo.wasm"
 wasm="$out/web_demo_bg.wasm"
-if command -v wasm-opt > /dev/null; then
+# Debian 12's binaryen (108) rewrites the table wasm-bindgen fills with JS references so that
+# the page fails at start ("WebAssembly.Table.set(): Argument 1 is invalid for table"); only
+# newer releases are used.
+opt_version=$( (wasm-opt --version 2>/dev/null || true) | grep -o 'version [0-9]*' | grep -o '[0-9]*' || true)
+if [ -n "$opt_version" ] && [ "$opt_version" -ge 118 ]; then
   # The features rustc 1.95 emits for wasm32 by default.
-  if wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      "$wasm" -o "$wasm.opt"; then
-    mv "$wasm.opt" "$wasm"
-  else
-    echo "web: wasm-opt failed; keeping wasm-bindgen's output"
-    rm -f "$wasm.opt"
-  fi
+  wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    --enable-reference-types --enable-multivalue "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
 else
-  echo "web: no wasm-opt (Debian package binaryen); skipping it"
+  echo "web: skipping wasm-opt (${opt_version:-not installed}; version 118 or newer is needed)"
 fi
 cp web/index.html "$out/"
 
