@@ -632,7 +632,8 @@ impl Agent {
         // AMP/ADD: the training reward mixes the env's reward with the discriminator's, computed
         // before the critic values (the design notes' order: disc rewards → values → TD(λ)).
         let mut disc = self.disc.take();
-        let z = self.ase.as_ref().map(|a| a.z.clone());
+        // The buffered latents go back in place after the update (no copy per iteration).
+        let z = self.ase.as_mut().map(|a| std::mem::take(&mut a.z));
         let (mut disc_obs_norm, mut disc_demo_norm) = (Vec::new(), Vec::new());
         if let Some(d) = disc.as_mut() {
             (disc_obs_norm, disc_demo_norm) = self.disc_rewards(d, z.as_deref(), &c, &mut row);
@@ -847,20 +848,8 @@ impl Agent {
                 .expect("f32 logits");
             r_disc.extend(logits.into_iter().map(|l| d.objective.reward(l)));
         }
-        let n = r_disc.len().max(1) as f64;
-        let mean = r_disc.iter().map(|&r| f64::from(r)).sum::<f64>() / n;
-        let var = r_disc
-            .iter()
-            .map(|&r| (f64::from(r) - mean).powi(2))
-            .sum::<f64>()
-            / n;
-        let task_mean = self
-            .buffer
-            .rewards
-            .iter()
-            .map(|&r| f64::from(r))
-            .sum::<f64>()
-            / n;
+        let (mean, std) = mean_std(&r_disc);
+        let task_mean = mean_std(&self.buffer.rewards).0;
         for (r, rd) in self.buffer.rewards.iter_mut().zip(&r_disc) {
             *r = (c.task_reward_weight as f32) * *r + (c.disc_reward_weight as f32) * rd;
         }
@@ -892,17 +881,9 @@ impl Agent {
             }
         }
         row.set("Disc_Reward_Mean", mean);
-        row.set("Disc_Reward_Std", var.sqrt());
+        row.set("Disc_Reward_Std", std);
         row.set("Task_Reward_Mean", task_mean);
-        row.set(
-            "Shaped_Reward_Mean",
-            self.buffer
-                .rewards
-                .iter()
-                .map(|&r| f64::from(r))
-                .sum::<f64>()
-                / n,
-        );
+        row.set("Shaped_Reward_Mean", mean_std(&self.buffer.rewards).0);
         (obs, demo)
     }
 
