@@ -18,6 +18,8 @@
 //! See `ARCHITECTURE.md` for the module map and the data path of one control step.
 
 pub mod anim;
+pub mod config;
+pub mod control;
 pub mod env;
 pub mod files;
 pub mod learning;
@@ -28,6 +30,7 @@ pub mod play;
 pub mod sim;
 pub mod skills;
 pub mod spaces;
+#[cfg(feature = "train")]
 pub mod train;
 #[cfg(feature = "render")]
 pub mod viewer;

@@ -8,10 +8,10 @@ use clap::{Parser, Subcommand};
 
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion::{LoopMode, load_motion};
+use bevy_mimic::config::{load_engine_config, merge_engine_config};
 use bevy_mimic::learning::device::Backend;
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
-use bevy_mimic::train::config::{load_engine_config, merge_engine_config};
 use bevy_mimic::train::plot::plot_log;
 use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
 

@@ -7,20 +7,20 @@ use std::sync::Mutex;
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
+use crate::config::{ConfigError, parse_env_config};
+use crate::control::{
+    EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
+};
 use crate::env::character::CharacterEnvSetup;
 use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
 use crate::learning::agents::ActMode;
 use crate::learning::checkpoint::{CheckpointError, load_policy};
 use crate::learning::device::Backend;
 use crate::learning::policy::Policy;
-use crate::live::{
-    EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
-};
 use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, ControlStep, SimPlugin};
 use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
 use crate::spaces::DoneCode;
-use crate::train::config::{ConfigError, parse_env_config};
 
 /// Why a policy could not be loaded for play.
 #[derive(Debug, thiserror::Error)]

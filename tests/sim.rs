@@ -276,7 +276,7 @@ fn two_worlds_on_two_threads_simulate_like_one() {
 
 #[test]
 fn engine_yaml_errors_name_the_file_and_key() {
-    use bevy_mimic::train::config::load_engine_config;
+    use bevy_mimic::config::load_engine_config;
     let shipped = load_engine_config(&root().join("assets/configs/engines/rapier.yaml")).unwrap();
     assert_eq!(shipped, EngineConfig::default());
     let dir = std::env::temp_dir().join(format!("bevy_mimic_engine_yaml_{}", std::process::id()));
@@ -301,8 +301,8 @@ fn engine_yaml_errors_name_the_file_and_key() {
 
 #[test]
 fn an_engine_file_fills_the_env_files_engine_block() {
+    use bevy_mimic::config::merge_engine_config;
     use bevy_mimic::env::EnvConfig;
-    use bevy_mimic::train::config::merge_engine_config;
     let env_yaml = "env_name: char\nchar_file: humanoid.xml\nengine:\n  num_threads: 2\n";
     let engine_yaml = "num_threads: 1\nsolver_iterations: 8\nsim_freq: 240\n";
     let merged = merge_engine_config(Path::new("env.yaml"), env_yaml, engine_yaml).unwrap();

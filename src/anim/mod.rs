@@ -4,6 +4,7 @@
 //! use), quaternions in MimicKit's xyzw order.
 
 pub mod character;
+pub mod fingerprint;
 pub mod mjcf;
 pub mod motion;
 pub mod motion_lib;

@@ -20,3 +20,5 @@ pub mod policy;
 pub mod replay;
 #[cfg(feature = "train")]
 pub mod returns;
+#[cfg(feature = "train")]
+pub mod stats;

@@ -21,17 +21,15 @@
 //! [`EnvSet::Reward`]: crate::env::character::EnvSet::Reward
 //! [`EnvSet::Done`]: crate::env::character::EnvSet::Done
 
-mod messages;
 mod metrics;
 #[cfg(feature = "train")]
 mod plugin;
-mod sets;
 #[cfg(feature = "train")]
 mod training;
 
-pub use messages::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
+pub use crate::control::{
+    CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, MimicSet, TrainingRequest,
+};
 pub use metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 #[cfg(feature = "train")]
 pub use plugin::{MimicConfig, MimicError, MimicPlugin};
-pub use sets::{MimicControl, MimicSet};
-pub(crate) use sets::{configure_mimic_sets, sync_play_pause};

@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use rand::SeedableRng;
 
 use crate::SeededRng;
+use crate::config::{ConfigError, load_engine_config, merge_engine_config, parse_agent_config};
 use crate::env::character::CharacterEnvSetup;
 use crate::learning::agents::{Agent, AgentError};
 use crate::learning::checkpoint::{CheckpointError, load_agent};
@@ -15,18 +16,15 @@ use crate::learning::device::Backend;
 use crate::play::{PlayError, PolicyPlugin, character_setup};
 use crate::sim::{ControlPace, ControlStep, SimPlugin};
 use crate::spaces::ActionSpace;
-use crate::train::config::{
-    ConfigError, load_engine_config, merge_engine_config, parse_agent_config,
-};
 use crate::train::episodes::EpisodeTracker;
 use crate::train::logger::TrainLogger;
 use crate::train::trainer::{CHECKPOINT_DIR, TrainerState};
 use training::{RunFiles, Trainee};
 
-use super::messages::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
 use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
-use super::sets::{MimicControl, MimicSet, configure_mimic_sets};
 use super::training;
+use crate::control::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
+use crate::control::{MimicControl, MimicSet, configure_mimic_sets};
 
 /// Why the live plugin could not be set up.
 #[derive(Debug, thiserror::Error)]

@@ -8,10 +8,11 @@ use std::time::Instant;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
-use super::MimicControl;
-use super::messages::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
 use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 use crate::SeededRng;
+use crate::control::{
+    CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingRequest,
+};
 use crate::env::character::EnvKind;
 use crate::env::character::systems::{EnvOutput, EnvResets};
 use crate::learning::agents::{ActMode, Agent};

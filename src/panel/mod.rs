@@ -20,8 +20,9 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 
+use crate::control::{MimicControl, TrainingRequest};
 use crate::env::character::systems::Reference;
-use crate::live::{MimicControl, TrainingMetrics, TrainingRequest, TrainingStatus};
+use crate::live::{TrainingMetrics, TrainingStatus};
 use crate::sim::ControlPace;
 use crate::skills::SkillSteering;
 

@@ -8,10 +8,10 @@ use std::time::Instant;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use super::config::{ConfigError, parse_agent_config, parse_env_config};
 use super::episodes::EpisodeTracker;
 use super::logger::{TrainLogger, format_table};
 use crate::SeededRng;
+use crate::config::{ConfigError, parse_agent_config, parse_env_config};
 use crate::env::{EnvConfig, VecEnv};
 use crate::learning::agents::{ActMode, Agent, AgentConfig, AgentError};
 use crate::learning::checkpoint::{CheckpointError, LoadedAgent, load_agent, save_agent};

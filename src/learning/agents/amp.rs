@@ -1,11 +1,35 @@
-//! AMP's discriminator objective and style reward (MimicKit's `amp_agent.py`): binary
-//! cross-entropy of demo windows against agent and replayed windows, a gradient penalty on
-//! both, a logit-weight regulariser; the reward `−ln(max(1 − σ(D), 1e-4)) · scale`.
+//! AMP (MimicKit's `amp_agent.py`) over PPO: a discriminator in the same model, loss and
+//! optimizer step. What it adds to PPO:
+//! - each step, the env's discriminator observation is stored with the transition;
+//! - before the critic values, rewards become `task_reward_weight × r_env +
+//!   disc_reward_weight × r_disc`, `r_disc = −ln(max(1 − σ(D), 1e-4)) × disc_reward_scale`;
+//! - each minibatch of the first `disc_update_epochs` epochs adds `disc_loss_weight ×` (BCE of
+//!   agent and replayed rows against positives, a gradient penalty on both, a logit-weight
+//!   regulariser); the discriminator is its own optimizer group (its weight decay);
+//! - after the update the iteration's rows enter the replay buffer and the discriminator
+//!   normaliser merges them.
+//!
+//! Positives are demo windows drawn from the clips ([`DemoWindows`]); ADD swaps in its own
+//! ([`Positives`]).
 
+use std::any::Any;
+use std::marker::PhantomData;
+
+use burn::module::ParamGroup;
 use burn::tensor::Tensor;
+use rand::RngExt;
 
-use super::LossTerms;
-use crate::learning::models::Discriminator;
+use super::{
+    AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, Ppo, UpdateCtx, VALUE_CHUNK,
+};
+use crate::SeededRng;
+use crate::learning::distributions::ActionDist;
+use crate::learning::models::{ActorCritic, Discriminator};
+use crate::learning::normalizer::{DiscNormalizer, RunningNormalizer};
+use crate::learning::optimizer::{OptimizerConfig, group_of};
+use crate::learning::policy::upload_rows;
+use crate::learning::replay::ReplayBuffer;
+use crate::learning::stats::mean_std;
 
 /// The discriminator terms of the summed loss, with MimicKit's key names.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,6 +90,257 @@ impl DiscObjective {
     pub fn reward(&self, logit: f32) -> f32 {
         let p = 1.0 / (1.0 + (-logit).exp());
         -(1.0 - p).max(1e-4).ln() * self.reward_scale
+    }
+}
+
+/// Where the discriminator's positives come from.
+pub trait Positives: Send + Sync + 'static {
+    /// The algorithm's name, as in `agent_name`.
+    const ALGORITHM: &'static str;
+
+    /// Whether updates need demo windows drawn from the clips.
+    const WANTS_DEMO: bool;
+
+    /// Appends `b` normalised positive rows to `out`, drawn from this iteration's normalised
+    /// demo windows `demo`; false when there is nothing to compare with.
+    fn draw(demo: &[f32], dim: usize, b: usize, rng: &mut SeededRng, out: &mut Vec<f32>) -> bool;
+}
+
+/// AMP's positives: demo windows drawn with replacement.
+pub struct DemoWindows;
+
+impl Positives for DemoWindows {
+    const ALGORITHM: &'static str = "AMP";
+    const WANTS_DEMO: bool = true;
+
+    fn draw(demo: &[f32], dim: usize, b: usize, rng: &mut SeededRng, out: &mut Vec<f32>) -> bool {
+        let rows = demo.len() / dim;
+        if rows == 0 {
+            return false;
+        }
+        for _ in 0..b {
+            let i = rng.random_range(0..rows);
+            out.extend_from_slice(&demo[i * dim..(i + 1) * dim]);
+        }
+        true
+    }
+}
+
+/// AMP's discriminator normaliser: running mean and std of `dim` values, clipped to ±`clip`.
+pub fn amp_disc_normalizer(dim: usize, clip: f64, max_samples: f64) -> DiscNormalizer {
+    DiscNormalizer::MeanStd(RunningNormalizer::new(dim, clip, max_samples))
+}
+
+/// AMP's delta over PPO (and, with other [`Positives`], ADD's).
+pub struct Amp<P: Positives = DemoWindows> {
+    /// The actor objective AMP inherits.
+    pub ppo: Ppo,
+    objective: DiscObjective,
+    dim: usize,
+    /// Values per buffered step: `num_envs × dim`.
+    step_len: usize,
+    loss_weight: f64,
+    update_epochs: usize,
+    task_reward_weight: f32,
+    disc_reward_weight: f32,
+    replay_samples: usize,
+    /// Raw discriminator observations of this iteration, step-major like the buffer.
+    obs: Vec<f32>,
+    /// Raw demo windows for this iteration's update.
+    demo: Vec<f32>,
+    /// This iteration's normalised agent rows and demo windows (set by `shape_rewards`).
+    norm_obs: Vec<f32>,
+    norm_demo: Vec<f32>,
+    /// Earlier iterations' raw agent observations.
+    replay: ReplayBuffer,
+    /// Scratch rows of one minibatch's negatives and positives.
+    neg: Vec<f32>,
+    pos: Vec<f32>,
+    positives: PhantomData<P>,
+}
+
+impl<P: Positives> Amp<P> {
+    /// The delta for `num_envs` envs writing `dim` discriminator values per step.
+    pub fn new(config: &AgentConfig, num_envs: usize, dim: usize) -> Self {
+        let c = config;
+        Self {
+            ppo: Ppo::new(c),
+            objective: DiscObjective {
+                grad_penalty: c.disc_grad_penalty as f32,
+                logit_reg: c.disc_logit_reg as f32,
+                reward_scale: c.disc_reward_scale as f32,
+            },
+            dim,
+            step_len: num_envs * dim,
+            loss_weight: c.disc_loss_weight,
+            update_epochs: c.disc_update_epochs,
+            task_reward_weight: c.task_reward_weight as f32,
+            disc_reward_weight: c.disc_reward_weight as f32,
+            replay_samples: c.disc_replay_samples,
+            obs: vec![0.0; c.steps_per_iter * num_envs * dim],
+            demo: Vec::new(),
+            norm_obs: Vec::new(),
+            norm_demo: Vec::new(),
+            replay: ReplayBuffer::new(c.disc_buffer_size, dim),
+            neg: Vec::new(),
+            pos: Vec::new(),
+            positives: PhantomData,
+        }
+    }
+
+    /// This iteration's normalised agent rows (what ASE's encoder reads), valid from
+    /// `shape_rewards` to the end of the update.
+    pub fn norm_obs(&self) -> &[f32] {
+        &self.norm_obs
+    }
+
+    /// The replay buffer of earlier iterations' agent rows.
+    pub fn replay(&self) -> &ReplayBuffer {
+        &self.replay
+    }
+
+    /// Whether minibatches of `epoch` train the discriminator.
+    pub fn trains_in(&self, epoch: usize) -> bool {
+        epoch < self.update_epochs
+    }
+}
+
+impl<P: Positives> Algorithm for Amp<P> {
+    fn name(&self) -> &'static str {
+        P::ALGORITHM
+    }
+
+    fn adv_clip(&self) -> f32 {
+        self.ppo.adv_clip()
+    }
+
+    fn actor_loss(&self, dist: &ActionDist, mb: &Minibatch, terms: &mut LossTerms) -> Tensor<1> {
+        self.ppo.actor_loss(dist, mb, terms)
+    }
+
+    fn optimizer_groups<'c>(
+        &self,
+        model: &ActorCritic,
+        config: &'c AgentConfig,
+    ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
+        let disc = model
+            .disc
+            .as_ref()
+            .expect("AMP's model has a discriminator");
+        vec![(group_of(disc), &config.disc_optimizer)]
+    }
+
+    fn disc_obs_dim(&self) -> usize {
+        self.dim
+    }
+
+    fn record_disc_obs(&mut self, step: usize, rows: &[f32]) {
+        let n = self.step_len;
+        let dst = &mut self.obs[step * n..(step + 1) * n];
+        dst.copy_from_slice(&rows[..n]);
+        // A non-finite row is stored as zeros (its env failed).
+        for row in dst.chunks_exact_mut(self.dim) {
+            if row.iter().any(|v| !v.is_finite()) {
+                row.fill(0.0);
+            }
+        }
+    }
+
+    fn wants_demo_disc_obs(&self) -> bool {
+        P::WANTS_DEMO
+    }
+
+    fn set_demo_disc_obs(&mut self, rows: Vec<f32>) {
+        self.demo = rows;
+    }
+
+    fn shape_rewards(&mut self, rewards: &mut [f32], ctx: &mut UpdateCtx) {
+        let dim = self.dim;
+        let norm = ctx
+            .state
+            .disc_norm
+            .as_mut()
+            .expect("adversarial agents have a discriminator normaliser");
+        self.norm_obs.clone_from(&self.obs);
+        norm.normalize_in_place(&mut self.norm_obs);
+        self.norm_demo.clone_from(&self.demo);
+        norm.normalize_in_place(&mut self.norm_demo);
+        norm.record(&self.obs);
+        norm.record(&self.demo);
+        let mut r_disc = Vec::with_capacity(self.norm_obs.len() / dim);
+        for chunk in self.norm_obs.chunks(VALUE_CHUNK * dim) {
+            let t = upload_rows(chunk.to_vec(), dim, ctx.device);
+            let logits: Vec<f32> = ctx
+                .policy
+                .eval_disc(t)
+                .into_data()
+                .try_into_vec()
+                .expect("f32 logits");
+            r_disc.extend(logits.into_iter().map(|l| self.objective.reward(l)));
+        }
+        let (mean, std) = mean_std(&r_disc);
+        let task_mean = mean_std(rewards).0;
+        for (r, rd) in rewards.iter_mut().zip(&r_disc) {
+            *r = self.task_reward_weight * *r + self.disc_reward_weight * rd;
+        }
+        ctx.row.set("Disc_Reward_Mean", mean);
+        ctx.row.set("Disc_Reward_Std", std);
+        ctx.row.set("Task_Reward_Mean", task_mean);
+        ctx.row.set("Shaped_Reward_Mean", mean_std(rewards).0);
+    }
+
+    /// The discriminator loss of one minibatch of `B` agent rows: negatives are those rows and
+    /// `B` replayed ones, positives `B` rows from [`Positives`]. Nothing when there are no
+    /// positives to compare with.
+    fn minibatch_terms(
+        &mut self,
+        ctx: &mut MinibatchCtx,
+        terms: &mut LossTerms,
+    ) -> Option<Tensor<1>> {
+        if !self.trains_in(ctx.epoch) {
+            return None;
+        }
+        let norm = ctx.state.disc_norm.as_mut()?;
+        let disc = ctx.model.disc.as_ref()?;
+        let dim = self.dim;
+        let b = ctx.idx.len();
+        self.neg.clear();
+        for &i in ctx.idx {
+            self.neg
+                .extend_from_slice(&self.norm_obs[i * dim..(i + 1) * dim]);
+        }
+        let start = self.neg.len();
+        self.replay
+            .sample_into(b, &mut ctx.state.rng, &mut self.neg);
+        norm.normalize_in_place(&mut self.neg[start..]);
+        self.pos.clear();
+        if !P::draw(&self.norm_demo, dim, b, &mut ctx.state.rng, &mut self.pos) {
+            return None;
+        }
+        let loss = self.objective.loss(
+            disc,
+            upload_rows(self.neg.clone(), dim, ctx.device),
+            upload_rows(self.pos.clone(), dim, ctx.device),
+            terms,
+        );
+        Some(loss.mul_scalar(self.loss_weight))
+    }
+
+    fn finish_update(&mut self, ctx: &mut UpdateCtx) {
+        self.replay
+            .store_iteration(&self.obs, self.replay_samples, &mut ctx.state.rng);
+        self.demo.clear();
+        if let Some(norm) = ctx.state.disc_norm.as_mut() {
+            norm.update();
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
     }
 }
 

@@ -1,224 +1,371 @@
-//! ASE's skill latents per environment (MimicKit's `ase_agent.py`): each env draws a new z at
-//! reset and again after a random number of control steps; a game or the viewer may set a z
-//! once, or hold one until it releases it.
+//! ASE (MimicKit's `ase_agent.py`) over AMP: skill latents and an encoder. What it adds to AMP:
+//! - each env holds a unit latent z ([`LatentSlots`]), redrawn at every reset and after a
+//!   random `latent_time_min..latent_time_max` seconds unless held; actor and critic read
+//!   `[obs, z]`, and every buffered step keeps its z (the next state is valued with it);
+//! - before the critic values the reward gains `enc_reward_weight × max(0, z·ẑ)`, ẑ the
+//!   encoder's reading of the step's normalised discriminator window;
+//! - each minibatch adds `enc_loss_weight × mean(−z·ẑ)` in the discriminator's epochs, and to
+//!   the actor loss `diversity_weight × mean((diversity_tar − ratio)²)` for a fresh z′ per row;
+//! - the encoder is its own optimizer group.
 
-use rand::RngExt;
+use std::any::Any;
 
+use burn::module::ParamGroup;
+use burn::tensor::Tensor;
+
+use super::amp::Amp;
+use super::{
+    ActMode, Agent, AgentConfig, Algorithm, LatentSchedule, LatentSlots, LossTerms, Minibatch,
+    MinibatchCtx, UpdateCtx, VALUE_CHUNK,
+};
 use crate::SeededRng;
-use crate::learning::latents::{normalize, sample_unit};
+use crate::learning::distributions::ActionDist;
+use crate::learning::latents::sample_unit;
+use crate::learning::models::{ActorCritic, diversity_loss, encoder_loss, encoder_reward};
+use crate::learning::optimizer::{OptimizerConfig, group_of};
+use crate::learning::policy::upload_rows;
+use crate::learning::stats::mean_std;
+use crate::spaces::DoneCode;
 
-/// How many control steps a latent lasts: drawn uniformly from `min_steps..=max_steps`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LatentSchedule {
-    /// Fewest steps (at least 1).
-    pub min_steps: u32,
-    /// Most steps.
-    pub max_steps: u32,
+/// One minibatch's latents: the ones acted with, fresh ones z′, and `[norm_obs, z′]` rows.
+struct MinibatchLatents {
+    z: Tensor<2>,
+    z_new: Tensor<2>,
+    obs_new: Tensor<2>,
 }
 
-impl LatentSchedule {
-    /// The schedule for `latent_time_min..latent_time_max` seconds at `step_dt` per step.
-    pub fn from_times(time_min: f64, time_max: f64, step_dt: f64) -> Self {
-        let steps = |t: f64| ((t / step_dt.max(1e-6)).round() as u32).max(1);
-        let min_steps = steps(time_min);
-        Self {
-            min_steps,
-            max_steps: steps(time_max).max(min_steps),
-        }
-    }
-
-    fn draw(self, rng: &mut SeededRng) -> u32 {
-        rng.random_range(self.min_steps..=self.max_steps)
-    }
-}
-
-/// The latents of a batch of environments, with their timers and holds.
-#[derive(Clone, Debug)]
-pub struct LatentSlots {
-    dim: usize,
-    schedule: LatentSchedule,
+/// ASE's delta over AMP.
+pub struct Ase {
+    /// The discriminator ASE inherits.
+    pub amp: Amp,
+    /// Latents of the training rollout.
+    explore: LatentSlots,
+    /// Latents of deterministic rollouts (tests, play).
+    eval: LatentSlots,
+    /// z of each buffered step, step-major `[steps × envs × latent_dim]`.
     z: Vec<f32>,
-    steps_left: Vec<u32>,
-    held: Vec<bool>,
-    /// Draw a new z at the next step (the env was reset).
-    redraw: Vec<bool>,
+    enc_loss_weight: f64,
+    enc_reward_weight: f32,
+    diversity_weight: f64,
+    diversity_tar: f32,
+    minibatch: Option<MinibatchLatents>,
+    /// Scratch rows of one minibatch (z, z′, `[norm_obs, z′]`, encoder inputs).
+    scratch: [Vec<f32>; 4],
 }
 
-impl LatentSlots {
-    /// No environments yet; latents of `dim` values changing on `schedule`.
-    pub fn new(dim: usize, schedule: LatentSchedule) -> Self {
+impl Ase {
+    /// The delta for `num_envs` envs writing `disc_obs_dim` discriminator values per step,
+    /// with latent durations counted in steps of `step_dt` seconds.
+    pub fn new(config: &AgentConfig, num_envs: usize, disc_obs_dim: usize, step_dt: f64) -> Self {
+        let c = config;
+        let schedule = LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, step_dt);
+        let mut explore = LatentSlots::new(c.model.latent_dim, schedule);
+        explore.resize(num_envs);
         Self {
-            dim,
-            schedule,
-            z: Vec::new(),
-            steps_left: Vec::new(),
-            held: Vec::new(),
-            redraw: Vec::new(),
+            amp: Amp::new(c, num_envs, disc_obs_dim),
+            explore,
+            eval: LatentSlots::new(c.model.latent_dim, schedule),
+            z: vec![0.0; c.steps_per_iter * num_envs * c.model.latent_dim],
+            enc_loss_weight: c.enc_loss_weight,
+            enc_reward_weight: c.enc_reward_weight as f32,
+            diversity_weight: c.diversity_weight,
+            diversity_tar: c.diversity_tar as f32,
+            minibatch: None,
+            scratch: Default::default(),
         }
     }
 
     /// Values per latent.
-    pub fn dim(&self) -> usize {
-        self.dim
+    pub fn latent_dim(&self) -> usize {
+        self.explore.dim()
     }
 
-    /// Number of environments.
-    pub fn len(&self) -> usize {
-        self.held.len()
-    }
-
-    /// Whether there are no environments.
-    pub fn is_empty(&self) -> bool {
-        self.held.is_empty()
-    }
-
-    /// Makes room for `n` environments; new ones get a latent at their next step.
-    pub fn resize(&mut self, n: usize) {
-        self.z.resize(n * self.dim, 0.0);
-        self.steps_left.resize(n, 0);
-        self.held.resize(n, false);
-        self.redraw.resize(n, true);
-    }
-
-    /// Env `env`'s current latent.
-    pub fn z(&self, env: usize) -> &[f32] {
-        &self.z[env * self.dim..(env + 1) * self.dim]
-    }
-
-    /// All latents, `[len × dim]`.
-    pub fn all(&self) -> &[f32] {
-        &self.z
-    }
-
-    /// Whether env `env`'s latent is held (never redrawn).
-    pub fn is_held(&self, env: usize) -> bool {
-        self.held.get(env).copied().unwrap_or(false)
-    }
-
-    /// Sets env `env`'s latent (normalised onto the unit sphere) and restarts its timer; it
-    /// changes again on the schedule unless held. Out-of-range envs are ignored.
-    pub fn set(&mut self, env: usize, z: &[f32]) {
-        if env >= self.len() || z.len() != self.dim {
-            return;
-        }
-        let dst = &mut self.z[env * self.dim..(env + 1) * self.dim];
-        dst.copy_from_slice(z);
-        normalize(dst);
-        self.redraw[env] = false;
-        // A zero timer means "draw a duration at the next step" for a set latent.
-        self.steps_left[env] = 0;
-    }
-
-    /// Sets env `env`'s latent and keeps it until [`release`](Self::release).
-    pub fn hold(&mut self, env: usize, z: &[f32]) {
-        if env >= self.len() || z.len() != self.dim {
-            return;
-        }
-        self.set(env, z);
-        self.held[env] = true;
-    }
-
-    /// Lets env `env`'s latent change on the schedule again (from now).
-    pub fn release(&mut self, env: usize) {
-        if env < self.len() {
-            self.held[env] = false;
+    /// The latents of `mode`'s rollout.
+    pub fn latents(&self, mode: ActMode) -> &LatentSlots {
+        match mode {
+            ActMode::Explore => &self.explore,
+            ActMode::Deterministic => &self.eval,
         }
     }
 
-    /// Draws a fresh random latent for env `env` now (even if held: the hold then keeps it).
-    pub fn randomize(&mut self, env: usize, rng: &mut SeededRng) {
-        if env < self.len() {
-            let dim = self.dim;
-            sample_unit(&mut self.z[env * dim..(env + 1) * dim], rng);
-            self.steps_left[env] = self.schedule.draw(rng);
-            self.redraw[env] = false;
+    /// The latents of `mode`'s rollout, to set, hold or release them.
+    pub fn latents_mut(&mut self, mode: ActMode) -> &mut LatentSlots {
+        match mode {
+            ActMode::Explore => &mut self.explore,
+            ActMode::Deterministic => &mut self.eval,
         }
     }
 
-    /// Marks env `env` as reset: it draws a new latent at its next step unless held.
-    pub fn episode_ended(&mut self, env: usize) {
-        if env < self.len() {
-            self.redraw[env] = true;
+    /// `enc_reward_weight × max(0, z·ẑ)` of every buffered step, from the inference encoder.
+    fn encoder_rewards(&self, ctx: &UpdateCtx) -> Vec<f32> {
+        let dim = self.amp.disc_obs_dim();
+        let ld = self.latent_dim();
+        let mut r_enc = Vec::with_capacity(self.z.len() / ld.max(1));
+        for (k, chunk) in self.amp.norm_obs().chunks(VALUE_CHUNK * dim).enumerate() {
+            let rows = chunk.len() / dim;
+            let z = &self.z[k * VALUE_CHUNK * ld..(k * VALUE_CHUNK + rows) * ld];
+            let z_hat = ctx
+                .policy
+                .eval_enc(upload_rows(chunk.to_vec(), dim, ctx.device));
+            let r: Vec<f32> = encoder_reward(z_hat, upload_rows(z.to_vec(), ld, ctx.device))
+                .into_data()
+                .try_into_vec()
+                .expect("f32 rewards");
+            r_enc.extend(r);
         }
-    }
-
-    /// Before a control step: redraws the latents of reset envs and of envs whose time is up
-    /// (unless held), and counts the step.
-    pub fn advance(&mut self, rng: &mut SeededRng) {
-        let dim = self.dim;
-        for env in 0..self.len() {
-            if self.held[env] {
-                self.redraw[env] = false;
-                continue;
-            }
-            if self.redraw[env] {
-                sample_unit(&mut self.z[env * dim..(env + 1) * dim], rng);
-                self.steps_left[env] = self.schedule.draw(rng);
-                self.redraw[env] = false;
-            } else if self.steps_left[env] == 0 {
-                // A latent set from outside gets its own duration; an expired one is replaced.
-                self.steps_left[env] = self.schedule.draw(rng);
-            }
-            self.steps_left[env] -= 1;
-            if self.steps_left[env] == 0 {
-                self.redraw[env] = true;
-            }
-        }
+        r_enc
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use rand::SeedableRng;
-
-    use super::*;
-
-    fn norm(z: &[f32]) -> f32 {
-        z.iter().map(|x| x * x).sum::<f32>().sqrt()
+impl Algorithm for Ase {
+    fn name(&self) -> &'static str {
+        "ASE"
     }
 
-    #[test]
-    fn latents_change_on_schedule_at_resets_and_never_while_held() {
-        let mut rng = SeededRng::seed_from_u64(3);
-        let schedule = LatentSchedule::from_times(0.1, 0.2, 1.0 / 30.0);
-        assert_eq!((schedule.min_steps, schedule.max_steps), (3, 6));
-        let mut slots = LatentSlots::new(8, schedule);
-        slots.resize(3);
-        slots.advance(&mut rng);
-        for env in 0..3 {
-            assert!((norm(slots.z(env)) - 1.0).abs() < 1e-5);
+    fn adv_clip(&self) -> f32 {
+        self.amp.adv_clip()
+    }
+
+    fn actor_loss(&self, dist: &ActionDist, mb: &Minibatch, terms: &mut LossTerms) -> Tensor<1> {
+        self.amp.actor_loss(dist, mb, terms)
+    }
+
+    fn optimizer_groups<'c>(
+        &self,
+        model: &ActorCritic,
+        config: &'c AgentConfig,
+    ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
+        let mut groups = self.amp.optimizer_groups(model, config);
+        let enc = model.enc.as_ref().expect("ASE's model has an encoder");
+        groups.push((group_of(enc), &config.enc_optimizer));
+        groups
+    }
+
+    fn disc_obs_dim(&self) -> usize {
+        self.amp.disc_obs_dim()
+    }
+
+    fn record_disc_obs(&mut self, step: usize, rows: &[f32]) {
+        self.amp.record_disc_obs(step, rows);
+    }
+
+    fn wants_demo_disc_obs(&self) -> bool {
+        self.amp.wants_demo_disc_obs()
+    }
+
+    fn set_demo_disc_obs(&mut self, rows: Vec<f32>) {
+        self.amp.set_demo_disc_obs(rows);
+    }
+
+    fn condition_dim(&self) -> usize {
+        self.latent_dim()
+    }
+
+    fn act_condition(
+        &mut self,
+        mode: ActMode,
+        rows: usize,
+        step: usize,
+        rng: &mut SeededRng,
+    ) -> &[f32] {
+        let Self {
+            explore, eval, z, ..
+        } = self;
+        let slots = match mode {
+            ActMode::Explore => explore,
+            ActMode::Deterministic => eval,
+        };
+        if slots.len() < rows {
+            slots.resize(rows);
         }
-        // Env 0 resampled within 6 steps; env 1 held for 50.
-        let held = vec![0.5f32; 8];
-        slots.hold(1, &held);
-        let first = slots.z(0).to_vec();
-        let mut changes = 0;
-        let mut last = first.clone();
-        for _ in 0..60 {
-            slots.advance(&mut rng);
-            if slots.z(0) != last.as_slice() {
-                changes += 1;
-                last = slots.z(0).to_vec();
-                assert!((norm(&last) - 1.0).abs() < 1e-5);
+        slots.advance(rng);
+        let ld = slots.dim();
+        let current = &slots.all()[..rows * ld];
+        if mode == ActMode::Explore {
+            let dst = rows * ld * step;
+            z[dst..dst + rows * ld].copy_from_slice(current);
+        }
+        current
+    }
+
+    fn buffered_condition(&self) -> &[f32] {
+        &self.z
+    }
+
+    fn current_condition(&self) -> &[f32] {
+        self.explore.all()
+    }
+
+    fn episodes_ended(&mut self, mode: ActMode, dones: &[DoneCode]) {
+        let slots = self.latents_mut(mode);
+        for (env, d) in dones.iter().enumerate() {
+            if *d != DoneCode::Null {
+                slots.episode_ended(env);
             }
-            assert!(
-                (slots.z(1)[0] - 1.0 / 8f32.sqrt()).abs() < 1e-6,
-                "held z moved"
-            );
         }
-        assert!(
-            (10..=20).contains(&changes),
-            "{changes} changes in 60 steps"
+    }
+
+    fn set_step_dt(&mut self, config: &AgentConfig, step_dt: f64) {
+        let c = config;
+        let schedule = LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, step_dt);
+        let dim = self.latent_dim();
+        for slots in [&mut self.explore, &mut self.eval] {
+            let mut fresh = LatentSlots::new(dim, schedule);
+            fresh.resize(slots.len());
+            *slots = fresh;
+        }
+    }
+
+    fn shape_rewards(&mut self, rewards: &mut [f32], ctx: &mut UpdateCtx) {
+        self.amp.shape_rewards(rewards, ctx);
+        let r_enc = self.encoder_rewards(ctx);
+        let (m, s) = mean_std(&r_enc);
+        ctx.row.set("Enc_Reward_Mean", m);
+        ctx.row.set("Enc_Reward_Std", s);
+        for (r, re) in rewards.iter_mut().zip(&r_enc) {
+            *r += self.enc_reward_weight * re;
+        }
+        ctx.row.set("Shaped_Reward_Mean", mean_std(rewards).0);
+    }
+
+    fn prepare_minibatch(&mut self, ctx: &mut MinibatchCtx) {
+        let ld = self.latent_dim();
+        let od = ctx.obs_dim;
+        let [mb_z, mb_z_new, mb_obs_new, _] = &mut self.scratch;
+        mb_z.clear();
+        mb_z_new.clear();
+        mb_obs_new.clear();
+        let mut fresh = vec![0.0; ld];
+        for &i in ctx.idx {
+            mb_z.extend_from_slice(&self.z[i * ld..(i + 1) * ld]);
+            sample_unit(&mut fresh, &mut ctx.state.rng);
+            mb_z_new.extend_from_slice(&fresh);
+            mb_obs_new.extend_from_slice(&ctx.norm_obs[i * od..(i + 1) * od]);
+            mb_obs_new.extend_from_slice(&fresh);
+        }
+        self.minibatch = Some(MinibatchLatents {
+            z: upload_rows(mb_z.clone(), ld, ctx.device),
+            z_new: upload_rows(mb_z_new.clone(), ld, ctx.device),
+            obs_new: upload_rows(mb_obs_new.clone(), od + ld, ctx.device),
+        });
+    }
+
+    fn actor_terms(
+        &self,
+        model: &ActorCritic,
+        dist: &ActionDist,
+        _config: &AgentConfig,
+        terms: &mut LossTerms,
+    ) -> Option<Tensor<1>> {
+        let lat = self.minibatch.as_ref()?;
+        let mean = dist.gaussian_mean()?;
+        if self.diversity_weight <= 0.0 {
+            return None;
+        }
+        let mean_new = model
+            .eval_actor(lat.obs_new.clone())
+            .gaussian_mean()
+            .expect("the same head");
+        let div = diversity_loss(
+            mean_new,
+            mean,
+            lat.z_new.clone(),
+            lat.z.clone(),
+            self.diversity_tar,
         );
-        // A reset redraws at the next step; a released latent changes again.
-        let before = slots.z(2).to_vec();
-        slots.episode_ended(2);
-        slots.advance(&mut rng);
-        assert_ne!(slots.z(2), before.as_slice());
-        slots.release(1);
-        for _ in 0..7 {
-            slots.advance(&mut rng);
+        terms.push(("Diversity_Loss", div.clone().detach()));
+        Some(div.mul_scalar(self.diversity_weight))
+    }
+
+    fn minibatch_terms(
+        &mut self,
+        ctx: &mut MinibatchCtx,
+        terms: &mut LossTerms,
+    ) -> Option<Tensor<1>> {
+        let disc = self.amp.minibatch_terms(ctx, terms);
+        if !self.amp.trains_in(ctx.epoch) {
+            return disc;
         }
-        assert!((slots.z(1)[0] - 1.0 / 8f32.sqrt()).abs() > 1e-6);
+        // The encoder recovers each row's latent from its discriminator observation.
+        let enc = ctx.model.enc.as_ref()?;
+        let lat = self.minibatch.as_ref()?;
+        let dim = self.amp.disc_obs_dim();
+        let rows = &mut self.scratch[3];
+        rows.clear();
+        for &i in ctx.idx {
+            rows.extend_from_slice(&self.amp.norm_obs()[i * dim..(i + 1) * dim]);
+        }
+        let z_hat = enc.forward(upload_rows(rows.clone(), dim, ctx.device));
+        let enc_loss = encoder_loss(z_hat, lat.z.clone());
+        terms.push(("Enc_Loss", enc_loss.clone().detach()));
+        let enc_loss = enc_loss.mul_scalar(self.enc_loss_weight);
+        Some(match disc {
+            Some(d) => d + enc_loss,
+            None => enc_loss,
+        })
+    }
+
+    fn finish_update(&mut self, ctx: &mut UpdateCtx) {
+        self.minibatch = None;
+        self.amp.finish_update(ctx);
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// ASE's part of the agent's API: the latents a game or the viewer steers, and the encoder.
+impl Agent {
+    fn ase(&self) -> Option<&Ase> {
+        self.algorithm::<Ase>()
+    }
+
+    /// Values per skill latent (0: the agent has no latents).
+    pub fn latent_dim(&self) -> usize {
+        self.ase().map_or(0, Ase::latent_dim)
+    }
+
+    /// The latents the agent acts with in `mode` (ASE; `None` otherwise).
+    pub fn latents(&self, mode: ActMode) -> Option<&LatentSlots> {
+        self.ase().map(|a| a.latents(mode))
+    }
+
+    /// The latents of `mode`, to set, hold or release them (ASE; `None` otherwise). The
+    /// deterministic set grows to the number of rows acted on; [`LatentSlots::resize`] makes
+    /// room before the first step.
+    pub fn latents_mut(&mut self, mode: ActMode) -> Option<&mut LatentSlots> {
+        self.algorithm_mut::<Ase>().map(|a| a.latents_mut(mode))
+    }
+
+    /// Draws a random latent for env `env` of `mode` now.
+    pub fn randomize_latent(&mut self, mode: ActMode, env: usize) {
+        let (algo, state) = self.algorithm_and_state_mut::<Ase>();
+        if let Some(a) = algo {
+            a.latents_mut(mode).randomize(env, &mut state.rng);
+        }
+    }
+
+    /// ASE: the encoder's unit vectors ẑ for raw discriminator observations
+    /// (`[rows × disc_obs_dim]`), normalised as in training. Empty without an encoder.
+    pub fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
+        if self.ase().is_none() {
+            return Vec::new();
+        }
+        let dim = self.disc_obs_dim();
+        let (Some(norm), Some(enc)) = (self.state.disc_norm.as_mut(), self.policy.enc.as_ref())
+        else {
+            return Vec::new();
+        };
+        let mut rows = raw_disc_obs.to_vec();
+        norm.normalize_in_place(&mut rows);
+        enc.forward(upload_rows(rows, dim, &self.device))
+            .into_data()
+            .try_into_vec()
+            .expect("f32 latents")
     }
 }

@@ -1,55 +1,51 @@
 //! Agents: an algorithm, its buffers and its optimizer, as MimicKit's `*_agent.py`.
 //!
-//! [`Agent`] holds what every on-policy algorithm shares (model, normalisers, experience buffer,
-//! returns and advantages, the minibatch loop with one summed loss); each algorithm adds only its
-//! actor objective, in a file of its own. The agent and its objectives are training code
-//! (feature `train`); the config, the state a checkpoint stores and ASE's latents are not.
+//! [`Agent`] is the core every on-policy algorithm shares (model, normalisers, experience
+//! buffer, returns and advantages, the minibatch loop with one summed loss, one backward pass
+//! and one optimizer step). Each algorithm is a file stating only its delta through the
+//! [`Algorithm`] hooks, as in the design notes' class diagram: [`Ppo`] and [`Awr`] beside each
+//! other, [`Amp`] over PPO, [`Ase`] and [`Add`] over AMP. `builder.rs` is the one place that
+//! reads `agent_name`. The agent and the algorithms are training code (feature `train`); the
+//! config, the state a checkpoint stores and ASE's latent slots are not.
 
 #[cfg(feature = "train")]
+mod add;
+#[cfg(feature = "train")]
+mod agent;
+#[cfg(feature = "train")]
+mod algorithm;
+#[cfg(feature = "train")]
 mod amp;
+#[cfg(feature = "train")]
 mod ase;
 #[cfg(feature = "train")]
 mod awr;
 #[cfg(feature = "train")]
-mod base;
+mod builder;
 mod config;
+mod latent_slots;
 #[cfg(feature = "train")]
 mod ppo;
 mod state;
+#[cfg(feature = "train")]
+mod update;
 
 #[cfg(feature = "train")]
-pub use amp::DiscObjective;
-pub use ase::{LatentSchedule, LatentSlots};
+pub use add::{Add, ZeroDifference};
 #[cfg(feature = "train")]
-pub use awr::AwrObjective;
+pub(crate) use agent::VALUE_CHUNK;
 #[cfg(feature = "train")]
-pub use base::{Agent, AgentError, Minibatch, MinibatchLatents};
+pub use agent::{Agent, AgentError};
+#[cfg(feature = "train")]
+pub use algorithm::{Algorithm, LossTerms, Minibatch, MinibatchCtx, UpdateCtx};
+#[cfg(feature = "train")]
+pub use amp::{Amp, DemoWindows, DiscObjective, Positives};
+#[cfg(feature = "train")]
+pub use ase::Ase;
+#[cfg(feature = "train")]
+pub use awr::Awr;
 pub use config::{AgentConfig, AgentName};
+pub use latent_slots::{LatentSchedule, LatentSlots};
 #[cfg(feature = "train")]
-pub use ppo::PpoObjective;
+pub use ppo::Ppo;
 pub use state::{ActMode, AgentState};
-
-#[cfg(feature = "train")]
-use burn::tensor::Tensor;
-
-#[cfg(feature = "train")]
-use super::distributions::ActionDist;
-
-/// Scalars to log from one minibatch's loss, detached from the graph.
-#[cfg(feature = "train")]
-pub type LossTerms = Vec<(&'static str, Tensor<1>)>;
-
-/// What an algorithm optimises for the actor.
-#[cfg(feature = "train")]
-pub trait ActorObjective: Send + Sync {
-    /// The algorithm's name, as in `agent_name`.
-    fn name(&self) -> &'static str;
-
-    /// Normalised advantages are clipped to ±this (infinity for none).
-    fn adv_clip(&self) -> f32;
-
-    /// The actor loss of one minibatch (a one-element tensor), adding anything worth logging to
-    /// `terms`. Terms shared by all algorithms (action bound, entropy, regulariser) are added by
-    /// the agent.
-    fn actor_loss(&self, dist: &ActionDist, mb: &Minibatch, terms: &mut LossTerms) -> Tensor<1>;
-}

@@ -1,19 +1,33 @@
-//! PPO's clipped surrogate objective.
+//! PPO (MimicKit's `ppo_agent.py`): the clipped surrogate objective; everything else is the
+//! agent core's.
+
+use std::any::Any;
 
 use burn::tensor::Tensor;
 
-use super::{ActorObjective, LossTerms, Minibatch};
+use super::{AgentConfig, Algorithm, LossTerms, Minibatch};
 use crate::learning::distributions::ActionDist;
 
 /// `−mean(min(Â·r, Â·clip(r, 1 ± ε)))` over exploratory samples, `r = π/π_old`.
-pub struct PpoObjective {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ppo {
     /// The clip ε (`ppo_clip_ratio`).
     pub clip_ratio: f32,
     /// Clip of the normalised advantages (`norm_adv_clip`).
     pub norm_adv_clip: f32,
 }
 
-impl ActorObjective for PpoObjective {
+impl Ppo {
+    /// PPO with the config's `ppo_clip_ratio` and `norm_adv_clip`.
+    pub fn new(config: &AgentConfig) -> Self {
+        Self {
+            clip_ratio: config.ppo_clip_ratio as f32,
+            norm_adv_clip: config.norm_adv_clip as f32,
+        }
+    }
+}
+
+impl Algorithm for Ppo {
     fn name(&self) -> &'static str {
         "PPO"
     }
@@ -40,5 +54,13 @@ impl ActorObjective for PpoObjective {
         terms.push(("Clip_Frac", mb.masked_mean(clipped_frac).detach()));
         terms.push(("Imp_Ratio", mb.masked_mean(ratio).detach()));
         loss
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
     }
 }

@@ -1,0 +1,434 @@
+//! The agent core: acting, recording, values and the experience buffer; the update is in
+//! `update.rs`. Whatever an algorithm adds comes through its [`Algorithm`] hooks.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+
+use super::builder::{build_algorithm, new_disc_normalizer};
+use super::state::default_step_dt;
+use super::{ActMode, AgentConfig, AgentState, Algorithm};
+use crate::SeededRng;
+use crate::learning::buffers::ExperienceBuffer;
+use crate::learning::models::ActorCritic;
+use crate::learning::nets::NetError;
+use crate::learning::normalizer::{ActionNormalizer, BadActionBound, RunningNormalizer};
+use crate::learning::optimizer::{GroupOptimizer, group_of};
+use crate::learning::policy::upload_rows;
+use crate::spaces::{ActionSpace, DoneCode};
+
+/// Rows per forward pass when a network evaluates a whole buffer.
+pub(crate) const VALUE_CHUNK: usize = 16_384;
+/// Observations are normalised values clipped to ±this.
+const OBS_CLIP: f64 = 10.0;
+
+/// Why an agent could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// A backbone name is wrong.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The action box is unusable.
+    #[error(transparent)]
+    ActionBound(#[from] BadActionBound),
+    /// An adversarial agent on an env without discriminator observations.
+    #[error(
+        "agent_name {agent} trains a discriminator, but the env has no discriminator observations (use env_name amp, ase or add)"
+    )]
+    NoDiscObs {
+        /// The agent's name.
+        agent: &'static str,
+    },
+    /// The minibatch would be larger than the data of one iteration.
+    #[error(
+        "batch_size × num_envs = {batch} is more than steps_per_iter × num_envs = {samples} samples per iteration"
+    )]
+    BatchTooLarge {
+        /// Minibatch size in samples.
+        batch: usize,
+        /// Samples per iteration.
+        samples: usize,
+    },
+}
+
+/// Actions chosen for one step, kept between acting and recording; sized once and reused.
+#[derive(Default)]
+struct StepActions {
+    env: Vec<f32>,
+    norm: Vec<f32>,
+    logp: Vec<f32>,
+    exploratory: Vec<bool>,
+    noise: Vec<f32>,
+    /// The actor's input: normalised observations, each followed by its condition.
+    input: Vec<f32>,
+}
+
+/// An on-policy agent for a batch of environments: the core every algorithm shares, and the
+/// algorithm's [`Algorithm`] delta.
+pub struct Agent {
+    pub(super) state: AgentState,
+    pub(super) device: Device,
+    pub(super) model: ActorCritic,
+    pub(super) policy: ActorCritic,
+    pub(super) optim: GroupOptimizer,
+    pub(super) algo: Box<dyn Algorithm>,
+    pub(super) buffer: ExperienceBuffer,
+    pub(super) step_in_iter: usize,
+    actions: StepActions,
+}
+
+/// Row-major `[rows × (od + cd)]`: each row of `norm` (`od` wide) followed by its condition
+/// from `cond` (`cd` wide), written into `out`.
+pub(super) fn join_rows(norm: &[f32], od: usize, cond: &[f32], cd: usize, out: &mut Vec<f32>) {
+    out.clear();
+    if cd == 0 {
+        out.extend_from_slice(norm);
+        return;
+    }
+    for (o, c) in norm.chunks_exact(od).zip(cond.chunks_exact(cd)) {
+        out.extend_from_slice(o);
+        out.extend_from_slice(c);
+    }
+}
+
+impl Agent {
+    /// A fresh agent; the weights are drawn from `seed` on `device`.
+    pub fn new(
+        config: AgentConfig,
+        obs_dim: usize,
+        action_space: ActionSpace,
+        num_envs: usize,
+        device: Device,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        Self::new_with_disc(config, obs_dim, action_space, num_envs, 0, device, seed)
+    }
+
+    /// A fresh agent for an env that also writes `disc_obs_dim` discriminator observations per
+    /// env (the adversarial algorithms need them; others ignore them).
+    pub fn new_with_disc(
+        config: AgentConfig,
+        obs_dim: usize,
+        action_space: ActionSpace,
+        num_envs: usize,
+        disc_obs_dim: usize,
+        device: Device,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        let disc_norm = new_disc_normalizer(&config, disc_obs_dim, OBS_CLIP)?;
+        let disc_obs_dim = if disc_norm.is_some() { disc_obs_dim } else { 0 };
+        let samples = config.steps_per_iter * num_envs;
+        let batch = config.batch_size * num_envs;
+        if batch > samples {
+            return Err(AgentError::BatchTooLarge { batch, samples });
+        }
+        let mut init_rng = SeededRng::seed_from_u64(seed);
+        let model = ActorCritic::for_agent(
+            config.agent_name,
+            &config.model,
+            obs_dim,
+            &action_space,
+            disc_obs_dim,
+            &mut init_rng,
+            &device.clone().autodiff(),
+        )?;
+        let action_norm = match &action_space {
+            ActionSpace::Box { low, high } => Some(ActionNormalizer::from_bounds(low, high)?),
+            ActionSpace::Discrete(_) => None,
+        };
+        let state = AgentState {
+            obs_norm: RunningNormalizer::new(obs_dim, OBS_CLIP, config.normalizer_samples),
+            config,
+            obs_dim,
+            action_space,
+            num_envs,
+            iteration: 0,
+            sample_count: 0,
+            action_norm,
+            rng: SeededRng::seed_from_u64(seed ^ 0x5eed_a9e7),
+            disc_obs_dim,
+            disc_norm,
+            step_dt: default_step_dt(),
+        };
+        Ok(Self::assemble(state, device, model))
+    }
+
+    /// An agent from a checkpoint's parts: its state, its model, and the optimizer state bytes.
+    pub fn from_parts(
+        state: AgentState,
+        device: Device,
+        model: ActorCritic,
+        optimizer: Option<burn::tensor::Bytes>,
+    ) -> Result<Self, burn::store::RecordError> {
+        let mut agent = Self::assemble(state, device, model);
+        if let Some(bytes) = optimizer {
+            let optim =
+                std::mem::replace(&mut agent.optim.optim, burn::optim::SgdConfig::new().init());
+            agent.optim.optim = optim.from_bytes(bytes)?;
+        }
+        Ok(agent)
+    }
+
+    fn assemble(state: AgentState, device: Device, model: ActorCritic) -> Self {
+        let algo = build_algorithm(&state);
+        let c = &state.config;
+        let mut groups = vec![
+            (group_of(&model.actor), &c.actor_optimizer),
+            (group_of(&model.critic), &c.critic_optimizer),
+        ];
+        groups.extend(algo.optimizer_groups(&model, c));
+        let optim = GroupOptimizer::new(groups);
+        let buffer = ExperienceBuffer::new(
+            c.steps_per_iter,
+            state.num_envs,
+            state.obs_dim,
+            state.action_space.action_len(),
+        );
+        let policy = model.valid();
+        Self {
+            state,
+            device,
+            model,
+            policy,
+            optim,
+            algo,
+            buffer,
+            step_in_iter: 0,
+            actions: StepActions::default(),
+        }
+    }
+
+    /// The algorithm's delta as `T`, for what only that algorithm has (ASE's latents).
+    pub fn algorithm<T: Algorithm>(&self) -> Option<&T> {
+        self.algo.as_any().downcast_ref::<T>()
+    }
+
+    /// The algorithm's delta as `T`, mutably.
+    pub fn algorithm_mut<T: Algorithm>(&mut self) -> Option<&mut T> {
+        self.algo.as_any_mut().downcast_mut::<T>()
+    }
+
+    /// The algorithm as `T` and the agent's state (for its generator), mutably.
+    pub(super) fn algorithm_and_state_mut<T: Algorithm>(
+        &mut self,
+    ) -> (Option<&mut T>, &mut AgentState) {
+        (self.algo.as_any_mut().downcast_mut::<T>(), &mut self.state)
+    }
+
+    /// The algorithm's name (`agent_name`).
+    pub fn algorithm_name(&self) -> &'static str {
+        self.algo.name()
+    }
+
+    /// Sets the seconds per control step (ASE's latent durations are given in seconds);
+    /// the trainer calls this with the env's step.
+    pub fn set_step_dt(&mut self, step_dt: f64) {
+        self.state.step_dt = step_dt;
+        self.algo.set_step_dt(&self.state.config, step_dt);
+    }
+
+    /// Tells the agent which envs of a deterministic rollout were reset; training rollouts
+    /// learn it from [`record_result`](Self::record_result).
+    pub fn end_episodes(&mut self, dones: &[DoneCode]) {
+        self.algo.episodes_ended(ActMode::Deterministic, dones);
+    }
+
+    /// Values per discriminator observation the agent reads (0: it has no discriminator).
+    pub fn disc_obs_dim(&self) -> usize {
+        self.algo.disc_obs_dim()
+    }
+
+    /// Whether the agent trains on demo windows supplied by [`set_demo_disc_obs`]
+    /// (AMP; ADD's positive is the zero difference).
+    ///
+    /// [`set_demo_disc_obs`]: Self::set_demo_disc_obs
+    pub fn wants_demo_disc_obs(&self) -> bool {
+        self.algo.wants_demo_disc_obs()
+    }
+
+    /// Records the env's discriminator observations (`[num_envs × disc_obs_dim]`) of the step
+    /// being recorded; call before [`record_result`](Self::record_result). Non-finite rows are
+    /// stored as zeros (their env failed).
+    pub fn record_disc_obs(&mut self, rows: &[f32]) {
+        self.algo.record_disc_obs(self.step_in_iter, rows);
+    }
+
+    /// Demo windows (`[rows × disc_obs_dim]`, raw) for the next update's positives and for
+    /// the discriminator normaliser.
+    pub fn set_demo_disc_obs(&mut self, rows: Vec<f32>) {
+        self.algo.set_demo_disc_obs(rows);
+    }
+
+    /// The config.
+    pub fn config(&self) -> &AgentConfig {
+        &self.state.config
+    }
+
+    /// The non-tensor state (counters, normalisers, generator).
+    pub fn state(&self) -> &AgentState {
+        &self.state
+    }
+
+    /// The model being trained (on the autodiff device).
+    pub fn model(&self) -> &ActorCritic {
+        &self.model
+    }
+
+    /// The inference copy of the model used to act.
+    pub fn policy(&self) -> &ActorCritic {
+        &self.policy
+    }
+
+    /// The optimizer's state, serialised.
+    pub fn optimizer_bytes(&self) -> Result<burn::tensor::Bytes, burn::store::RecordError> {
+        self.optim.optim.into_bytes()
+    }
+
+    /// The device the agent computes on (without autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Iterations completed.
+    pub fn iteration(&self) -> u64 {
+        self.state.iteration
+    }
+
+    /// Training samples taken.
+    pub fn sample_count(&self) -> u64 {
+        self.state.sample_count
+    }
+
+    /// Whether the experience buffer is full and [`update`](Self::update) is due.
+    pub fn buffer_full(&self) -> bool {
+        self.step_in_iter == self.buffer.steps()
+    }
+
+    /// Chooses actions for a batch of raw observations `[rows × obs_dim]` (in `Explore` mode,
+    /// `rows` must be `num_envs`).
+    ///
+    /// Returns the actions to give the environments (unnormalised, clipped to the box, or
+    /// indices). In `Explore` mode the observation is also written to the experience buffer;
+    /// call [`record_result`](Self::record_result) after the environments stepped.
+    pub fn act(&mut self, obs: &[f32], mode: ActMode) -> &[f32] {
+        let od = self.state.obs_dim;
+        let n = obs.len() / od;
+        assert!(
+            mode == ActMode::Deterministic || n == self.state.num_envs,
+            "training rollouts need exactly num_envs observations"
+        );
+        let a = &mut self.actions;
+        a.norm.clear();
+        a.norm.extend_from_slice(&obs[..n * od]);
+        self.state.obs_norm.normalize_in_place(&mut a.norm);
+        let cd = self.algo.condition_dim();
+        let cond = self
+            .algo
+            .act_condition(mode, n, self.step_in_iter, &mut self.state.rng);
+        join_rows(&a.norm, od, cond, cd, &mut a.input);
+        let obs_t = upload_rows(std::mem::take(&mut a.input), od + cd, &self.device);
+        let dist = self.policy.eval_actor(obs_t);
+        let outputs = self.state.action_space.policy_outputs();
+        let action_len = self.state.action_space.action_len();
+
+        a.exploratory.clear();
+        let (norm_actions, logp) = match mode {
+            ActMode::Deterministic => {
+                a.exploratory.resize(n, false);
+                let mode_t = dist.mode();
+                let logp = dist.log_prob(mode_t.clone());
+                (mode_t, logp)
+            }
+            ActMode::Explore => {
+                let p = self.state.config.exp_prob(self.state.sample_count);
+                let rng = &mut self.state.rng;
+                a.exploratory
+                    .extend((0..n).map(|_| p >= 1.0 || rng.random_bool(p)));
+                a.noise.clear();
+                match self.state.action_space {
+                    ActionSpace::Box { .. } => a
+                        .noise
+                        .extend((0..n * outputs).map(|_| rng.sample::<f32, _>(StandardNormal))),
+                    ActionSpace::Discrete(_) => a.noise.extend((0..n * outputs).map(|_| {
+                        let u: f32 = rng.random_range(f32::EPSILON..1.0);
+                        -(-u.ln()).ln()
+                    })),
+                }
+                // Non-exploratory envs act with the mode: zero Gaussian noise, or no Gumbel noise.
+                for (e, explore) in a.exploratory.iter().enumerate() {
+                    if !explore {
+                        a.noise[e * outputs..(e + 1) * outputs].fill(0.0);
+                    }
+                }
+                let noise = upload_rows(a.noise.clone(), outputs, &self.device);
+                let sample = dist.sample(noise);
+                let logp = dist.log_prob(sample.clone());
+                (sample, logp)
+            }
+        };
+        let packed: Vec<f32> = Tensor::cat(vec![norm_actions, logp.unsqueeze_dim(1)], 1)
+            .into_data()
+            .try_into_vec()
+            .expect("f32 actions");
+        a.norm.clear();
+        a.logp.clear();
+        for row in packed.chunks_exact(action_len + 1) {
+            a.norm.extend_from_slice(&row[..action_len]);
+            a.logp.push(row[action_len]);
+        }
+        a.env.clone_from(&a.norm);
+        if let Some(an) = &self.state.action_norm {
+            an.unnormalize_in_place(&mut a.env);
+        }
+        if mode == ActMode::Explore {
+            self.buffer
+                .record_action(self.step_in_iter, obs, &a.norm, &a.logp, &a.exploratory);
+        }
+        &self.actions.env
+    }
+
+    /// Records what the environments returned for the actions of the last `Explore` call.
+    pub fn record_result(&mut self, next_obs: &[f32], rewards: &[f32], dones: &[DoneCode]) {
+        self.algo.episodes_ended(ActMode::Explore, dones);
+        self.buffer
+            .record_result(self.step_in_iter, next_obs, rewards, dones);
+        self.step_in_iter += 1;
+    }
+
+    /// Values of raw observations (`[rows × obs_dim]`) under the current critic (with the
+    /// training rollout's current conditions, which must be one per row).
+    pub fn values(&mut self, raw_obs: &[f32]) -> Vec<f32> {
+        let cond = self.algo.current_condition().to_vec();
+        self.values_with(raw_obs, &cond)
+    }
+
+    /// Values of raw observations, each row with its condition from `cond`.
+    pub(super) fn values_with(&mut self, raw_obs: &[f32], cond: &[f32]) -> Vec<f32> {
+        let od = self.state.obs_dim;
+        let cd = self.algo.condition_dim();
+        let mut out = Vec::with_capacity(raw_obs.len() / od);
+        let (mut norm, mut input) = (Vec::new(), Vec::new());
+        for (c, chunk) in raw_obs.chunks(VALUE_CHUNK * od).enumerate() {
+            norm.clear();
+            norm.extend_from_slice(chunk);
+            self.state.obs_norm.normalize_in_place(&mut norm);
+            let rows = chunk.len() / od;
+            let cond = if cd == 0 {
+                &[][..]
+            } else {
+                &cond[c * VALUE_CHUNK * cd..(c * VALUE_CHUNK + rows) * cd]
+            };
+            join_rows(&norm, od, cond, cd, &mut input);
+            let t = upload_rows(std::mem::take(&mut input), od + cd, &self.device);
+            let v: Vec<f32> = self
+                .policy
+                .eval_critic(t)
+                .into_data()
+                .try_into_vec()
+                .expect("f32 values");
+            out.extend(v);
+        }
+        out
+    }
+}
