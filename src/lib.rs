@@ -22,6 +22,7 @@ pub mod config;
 pub mod control;
 pub mod env;
 pub mod files;
+pub mod fit;
 pub mod learning;
 pub mod live;
 #[cfg(feature = "panel")]

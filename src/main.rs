@@ -6,10 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use bevy_mimic::MimicConfig;
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion::{LoopMode, load_motion};
 use bevy_mimic::config::{load_engine_config, merge_engine_config};
+use bevy_mimic::env::EnvConfig;
 use bevy_mimic::learning::device::Backend;
+use bevy_mimic::live::{HeadlessReport, train_headless};
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
 use bevy_mimic::train::plot::plot_log;
@@ -266,54 +269,91 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--num_envs must be at least 1");
             }
             let backend = backend(&device)?;
-            let options = TrainOptions {
-                num_envs,
-                max_samples,
-                out_dir: out_dir.clone(),
-                seed: rand_seed,
-                save_int_models,
-                print_table: !quiet,
-                progress: true,
-            };
-            let mut trainer = if resume {
-                if agent_config.is_some() || env_config.is_some() || engine_config.is_some() {
-                    bail!(
-                        "--resume takes the configs stored in {}/model; drop --agent_config, --env_config and --engine_config",
-                        out_dir.display()
-                    );
-                }
-                Trainer::resume(options, backend.device())?
-            } else {
-                let (Some(agent_file), Some(env_file)) = (agent_config, env_config) else {
-                    bail!("train needs --agent_config and --env_config (or --resume)");
-                };
-                let agent_yaml = read(&agent_file)?;
-                let mut env_yaml = read(&env_file)?;
-                if let Some(engine_file) = &engine_config {
-                    load_engine_config(engine_file)?;
-                    env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
-                }
-                Trainer::new(
-                    &agent_file,
-                    agent_yaml,
-                    &env_file,
-                    env_yaml,
-                    options,
-                    backend.device(),
-                )?
-            };
+            if resume && (agent_config.is_some() || env_config.is_some() || engine_config.is_some())
+            {
+                bail!(
+                    "--resume takes the configs stored in {}/model; drop --agent_config, --env_config and --engine_config",
+                    out_dir.display()
+                );
+            }
             eprintln!(
                 "training on {backend}; logs and checkpoints in {}",
                 out_dir.display()
             );
-            trainer.train()?;
-            if let Some(test) = trainer.last_test() {
+            let last_test = if trains_a_character(resume, env_config.as_deref(), &out_dir) {
+                // Characters train through MimicPlugin in a headless app: one training loop
+                // for the CLI and for games.
+                let config = if resume {
+                    MimicConfig::resume(&out_dir)
+                } else {
+                    let (Some(agent_file), Some(env_file)) = (agent_config, env_config) else {
+                        bail!("train needs --agent_config and --env_config (or --resume)");
+                    };
+                    let mut config =
+                        MimicConfig::train(agent_file, env_file).with_out_dir(&out_dir);
+                    if let Some(engine_file) = engine_config {
+                        config = config.with_engine_config(engine_file);
+                    }
+                    config
+                };
+                std::fs::create_dir_all(&out_dir)
+                    .with_context(|| format!("cannot create {}", out_dir.display()))?;
+                let config = config
+                    .with_num_envs(num_envs)
+                    .with_seed(rand_seed)
+                    .with_max_samples(max_samples)
+                    .with_backend(backend)
+                    .with_int_models(save_int_models);
+                let report = HeadlessReport {
+                    progress: true,
+                    print_table: !quiet,
+                };
+                let outcome = train_headless(config, max_samples, report)?;
+                if let Some(e) = outcome.last_error {
+                    bail!("{e}");
+                }
+                outcome.last_test
+            } else {
+                let options = TrainOptions {
+                    num_envs,
+                    max_samples,
+                    out_dir: out_dir.clone(),
+                    seed: rand_seed,
+                    save_int_models,
+                    print_table: !quiet,
+                    progress: true,
+                };
+                let mut trainer = if resume {
+                    Trainer::resume(options, backend.device())?
+                } else {
+                    let (Some(agent_file), Some(env_file)) = (agent_config, env_config) else {
+                        bail!("train needs --agent_config and --env_config (or --resume)");
+                    };
+                    let agent_yaml = read(&agent_file)?;
+                    let mut env_yaml = read(&env_file)?;
+                    if let Some(engine_file) = &engine_config {
+                        load_engine_config(engine_file)?;
+                        env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
+                    }
+                    Trainer::new(
+                        &agent_file,
+                        agent_yaml,
+                        &env_file,
+                        env_yaml,
+                        options,
+                        backend.device(),
+                    )?
+                };
+                trainer.train()?;
+                trainer.last_test()
+            };
+            if let Some(test) = last_test {
                 println!(
                     "final test: return {:.3}, episode length {:.1} over {} episodes; checkpoint {}",
                     test.mean_return,
                     test.mean_length,
                     test.episodes,
-                    trainer.checkpoint_dir().display()
+                    out_dir.join("model").display()
                 );
             }
         }
@@ -581,4 +621,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the run trains a simulated character (then it runs through `MimicPlugin`): its
+/// env config (or, resuming, the one stored in the checkpoint) names a character env.
+fn trains_a_character(resume: bool, env_config: Option<&Path>, out_dir: &Path) -> bool {
+    let file = if resume {
+        out_dir.join("model").join("env_config.yaml")
+    } else {
+        match env_config {
+            Some(f) => f.to_path_buf(),
+            None => return false,
+        }
+    };
+    // An unreadable or invalid file goes the classic way, which reports it with its key.
+    std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| serde_yaml_ng::from_str::<EnvConfig>(&text).ok())
+        .is_some_and(|c| c.character().is_some())
 }

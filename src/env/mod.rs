@@ -146,6 +146,11 @@ pub trait VecEnv {
     fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
         let _ = (n, rng, out);
     }
+    /// The simulated character's fingerprint, for envs with characters (checkpoints store it,
+    /// and a policy is refused on another character).
+    fn character(&self) -> Option<crate::anim::fingerprint::CharacterFingerprint> {
+        None
+    }
 }
 
 /// An env YAML file: `env_name` selects the task, the other keys configure it.

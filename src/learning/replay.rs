@@ -34,6 +34,52 @@ impl ReplayBuffer {
         }
     }
 
+    /// The buffer as bytes, for training checkpoints: a header (`dim`, `capacity`, `head`,
+    /// `len`, `total`, little-endian u64) and the rows held, as little-endian f32.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(40 + self.len * self.dim * 4);
+        for v in [self.dim, self.capacity, self.head, self.len] {
+            out.extend_from_slice(&(v as u64).to_le_bytes());
+        }
+        out.extend_from_slice(&self.total.to_le_bytes());
+        for v in &self.data[..self.len * self.dim] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Restores what [`to_bytes`](Self::to_bytes) wrote into a buffer of the same shape.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let word = |i: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(
+                bytes.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+            ))
+        };
+        let header: Option<Vec<u64>> = (0..5).map(word).collect();
+        let Some(h) = header else {
+            return Err("the replay buffer's header is truncated".into());
+        };
+        let (dim, capacity, head, len) =
+            (h[0] as usize, h[1] as usize, h[2] as usize, h[3] as usize);
+        if dim != self.dim || capacity != self.capacity {
+            return Err(format!(
+                "the replay buffer holds {capacity} rows of {dim} values; the agent's holds {} of {}",
+                self.capacity, self.dim
+            ));
+        }
+        let body = &bytes[40..];
+        if len > capacity || head >= capacity.max(1) || body.len() != len * dim * 4 {
+            return Err("the replay buffer's rows do not match its header".into());
+        }
+        for (dst, src) in self.data.iter_mut().zip(body.chunks_exact(4)) {
+            *dst = f32::from_le_bytes(src.try_into().expect("4 bytes"));
+        }
+        self.head = head;
+        self.len = len;
+        self.total = h[4];
+        Ok(())
+    }
+
     /// Rows held.
     pub fn len(&self) -> usize {
         self.len

@@ -10,8 +10,10 @@ pub enum TrainingPhase {
     /// Collecting samples.
     #[default]
     Rollout,
-    /// The update runs in the background; the simulation waits.
+    /// The update runs; the simulation waits.
     Updating,
+    /// An output iteration's deterministic test episodes run in the same envs.
+    Testing,
     /// `max_samples` reached; the policy keeps acting but nothing is recorded.
     Finished,
 }

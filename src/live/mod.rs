@@ -21,6 +21,8 @@
 //! [`EnvSet::Reward`]: crate::env::character::EnvSet::Reward
 //! [`EnvSet::Done`]: crate::env::character::EnvSet::Done
 
+#[cfg(feature = "train")]
+mod headless;
 mod metrics;
 #[cfg(feature = "train")]
 mod plugin;
@@ -30,6 +32,8 @@ mod training;
 pub use crate::control::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, MimicSet, TrainingRequest,
 };
+#[cfg(feature = "train")]
+pub use headless::{HeadlessOutcome, HeadlessReport, train_headless};
 pub use metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 #[cfg(feature = "train")]
 pub use plugin::{MimicConfig, MimicError, MimicPlugin};

@@ -2,24 +2,22 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use bevy::prelude::*;
 use rand::SeedableRng;
 
 use crate::SeededRng;
 use crate::config::{ConfigError, load_engine_config, merge_engine_config, parse_agent_config};
-use crate::env::character::CharacterEnvSetup;
+use crate::env::character::{ActionBounds, CharacterEnvSetup};
+use crate::fit::EnvSpec;
 use crate::learning::agents::{Agent, AgentError};
-use crate::learning::checkpoint::{CheckpointError, load_agent};
+use crate::learning::checkpoint::CheckpointError;
 use crate::learning::device::Backend;
 use crate::play::{PlayError, PolicyPlugin, character_setup};
 use crate::sim::{ControlPace, ControlStep, SimPlugin};
-use crate::spaces::ActionSpace;
-use crate::train::episodes::EpisodeTracker;
-use crate::train::logger::TrainLogger;
-use crate::train::trainer::{CHECKPOINT_DIR, TrainerState};
-use training::{RunFiles, Trainee};
+use crate::train::run::{CHECKPOINT_DIR, ENV_CONFIG_FILE};
+use crate::train::{LoadedRun, RunError, RunOptions, TrainingRun};
+use training::{EpisodeStarts, Trainee};
 
 use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 use super::training;
@@ -41,6 +39,9 @@ pub enum MimicError {
     /// Play mode could not load its policy.
     #[error(transparent)]
     Play(#[from] PlayError),
+    /// The run could not start (a checkpoint that does not fit, an unwritable log).
+    #[error(transparent)]
+    Run(#[from] RunError),
     /// Anything else about the combination of inputs.
     #[error("{0}")]
     Invalid(String),
@@ -80,6 +81,8 @@ pub struct MimicConfig {
     backend: Backend,
     writeback: bool,
     pace: ControlPace,
+    background_update: bool,
+    save_int_models: bool,
 }
 
 impl MimicConfig {
@@ -94,6 +97,8 @@ impl MimicConfig {
             backend: Backend::Flex,
             writeback: true,
             pace: ControlPace::EveryUpdate,
+            background_update: true,
+            save_int_models: false,
         }
     }
 
@@ -176,6 +181,20 @@ impl MimicConfig {
         self
     }
 
+    /// Whether the update runs as a background task while the app keeps updating (the
+    /// default: an app that renders stays responsive) or inside the control step that
+    /// filled the rollout (headless training, where nothing else needs the frame).
+    pub fn with_background_update(mut self, background: bool) -> Self {
+        self.background_update = background;
+        self
+    }
+
+    /// Keep a checkpoint per output iteration under `out_dir/int_models/`.
+    pub fn with_int_models(mut self, save: bool) -> Self {
+        self.save_int_models = save;
+        self
+    }
+
     /// Whether this trains (as opposed to plays).
     pub fn is_training(&self) -> bool {
         !matches!(self.mode, Mode::Play { .. })
@@ -202,7 +221,16 @@ impl MimicConfig {
             writeback: self.writeback,
             num_envs: self.num_envs,
             device: self.backend.to_string(),
+            background_update: self.background_update,
         })
+    }
+
+    fn run_options(&self) -> RunOptions {
+        RunOptions {
+            max_samples: self.max_samples,
+            out_dir: self.out_dir.clone(),
+            save_int_models: self.save_int_models,
+        }
     }
 
     fn load_new(&self, agent_file: &Path, env_file: &Path) -> Result<TrainParts, MimicError> {
@@ -217,46 +245,37 @@ impl MimicConfig {
         let mut agent = Agent::new_with_disc(
             agent_config,
             setup.obs_dim,
-            ActionSpace::Box {
-                low: setup.low.clone(),
-                high: setup.high.clone(),
-            },
+            bounds_of(&setup).space(),
             self.num_envs,
             setup.disc_obs_dim,
             self.backend.device(),
             self.seed,
         )?;
         agent.set_step_dt(f64::from(setup.dt));
-        let run = self.open_run(&agent_yaml, &env_yaml, false)?;
+        if let Some(out_dir) = &self.out_dir {
+            std::fs::create_dir_all(out_dir).map_err(|source| MimicError::Io {
+                path: out_dir.clone(),
+                source,
+            })?;
+        }
+        let run = TrainingRun::new(
+            agent,
+            spec_of(&setup),
+            SeededRng::seed_from_u64(self.seed.wrapping_add(1)),
+            agent_yaml,
+            env_yaml,
+            self.run_options(),
+        )?;
         Ok(TrainParts {
             setup,
-            agent,
-            rng: SeededRng::seed_from_u64(self.seed.wrapping_add(1)),
             run,
-            wall_offset_s: 0.0,
-            env_blowups: 0,
-            max_samples: self.max_samples,
             backend: self.backend,
         })
     }
 
     fn load_resume(&self, out_dir: &Path) -> Result<TrainParts, MimicError> {
         let dir = out_dir.join(CHECKPOINT_DIR);
-        let loaded = load_agent(&dir, self.backend.device())?;
-        let text = |name: &str| -> Result<String, MimicError> {
-            loaded
-                .extra
-                .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, d)| String::from_utf8(d.clone()).ok())
-                .ok_or_else(|| {
-                    MimicError::Invalid(format!("{}: {name} is missing or not text", dir.display()))
-                })
-        };
-        let agent_yaml = text("agent_config.yaml")?;
-        let env_yaml = text("env_config.yaml")?;
-        let state: TrainerState = serde_yaml_ng::from_str(&text("trainer.yaml")?)
-            .map_err(|e| MimicError::Invalid(format!("{}: trainer.yaml: {e}", dir.display())))?;
+        let loaded = LoadedRun::read(&dir, self.backend.device())?;
         if loaded.agent.state().num_envs != self.num_envs {
             return Err(MimicError::Invalid(format!(
                 "{} was trained with {} envs; resume with the same number (got {})",
@@ -265,66 +284,32 @@ impl MimicConfig {
                 self.num_envs
             )));
         }
-        let setup = character_setup(&dir.join("env_config.yaml"), &env_yaml, self.num_envs)?;
-        if setup.obs_dim != loaded.agent.state().obs_dim {
-            return Err(MimicError::Invalid(format!(
-                "{}: the policy reads {} observations, its env writes {}",
-                dir.display(),
-                loaded.agent.state().obs_dim,
-                setup.obs_dim
-            )));
-        }
-        let disc_dim = loaded.agent.state().disc_obs_dim;
-        if disc_dim > 0 && disc_dim != setup.disc_obs_dim {
-            return Err(MimicError::Invalid(format!(
-                "{}: the discriminator reads {disc_dim} values, its env writes {}",
-                dir.display(),
-                setup.disc_obs_dim
-            )));
-        }
-        let run = self.open_run(&agent_yaml, &env_yaml, true)?;
+        let setup = character_setup(&dir.join(ENV_CONFIG_FILE), &loaded.env_yaml, self.num_envs)?;
+        let run = TrainingRun::resume(loaded, spec_of(&setup), self.run_options())?;
         Ok(TrainParts {
             setup,
-            agent: loaded.agent,
-            rng: state.env_rng,
             run,
-            wall_offset_s: state.wall_time_s,
-            env_blowups: state.env_blowups,
-            max_samples: self.max_samples,
             backend: self.backend,
         })
     }
+}
 
-    fn open_run(
-        &self,
-        agent_yaml: &str,
-        env_yaml: &str,
-        append: bool,
-    ) -> Result<Option<RunFiles>, MimicError> {
-        let Some(out_dir) = &self.out_dir else {
-            return Ok(None);
-        };
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| MimicError::Io { path, source }
-        };
-        let logger = TrainLogger::open(out_dir, append).map_err(io(out_dir))?;
-        if !append {
-            for (name, text) in [
-                ("agent_config.yaml", agent_yaml),
-                ("env_config.yaml", env_yaml),
-            ] {
-                let path = out_dir.join(name);
-                std::fs::write(&path, text).map_err(io(&path))?;
-            }
-        }
-        Ok(Some(RunFiles {
-            out_dir: out_dir.clone(),
-            logger,
-            agent_yaml: agent_yaml.to_string(),
-            env_yaml: env_yaml.to_string(),
-        }))
+/// The action box of a loaded character env.
+fn bounds_of(setup: &CharacterEnvSetup) -> ActionBounds {
+    ActionBounds {
+        low: setup.low.clone(),
+        high: setup.high.clone(),
     }
+}
+
+/// What a loaded character env offers a policy.
+fn spec_of(setup: &CharacterEnvSetup) -> EnvSpec {
+    EnvSpec::character(
+        setup.obs_dim,
+        bounds_of(setup).space(),
+        setup.disc_obs_dim,
+        &setup.model,
+    )
 }
 
 fn read(path: &Path) -> Result<String, MimicError> {
@@ -339,12 +324,7 @@ fn read(path: &Path) -> Result<String, MimicError> {
 
 struct TrainParts {
     setup: CharacterEnvSetup,
-    agent: Agent,
-    rng: SeededRng,
-    run: Option<RunFiles>,
-    wall_offset_s: f64,
-    env_blowups: u64,
-    max_samples: u64,
+    run: TrainingRun,
     backend: Backend,
 }
 
@@ -361,6 +341,7 @@ pub struct MimicPlugin {
     writeback: bool,
     num_envs: usize,
     device: String,
+    background_update: bool,
 }
 
 impl Plugin for MimicPlugin {
@@ -383,55 +364,37 @@ impl Plugin for MimicPlugin {
             Inner::Train(parts) => {
                 let TrainParts {
                     setup,
-                    agent,
-                    rng,
                     run,
-                    wall_offset_s,
-                    env_blowups,
-                    max_samples,
                     backend,
                 } = *parts;
+                let agent = run.agent();
                 let status = TrainingStatus {
                     iteration: agent.iteration(),
                     samples: agent.sample_count(),
-                    wall_time_s: wall_offset_s,
+                    wall_time_s: run.wall_time_s(),
                     device: self.device.clone(),
-                    env_blowups,
-                    phase: if agent.sample_count() >= max_samples {
+                    env_blowups: run.env_blowups,
+                    phase: if run.finished() {
                         TrainingPhase::Finished
                     } else {
                         TrainingPhase::Rollout
                     },
                     ..default()
                 };
-                let trainee = Trainee {
-                    agent: Some(agent),
-                    task: None,
-                    backend,
-                    rng,
-                    tracker: EpisodeTracker::new(self.num_envs),
-                    kind: setup.kind,
-                    low: setup.low.clone(),
-                    high: setup.high.clone(),
-                    obs_dim: setup.obs_dim,
-                    disc_obs_dim: setup.disc_obs_dim,
+                let starts = EpisodeStarts {
                     rand_reset: setup.rand_reset,
                     default_reset_prob: setup.default_reset_prob,
                     default_state: setup.default_state.clone(),
-                    max_samples,
-                    run,
-                    started_envs: false,
-                    reset_all: false,
-                    save_requested: false,
-                    load_requested: None,
-                    wall_offset_s,
-                    clock: Instant::now(),
-                    rollout_start: None,
-                    act_end: None,
-                    act_s: 0.0,
-                    sim_s: 0.0,
-                    scratch: Default::default(),
                 };
+                let trainee = Trainee::new(
+                    run,
+                    backend,
+                    self.background_update,
+                    starts,
+                    bounds_of(&setup),
+                    setup.kind,
+                    f64::from(setup.dt),
+                );
                 app.add_plugins(
                     SimPlugin::new(setup.model.clone(), self.num_envs)
                         .with_config(setup.engine.clone())

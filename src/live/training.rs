@@ -1,81 +1,126 @@
-//! Training inside a Bevy app: the policy acts before the physics, the step is recorded after
-//! the env's terms, and a full rollout is handed to a background task for the update while the
-//! app keeps rendering.
+//! Training inside a Bevy app: the Bevy driver of the training core ([`TrainingRun`]). The
+//! policy acts before the physics, the step is recorded after the env's terms, a full rollout
+//! goes to the update (a background task while the app keeps rendering, or inline for the
+//! headless CLI), output iterations run their deterministic test episodes in the same envs,
+//! and the run writes the log row and the checkpoint.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
 use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
-use crate::SeededRng;
 use crate::control::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingRequest,
 };
-use crate::env::character::EnvKind;
 use crate::env::character::systems::{EnvOutput, EnvResets};
+use crate::env::character::{ActionBounds, EnvKind};
 use crate::learning::agents::{ActMode, Agent};
-use crate::learning::checkpoint::{load_agent, save_agent};
 use crate::learning::device::Backend;
 use crate::learning::log_row::LogRow;
 use crate::sim::CharacterState;
 use crate::sim::plugin::{PdTargets, SimPaused};
 use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
-use crate::spaces::{ActionSpace, DoneCode};
+use crate::spaces::DoneCode;
 use crate::train::episodes::EpisodeTracker;
-use crate::train::logger::TrainLogger;
-use crate::train::trainer::{CHECKPOINT_DIR, TrainerState, sanitize_step};
-
-/// Where a run's logs and checkpoints go, and the config texts stored with its checkpoints.
-pub(crate) struct RunFiles {
-    pub(crate) out_dir: PathBuf,
-    pub(crate) logger: TrainLogger,
-    pub(crate) agent_yaml: String,
-    pub(crate) env_yaml: String,
-}
+use crate::train::{EvalStats, IterationTimes, TrainingRun};
 
 /// The update running in the background: the agent comes back with its log row and seconds.
 type UpdateTask = Task<(Agent, LogRow, f64)>;
 
-/// The training's working state (the agent is away while its update runs).
-#[derive(Resource)]
-pub(crate) struct Trainee {
-    pub(crate) agent: Option<Agent>,
-    pub(crate) task: Option<UpdateTask>,
-    pub(crate) backend: Backend,
-    pub(crate) rng: SeededRng,
-    pub(crate) tracker: EpisodeTracker,
-    pub(crate) kind: EnvKind,
-    pub(crate) low: Vec<f32>,
-    pub(crate) high: Vec<f32>,
-    pub(crate) obs_dim: usize,
-    pub(crate) disc_obs_dim: usize,
+/// How a character env starts its episodes.
+pub(crate) struct EpisodeStarts {
     pub(crate) rand_reset: bool,
     pub(crate) default_reset_prob: f64,
     pub(crate) default_state: CharacterState,
-    pub(crate) max_samples: u64,
-    pub(crate) run: Option<RunFiles>,
+}
+
+/// Deterministic test episodes in progress (an output iteration's test).
+struct TestRun {
+    tracker: EpisodeTracker,
+    fails: u64,
+    steps: u64,
+}
+
+/// The training's working state besides the core.
+#[derive(Resource)]
+pub(crate) struct Trainee {
+    pub(crate) run: TrainingRun,
+    pub(crate) backend: Backend,
+    /// Run updates as a background task (an app that renders) or inline (headless).
+    pub(crate) background: bool,
+    pub(crate) starts: EpisodeStarts,
+    pub(crate) bounds: ActionBounds,
+    pub(crate) kind: EnvKind,
+    pub(crate) dt: f64,
+    pub(crate) task: Option<UpdateTask>,
+    /// An inline update's result, collected in `PostUpdate` as a task's would be.
+    pub(crate) done_update: Option<(Agent, LogRow, f64)>,
     pub(crate) started_envs: bool,
     pub(crate) reset_all: bool,
     pub(crate) save_requested: bool,
     pub(crate) load_requested: Option<PathBuf>,
-    pub(crate) wall_offset_s: f64,
-    pub(crate) clock: Instant,
-    pub(crate) rollout_start: Option<Instant>,
-    pub(crate) act_end: Option<Instant>,
-    pub(crate) act_s: f64,
-    pub(crate) sim_s: f64,
-    pub(crate) scratch: (Vec<f32>, Vec<f32>, Vec<DoneCode>),
+    times: IterationTimes,
+    rollout_start: Option<Instant>,
+    act_end: Option<Instant>,
+    /// The update's row and the rollout's env diagnostics, waiting for the test episodes.
+    pending: Option<(LogRow, Vec<(&'static str, f64)>)>,
+    test: Option<TestRun>,
 }
 
 impl Trainee {
-    fn wall_time_s(&self) -> f64 {
-        self.wall_offset_s + self.clock.elapsed().as_secs_f64()
+    pub(crate) fn new(
+        run: TrainingRun,
+        backend: Backend,
+        background: bool,
+        starts: EpisodeStarts,
+        bounds: ActionBounds,
+        kind: EnvKind,
+        dt: f64,
+    ) -> Self {
+        Self {
+            run,
+            backend,
+            background,
+            starts,
+            bounds,
+            kind,
+            dt,
+            task: None,
+            done_update: None,
+            started_envs: false,
+            reset_all: false,
+            save_requested: false,
+            load_requested: None,
+            times: IterationTimes::default(),
+            rollout_start: None,
+            act_end: None,
+            pending: None,
+            test: None,
+        }
     }
 }
 
-/// The policy's exploring actions for every env, as PD targets.
+/// Resets every env from the run's generator; false before the worlds exist.
+fn reset_all(resets: &mut EnvResets, t: &mut Trainee) -> bool {
+    let num_envs = resets.output().buffers.num_envs();
+    (0..num_envs).all(|env| reset_env(resets, t, env))
+}
+
+fn reset_env(resets: &mut EnvResets, t: &mut Trainee, env: usize) -> bool {
+    let s = &t.starts;
+    resets.reset_episode(
+        env,
+        s.rand_reset,
+        s.default_reset_prob,
+        &s.default_state,
+        &mut t.run.env_rng,
+    )
+}
+
+/// The policy's actions for every env, as PD targets: exploring in the rollout,
+/// deterministic in test episodes and after `max_samples`.
 pub(crate) fn act(
     mut trainee: ResMut<Trainee>,
     status: Res<TrainingStatus>,
@@ -87,26 +132,23 @@ pub(crate) fn act(
     if !t.started_envs {
         return;
     }
-    let Some(agent) = t.agent.as_mut() else {
+    let Some(agent) = t.run.agent.as_mut() else {
         return;
     };
     let start = Instant::now();
     t.rollout_start.get_or_insert(start);
-    // After `max_samples` the policy still acts (deterministically) so the scene stays alive.
-    let mode = if status.phase == TrainingPhase::Finished {
-        ActMode::Deterministic
-    } else {
-        ActMode::Explore
+    let mode = match status.phase {
+        TrainingPhase::Rollout => ActMode::Explore,
+        _ => ActMode::Deterministic,
     };
     apply_steering(&mut steering, agent, mode);
     let actions = agent.act(&output.buffers.obs, mode);
-    let nd = t.low.len();
-    for (k, (target, a)) in targets.0.iter_mut().zip(actions).enumerate() {
-        *target = a.clamp(t.low[k % nd], t.high[k % nd]);
-    }
+    t.bounds.write_targets(actions, &mut targets.0);
     mirror_steering(&mut steering, agent, mode);
     let end = Instant::now();
-    t.act_s += (end - start).as_secs_f64();
+    if status.phase == TrainingPhase::Rollout {
+        t.times.act_s += (end - start).as_secs_f64();
+    }
     t.act_end = Some(end);
 }
 
@@ -118,8 +160,7 @@ pub(crate) fn name_skills(
     mut steering: ResMut<SkillSteering>,
     mut named_at: Local<Option<u64>>,
 ) {
-    let t = &mut *trainee;
-    let Some(agent) = t.agent.as_mut() else {
+    let Some(agent) = trainee.run.agent.as_mut() else {
         return;
     };
     if agent.latent_dim() == 0 || *named_at == Some(agent.iteration()) {
@@ -133,8 +174,8 @@ pub(crate) fn name_skills(
     }
 }
 
-/// Records the step into the rollout, reports and restarts finished episodes, and hands a full
-/// rollout to the update task.
+/// Records the step (into the rollout, or into the test episodes), reports and restarts
+/// finished episodes, and starts the update once the rollout is full.
 pub(crate) fn record(
     mut trainee: ResMut<Trainee>,
     mut resets: EnvResets,
@@ -143,252 +184,270 @@ pub(crate) fn record(
     mut paused: ResMut<SimPaused>,
 ) {
     let t = &mut *trainee;
-    let num_envs = resets.output().buffers.num_envs();
     if !t.started_envs {
-        for env in 0..num_envs {
-            if !resets.reset_episode(
-                env,
-                t.rand_reset,
-                t.default_reset_prob,
-                &t.default_state,
-                &mut t.rng,
-            ) {
-                return; // the worlds are built on the first control step
-            }
-        }
-        t.started_envs = true;
+        // The worlds are built on the first control step.
+        t.started_envs = reset_all(&mut resets, t);
         return;
     }
-    if let Some(end) = t.act_end.take() {
-        t.sim_s += end.elapsed().as_secs_f64();
+    if let Some(end) = t.act_end.take()
+        && status.phase == TrainingPhase::Rollout
+    {
+        t.times.sim_s += end.elapsed().as_secs_f64();
     }
-    let Some(agent) = t.agent.as_mut() else {
+    if t.run.agent.is_none() {
         return;
-    };
+    }
     let out = &resets.output().buffers;
-    let (obs, rewards, dones) = sanitize_step(
-        t.obs_dim,
-        (&out.obs, &out.rewards, &out.dones),
-        (&mut t.scratch.0, &mut t.scratch.1, &mut t.scratch.2),
-        &mut status.env_blowups,
-    );
-    // A reset asked for by the user ends every episode here, as a time limit (the critic
-    // bootstraps from the last state, as for any truncation).
-    let forced: Vec<DoneCode>;
-    let dones = if std::mem::take(&mut t.reset_all) {
-        forced = dones
-            .iter()
-            .map(|d| if d.is_done() { *d } else { DoneCode::Time })
-            .collect();
-        &forced[..]
-    } else {
-        dones
+    for (env, code) in out.dones.iter().enumerate() {
+        if code.is_done() {
+            let (ret, len) = t.run.tracker.running(env);
+            episodes.write(EpisodeDone {
+                env,
+                code: *code,
+                episode_return: ret + f64::from(out.rewards[env]),
+                length: len + 1,
+            });
+        }
+    }
+    let finished: Vec<usize> = match status.phase {
+        TrainingPhase::Rollout => {
+            let out = &resets.output();
+            let force = std::mem::take(&mut t.reset_all);
+            let finished = t
+                .run
+                .record_step(
+                    &out.buffers.obs,
+                    &out.buffers.rewards,
+                    &out.buffers.dones,
+                    &out.disc_obs,
+                    force,
+                )
+                .to_vec();
+            status.env_blowups = t.run.env_blowups;
+            finished
+        }
+        TrainingPhase::Testing => record_test_step(t, resets.output()),
+        TrainingPhase::Updating | TrainingPhase::Finished => {
+            // Not recording: reset characters still draw new skills.
+            let dones = &resets.output().buffers.dones;
+            t.run.agent_mut().end_episodes(dones);
+            (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
+        }
     };
-    let finished: Vec<usize> = (0..num_envs).filter(|&i| dones[i].is_done()).collect();
-    for &env in &finished {
-        let (ret, len) = t.tracker.running(env);
-        episodes.write(EpisodeDone {
-            env,
-            code: dones[env],
-            episode_return: ret + f64::from(rewards[env]),
-            length: len + 1,
-        });
-    }
-    let recording = status.phase == TrainingPhase::Rollout;
-    if recording {
-        if agent.disc_obs_dim() > 0 {
-            agent.record_disc_obs(&resets.output().disc_obs);
-        }
-        agent.record_result(obs, rewards, dones);
-        t.tracker.step(rewards, dones);
-    } else {
-        // Not recording (finished training): reset characters still draw new skills.
-        agent.end_episodes(dones);
-    }
     let t0 = Instant::now();
-    for &env in &finished {
-        resets.reset_episode(
-            env,
-            t.rand_reset,
-            t.default_reset_prob,
-            &t.default_state,
-            &mut t.rng,
-        );
+    for env in finished {
+        reset_env(&mut resets, t, env);
     }
-    t.sim_s += t0.elapsed().as_secs_f64();
-    if recording && agent.buffer_full() {
-        if agent.wants_demo_disc_obs() {
-            let n = agent.config().steps_per_iter * num_envs;
-            let mut demo = Vec::new();
-            resets.sample_demo_disc_obs(n, &mut t.rng, &mut demo);
-            agent.set_demo_disc_obs(demo);
-        }
-        let mut agent = t.agent.take().expect("checked above");
-        t.task = Some(AsyncComputeTaskPool::get().spawn(async move {
-            let start = Instant::now();
-            let row = agent.update();
-            let seconds = start.elapsed().as_secs_f64();
-            (agent, row, seconds)
-        }));
-        status.phase = TrainingPhase::Updating;
-        paused.0 = true;
+    if status.phase == TrainingPhase::Rollout {
+        t.times.sim_s += t0.elapsed().as_secs_f64();
+    }
+    if status.phase == TrainingPhase::Rollout && t.run.agent().buffer_full() {
+        start_update(t, &mut resets, &mut status, &mut paused);
     }
 }
 
-/// Takes the agent back from a finished update: the log row, messages, and at output
-/// iterations a checkpoint. Then applies requests and the pause.
-#[allow(clippy::too_many_arguments)]
+/// One step of the test episodes; returns the envs to reset.
+fn record_test_step(t: &mut Trainee, output: &EnvOutput) -> Vec<usize> {
+    let dones = &output.buffers.dones;
+    t.run.agent_mut().end_episodes(dones);
+    let test = t.test.as_mut().expect("testing");
+    test.steps += dones.len() as u64;
+    test.fails += dones.iter().filter(|d| **d == DoneCode::Fail).count() as u64;
+    test.tracker.step(&output.buffers.rewards, dones);
+    (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
+}
+
+/// Hands the full rollout to the update: demo windows first (AMP), then a background task or
+/// an inline update.
+fn start_update(
+    t: &mut Trainee,
+    resets: &mut EnvResets,
+    status: &mut TrainingStatus,
+    paused: &mut SimPaused,
+) {
+    let wanted = t.run.demo_windows_wanted();
+    let t0 = Instant::now();
+    if wanted > 0 {
+        let mut demo = Vec::new();
+        resets.sample_demo_disc_obs(wanted, &mut t.run.env_rng, &mut demo);
+        t.run.agent_mut().set_demo_disc_obs(demo);
+    }
+    t.times.demo_s = t0.elapsed().as_secs_f64();
+    t.times.rollout_s = t
+        .rollout_start
+        .take()
+        .map_or(0.0, |s| s.elapsed().as_secs_f64() - t.times.demo_s);
+    let diagnostics = resets.output_mut().take_diagnostics(t.kind);
+    t.pending = Some((LogRow::new(), diagnostics));
+    let mut agent = t.run.agent.take().expect("the agent is home");
+    if t.background {
+        t.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+            let start = Instant::now();
+            let row = agent.update();
+            (agent, row, start.elapsed().as_secs_f64())
+        }));
+    } else {
+        let start = Instant::now();
+        let row = agent.update();
+        t.done_update = Some((agent, row, start.elapsed().as_secs_f64()));
+    }
+    status.phase = TrainingPhase::Updating;
+    paused.0 = true;
+}
+
+/// Takes the agent back from a finished update; at output iterations it starts the test
+/// episodes, otherwise (and once they are done) it finishes the iteration.
+#[allow(clippy::too_many_arguments)] // the messages and resources of one iteration
 pub(crate) fn finish_update(
     mut trainee: ResMut<Trainee>,
+    mut resets: EnvResets,
     mut status: ResMut<TrainingStatus>,
     mut metrics: ResMut<TrainingMetrics>,
-    mut output: ResMut<EnvOutput>,
     mut iterations: MessageWriter<IterationFinished>,
     mut saved: MessageWriter<CheckpointSaved>,
 ) {
     let t = &mut *trainee;
-    status.wall_time_s = t.wall_time_s();
-    let Some(task) = t.task.as_mut() else {
+    status.wall_time_s = t.run.wall_time_s();
+    if status.phase == TrainingPhase::Testing {
+        let test = t.test.as_ref().expect("testing");
+        if test.tracker.episodes() >= t.run.test_episodes() {
+            end_test(t, &mut resets);
+            finish_iteration(
+                t,
+                &mut resets,
+                &mut status,
+                &mut metrics,
+                &mut iterations,
+                &mut saved,
+            );
+        }
         return;
+    }
+    let ready = match t.task.as_mut() {
+        Some(task) => check_ready(task),
+        None => t.done_update.take(),
     };
-    let Some((agent, update, update_s)) = check_ready(task) else {
+    let Some((agent, update, update_s)) = ready else {
         return;
     };
     t.task = None;
-    let rollout_s = t
-        .rollout_start
-        .take()
-        .map_or(0.0, |s| s.elapsed().as_secs_f64() - update_s);
-    let iteration = agent.iteration();
-    let samples = agent.sample_count();
-    let samples_this_iter = (agent.config().steps_per_iter * output.buffers.num_envs()) as f64;
-    let output_iteration = (iteration - 1).is_multiple_of(agent.config().iters_per_output as u64)
-        || samples >= t.max_samples;
-
-    let mut row = LogRow::new();
-    row.set("Iteration", iteration as f64);
-    row.set("Wall_Time", t.wall_time_s() / 3600.0);
-    row.set("Samples", samples as f64);
-    row.set("Train_Return", t.tracker.mean_return());
-    row.set("Train_Episode_Length", t.tracker.mean_length());
-    row.set("Train_Episodes", t.tracker.episodes() as f64);
-    row.set("Train_Fail_Frac", t.tracker.fail_fraction());
-    row.extend(&update);
-    for (key, value) in output.take_diagnostics(t.kind) {
-        row.set(key, value);
+    t.times.update_s = update_s;
+    t.run.agent = Some(agent);
+    if let Some(pending) = t.pending.as_mut() {
+        pending.0 = update;
     }
-    row.set("Env_Blowups", status.env_blowups as f64);
-    row.set("Rollout_Time", rollout_s);
-    row.set("Sim_Time", t.sim_s);
-    row.set("Inference_Time", t.act_s);
-    row.set("Update_Time", update_s);
-    row.set(
-        "Samples_Per_Sec",
-        samples_this_iter / (rollout_s + update_s).max(1e-9),
-    );
-    t.sim_s = 0.0;
-    t.act_s = 0.0;
-    t.agent = Some(agent);
-
-    if let Some(run) = t.run.as_mut()
-        && let Err(e) = run.logger.write(&row)
-    {
-        status.last_error = Some(format!("{}: {e}", run.logger.csv_path().display()));
+    if t.run.is_output_iteration() && t.run.test_episodes() > 0 {
+        // As `evaluate`: every env starts afresh and the env's sums restart.
+        reset_all(&mut resets, t);
+        let _ = resets.output_mut().take_diagnostics(t.kind);
+        t.test = Some(TestRun {
+            tracker: EpisodeTracker::new(resets.output().buffers.num_envs()),
+            fails: 0,
+            steps: 0,
+        });
+        status.phase = TrainingPhase::Testing;
+    } else {
+        finish_iteration(
+            t,
+            &mut resets,
+            &mut status,
+            &mut metrics,
+            &mut iterations,
+            &mut saved,
+        );
     }
-    if output_iteration {
-        t.tracker.start_new_window();
-        if t.run.is_some() {
-            t.save_requested = true;
+}
+
+/// The test's statistics; every env starts afresh after it, as after `evaluate`.
+fn end_test(t: &mut Trainee, resets: &mut EnvResets) {
+    let test = t.test.take().expect("testing");
+    let root_speed = resets
+        .output_mut()
+        .take_diagnostics(t.kind)
+        .into_iter()
+        .find(|(k, _)| *k == "Root_Speed")
+        .map(|(_, v)| v);
+    reset_all(resets, t);
+    let _ = resets.output_mut().take_diagnostics(t.kind);
+    t.run.set_test(EvalStats {
+        episodes: test.tracker.episodes(),
+        mean_return: test.tracker.mean_return(),
+        mean_length: test.tracker.mean_length(),
+        fails: test.fails,
+        sim_seconds: test.steps as f64 * t.dt,
+        root_speed,
+    });
+}
+
+/// The log row, messages, and at output iterations the checkpoint and fresh envs.
+fn finish_iteration(
+    t: &mut Trainee,
+    resets: &mut EnvResets,
+    status: &mut TrainingStatus,
+    metrics: &mut TrainingMetrics,
+    iterations: &mut MessageWriter<IterationFinished>,
+    saved: &mut MessageWriter<CheckpointSaved>,
+) {
+    let (update, diagnostics) = t.pending.take().unwrap_or_default();
+    let times = std::mem::take(&mut t.times);
+    let output = t.run.is_output_iteration();
+    let row = match t.run.log_iteration(&update, &diagnostics, times) {
+        Ok(row) => row,
+        Err(e) => {
+            status.last_error = Some(e.to_string());
+            LogRow::new()
         }
+    };
+    if output {
+        match t.run.finish_output_iteration() {
+            Ok(Some(dir)) => {
+                status.last_checkpoint = Some(dir.clone());
+                saved.write(CheckpointSaved {
+                    dir,
+                    iteration: t.run.agent().iteration(),
+                });
+            }
+            Ok(None) => {}
+            Err(e) => status.last_error = Some(e.to_string()),
+        }
+        // As MimicKit: after a test, training restarts from freshly reset envs.
+        reset_all(resets, t);
     }
-    status.iteration = iteration;
-    status.samples = samples;
-    status.phase = if samples >= t.max_samples {
+    let agent = t.run.agent();
+    status.iteration = agent.iteration();
+    status.samples = agent.sample_count();
+    status.phase = if t.run.finished() {
         TrainingPhase::Finished
     } else {
         TrainingPhase::Rollout
     };
     metrics.push(row.clone());
     iterations.write(IterationFinished {
-        iteration,
-        samples,
+        iteration: status.iteration,
+        samples: status.samples,
         row,
     });
-    if std::mem::take(&mut t.save_requested) {
-        save(t, &mut status, &mut saved);
-    }
 }
 
 fn save(t: &mut Trainee, status: &mut TrainingStatus, saved: &mut MessageWriter<CheckpointSaved>) {
-    let (Some(agent), Some(run)) = (t.agent.as_ref(), t.run.as_ref()) else {
+    let Some(dir) = t.run.checkpoint_dir() else {
         status.last_error = Some("no output directory: set one to save checkpoints".into());
         return;
     };
-    let dir = run.out_dir.join(CHECKPOINT_DIR);
-    let state = serde_yaml_ng::to_string(&TrainerState {
-        env_rng: t.rng.clone(),
-        wall_time_s: t.wall_offset_s + t.clock.elapsed().as_secs_f64(),
-        env_blowups: status.env_blowups,
-    })
-    .expect("trainer state serialises");
-    match save_agent(
-        agent,
-        &dir,
-        &[
-            ("agent_config.yaml", run.agent_yaml.as_bytes()),
-            ("env_config.yaml", run.env_yaml.as_bytes()),
-            ("trainer.yaml", state.as_bytes()),
-        ],
-    ) {
+    match t.run.save_checkpoint(&dir) {
         Ok(()) => {
             status.last_checkpoint = Some(dir.clone());
             saved.write(CheckpointSaved {
                 dir,
-                iteration: agent.iteration(),
+                iteration: t.run.agent().iteration(),
             });
         }
         Err(e) => status.last_error = Some(e.to_string()),
     }
 }
 
-fn load(t: &mut Trainee, dir: &Path, status: &mut TrainingStatus) {
-    let loaded = match load_agent(dir, t.backend.device()) {
-        Ok(l) => l.agent,
-        Err(e) => {
-            status.last_error = Some(e.to_string());
-            return;
-        }
-    };
-    let s = loaded.state();
-    let fits = s.obs_dim == t.obs_dim
-        && s.action_space
-            == (ActionSpace::Box {
-                low: t.low.clone(),
-                high: t.high.clone(),
-            })
-        && s.num_envs == t.tracker.num_envs()
-        && (s.disc_obs_dim == 0 || s.disc_obs_dim == t.disc_obs_dim);
-    if !fits {
-        status.last_error = Some(format!(
-            "{}: the checkpoint's policy does not fit this env (observations {}, {} envs)",
-            dir.display(),
-            s.obs_dim,
-            s.num_envs
-        ));
-        return;
-    }
-    status.iteration = loaded.iteration();
-    status.samples = loaded.sample_count();
-    status.last_checkpoint = Some(dir.to_path_buf());
-    status.last_error = None;
-    t.agent = Some(loaded);
-    // The new agent's rollout starts empty: every env starts a new episode.
-    t.started_envs = false;
-    t.rollout_start = None;
-    t.tracker.restart_all();
-}
-
-/// Applies [`TrainingRequest`]s (saving and loading wait for a running update) and the pause.
+/// Applies [`TrainingRequest`]s (saving and loading wait for a running update or test) and
+/// the pause.
 pub(crate) fn handle_requests(
     mut trainee: ResMut<Trainee>,
     mut requests: MessageReader<TrainingRequest>,
@@ -405,9 +464,31 @@ pub(crate) fn handle_requests(
             TrainingRequest::ResetEnvs => t.reset_all = true,
         }
     }
-    if t.agent.is_some() {
+    let idle = matches!(
+        status.phase,
+        TrainingPhase::Rollout | TrainingPhase::Finished
+    );
+    if t.run.agent.is_some() && idle {
         if let Some(dir) = t.load_requested.take() {
-            load(t, &dir, &mut status);
+            match t.run.load_checkpoint(&dir, t.backend.device()) {
+                Ok(()) => {
+                    let agent = t.run.agent();
+                    status.iteration = agent.iteration();
+                    status.samples = agent.sample_count();
+                    status.last_checkpoint = Some(dir);
+                    status.last_error = None;
+                    // The new agent's rollout starts empty: every env starts a new episode.
+                    t.started_envs = false;
+                    t.rollout_start = None;
+                    t.times = IterationTimes::default();
+                    status.phase = if t.run.finished() {
+                        TrainingPhase::Finished
+                    } else {
+                        TrainingPhase::Rollout
+                    };
+                }
+                Err(e) => status.last_error = Some(e.to_string()),
+            }
         }
         if std::mem::take(&mut t.save_requested) {
             save(t, &mut status, &mut saved);

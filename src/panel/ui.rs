@@ -52,6 +52,7 @@ fn status_line(ui: &mut egui::Ui, input: &PanelInput) {
             let phase = match s.phase {
                 TrainingPhase::Rollout => "collecting samples",
                 TrainingPhase::Updating => "updating",
+                TrainingPhase::Testing => "test episodes",
                 TrainingPhase::Finished => "finished",
             };
             ui.label(format!(

@@ -3,9 +3,13 @@
 pub mod episodes;
 pub mod logger;
 pub mod plot;
+pub mod run;
 pub mod tensorboard;
 pub(crate) mod trainer;
 
+pub use run::{
+    EvalStats, IterationTimes, LoadedRun, RunError, RunOptions, TrainerState, TrainingRun,
+};
 pub use trainer::{
-    EvalStats, TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint, test_checkpoint,
+    TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint, test_checkpoint,
 };

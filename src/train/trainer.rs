@@ -1,48 +1,30 @@
-//! MimicKit's `train_model` loop: rollouts of `steps_per_iter` steps, an update, and every
-//! `iters_per_output` iterations a deterministic test, a log row with test returns and a
-//! checkpoint.
+//! The CLI's driver of the training core over a [`VecEnv`]: MimicKit's `train_model` loop —
+//! rollouts of `steps_per_iter` steps, an update, and every `iters_per_output` iterations a
+//! deterministic test, a log row with test returns and a checkpoint. Everything but stepping
+//! and resetting the envs is [`TrainingRun`]'s.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 
 use super::episodes::EpisodeTracker;
-use super::logger::{TrainLogger, format_table};
+use super::logger::format_table;
+use super::run::{
+    CHECKPOINT_DIR, EvalStats, IterationTimes, LoadedRun, RunError, RunOptions, TrainingRun,
+};
 use crate::SeededRng;
 use crate::config::{ConfigError, parse_agent_config, parse_env_config};
 use crate::env::{EnvConfig, VecEnv};
-use crate::learning::agents::{ActMode, Agent, AgentConfig, AgentError};
-use crate::learning::checkpoint::{CheckpointError, LoadedAgent, load_agent, save_agent};
+use crate::fit::{EnvSpec, check_fits, stored_character};
+use crate::learning::agents::{ActMode, Agent, AgentConfig};
+use crate::learning::checkpoint::{LoadedAgent, load_agent};
 use crate::learning::log_row::LogRow;
 use crate::spaces::DoneCode;
 use burn::tensor::Device;
 
 /// Why training could not start or go on.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainerError {
-    /// A config file is wrong.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The agent could not be built for this environment.
-    #[error(transparent)]
-    Agent(#[from] AgentError),
-    /// A checkpoint could not be written or read.
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    /// A log file could not be written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The checkpoint does not fit the environment.
-    #[error("{0}")]
-    Mismatch(String),
-}
+pub type TrainerError = RunError;
 
 /// How a training run is set up.
 #[derive(Clone, Debug)]
@@ -63,58 +45,22 @@ pub struct TrainOptions {
     pub progress: bool,
 }
 
-/// What `trainer.yaml` in a checkpoint holds: the loop's own state.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct TrainerState {
-    pub(crate) env_rng: SeededRng,
-    pub(crate) wall_time_s: f64,
-    pub(crate) env_blowups: u64,
-}
-
-/// Results of deterministic test episodes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EvalStats {
-    /// Episodes counted.
-    pub episodes: u64,
-    /// Their mean return.
-    pub mean_return: f64,
-    /// Their mean length in control steps.
-    pub mean_length: f64,
-    /// Episodes that ended in failure (a fall).
-    pub fails: u64,
-    /// Seconds simulated over all environments.
-    pub sim_seconds: f64,
-    /// Mean horizontal root speed (m/s) for character envs.
-    pub root_speed: Option<f64>,
-}
-
-impl EvalStats {
-    /// Failed episodes per minute of simulated time.
-    pub fn falls_per_minute(&self) -> f64 {
-        self.fails as f64 / (self.sim_seconds / 60.0).max(1e-9)
+impl TrainOptions {
+    fn run_options(&self) -> RunOptions {
+        RunOptions {
+            max_samples: self.max_samples,
+            out_dir: Some(self.out_dir.clone()),
+            save_int_models: self.save_int_models,
+        }
     }
 }
 
-/// A training run in progress.
+/// A training run in progress over a [`VecEnv`].
 pub struct Trainer {
-    agent: Agent,
+    run: TrainingRun,
     env: Box<dyn VecEnv + Send>,
-    env_rng: SeededRng,
-    tracker: EpisodeTracker,
-    logger: TrainLogger,
     options: TrainOptions,
-    agent_yaml: String,
-    env_yaml: String,
-    wall_offset_s: f64,
-    started: Instant,
-    env_blowups: u64,
-    last_test: Option<EvalStats>,
-    scratch_obs: Vec<f32>,
-    scratch_rewards: Vec<f32>,
-    scratch_dones: Vec<DoneCode>,
 }
-
-pub(crate) const CHECKPOINT_DIR: &str = "model";
 
 /// Builds the envs of `config` (read from `file`), naming the file and key in errors.
 fn build_env(
@@ -129,6 +75,16 @@ fn build_env(
             message,
         })
     })
+}
+
+/// What `env` offers a policy.
+pub(crate) fn spec_of(env: &dyn VecEnv) -> EnvSpec {
+    EnvSpec {
+        obs_dim: env.obs_dim(),
+        action_space: env.action_space(),
+        disc_obs_dim: env.disc_obs_dim(),
+        character: env.character(),
+    }
 }
 
 impl Trainer {
@@ -155,117 +111,65 @@ impl Trainer {
         )?;
         agent.set_step_dt(env.step_dt());
         let env_rng = SeededRng::seed_from_u64(options.seed.wrapping_add(1));
-        let logger = open_logger(&options.out_dir, false)?;
-        let trainer = Self::assemble(agent, env, env_rng, logger, options, agent_yaml, env_yaml);
-        trainer.write_configs()?;
-        Ok(trainer)
+        let run = TrainingRun::new(
+            agent,
+            spec_of(env.as_ref()),
+            env_rng,
+            agent_yaml,
+            env_yaml,
+            options.run_options(),
+        )?;
+        Ok(Self::assemble(run, env, options))
     }
 
     /// Continues the run whose checkpoint is `options.out_dir/model`, exactly where it stopped.
     /// `options.num_envs` must match the checkpoint's.
     pub fn resume(options: TrainOptions, device: Device) -> Result<Self, TrainerError> {
         let dir = options.out_dir.join(CHECKPOINT_DIR);
-        let LoadedAgent { agent, extra } = load_agent(&dir, device)?;
-        let file = |name: &str| -> Result<Vec<u8>, TrainerError> {
-            extra
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, d)| d.clone())
-                .ok_or_else(|| {
-                    TrainerError::Mismatch(format!("{}: {name} is missing", dir.display()))
-                })
-        };
-        let text = |name: &str| -> Result<String, TrainerError> {
-            String::from_utf8(file(name)?).map_err(|_| {
-                TrainerError::Mismatch(format!("{}: {name} is not text", dir.display()))
-            })
-        };
-        let agent_yaml = text("agent_config.yaml")?;
-        let env_yaml = text("env_config.yaml")?;
-        let state: TrainerState =
-            serde_yaml_ng::from_slice(&file("trainer.yaml")?).map_err(|e| {
-                TrainerError::Mismatch(format!("{}: unreadable trainer.yaml: {e}", dir.display()))
-            })?;
-        let env_config = parse_env_config(&dir.join("env_config.yaml"), &env_yaml)?;
-        if agent.state().num_envs != options.num_envs {
-            return Err(TrainerError::Mismatch(format!(
+        let loaded = LoadedRun::read(&dir, device)?;
+        if loaded.agent.state().num_envs != options.num_envs {
+            return Err(TrainerError::Invalid(format!(
                 "{} was trained with --num_envs {}; resume with the same number (got {})",
                 dir.display(),
-                agent.state().num_envs,
+                loaded.agent.state().num_envs,
                 options.num_envs
             )));
         }
-        let env = build_env(&env_config, &dir.join("env_config.yaml"), options.num_envs)?;
-        check_fits(&agent, env.as_ref(), &dir)?;
-        let logger = open_logger(&options.out_dir, true)?;
-        let mut trainer = Self::assemble(
-            agent,
-            env,
-            state.env_rng,
-            logger,
-            options,
-            agent_yaml,
-            env_yaml,
-        );
-        trainer.wall_offset_s = state.wall_time_s;
-        trainer.env_blowups = state.env_blowups;
-        Ok(trainer)
+        let env_file = dir.join(super::run::ENV_CONFIG_FILE);
+        let env_config = parse_env_config(&env_file, &loaded.env_yaml)?;
+        let env = build_env(&env_config, &env_file, options.num_envs)?;
+        let run = TrainingRun::resume(loaded, spec_of(env.as_ref()), options.run_options())?;
+        Ok(Self::assemble(run, env, options))
     }
 
     fn assemble(
-        agent: Agent,
+        mut run: TrainingRun,
         mut env: Box<dyn VecEnv + Send>,
-        mut env_rng: SeededRng,
-        logger: TrainLogger,
         options: TrainOptions,
-        agent_yaml: String,
-        env_yaml: String,
     ) -> Self {
         let all: Vec<usize> = (0..env.num_envs()).collect();
-        env.reset(&all, &mut env_rng);
-        Self {
-            tracker: EpisodeTracker::new(env.num_envs()),
-            agent,
-            env,
-            env_rng,
-            logger,
-            options,
-            agent_yaml,
-            env_yaml,
-            wall_offset_s: 0.0,
-            started: Instant::now(),
-            env_blowups: 0,
-            last_test: None,
-            scratch_obs: Vec::new(),
-            scratch_rewards: Vec::new(),
-            scratch_dones: Vec::new(),
-        }
-    }
-
-    fn write_configs(&self) -> Result<(), TrainerError> {
-        for (name, text) in [
-            ("agent_config.yaml", &self.agent_yaml),
-            ("env_config.yaml", &self.env_yaml),
-        ] {
-            let path = self.options.out_dir.join(name);
-            std::fs::write(&path, text).map_err(|source| TrainerError::Io { path, source })?;
-        }
-        Ok(())
+        env.reset(&all, &mut run.env_rng);
+        Self { run, env, options }
     }
 
     /// The agent.
     pub fn agent(&self) -> &Agent {
-        &self.agent
+        self.run.agent()
     }
 
     /// The agent, mutably (e.g. to evaluate values or actions outside the loop).
     pub fn agent_mut(&mut self) -> &mut Agent {
-        &mut self.agent
+        self.run.agent_mut()
+    }
+
+    /// The training core's state.
+    pub fn run(&self) -> &TrainingRun {
+        &self.run
     }
 
     /// The latest test result.
     pub fn last_test(&self) -> Option<EvalStats> {
-        self.last_test
+        self.run.last_test()
     }
 
     /// Where the latest checkpoint is.
@@ -273,48 +177,23 @@ impl Trainer {
         self.options.out_dir.join(CHECKPOINT_DIR)
     }
 
-    fn wall_time_s(&self) -> f64 {
-        self.wall_offset_s + self.started.elapsed().as_secs_f64()
-    }
-
     /// Trains until `max_samples`; returns the last log row.
     pub fn train(&mut self) -> Result<LogRow, TrainerError> {
-        let bar = self.options.progress.then(|| {
-            let bar = indicatif::ProgressBar::new(self.options.max_samples);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {pos}/{len} samples ({per_sec}, eta {eta}) {msg}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
-            bar.set_position(self.agent.sample_count());
-            bar
-        });
+        let bar = self
+            .options
+            .progress
+            .then(|| progress_bar(self.options.max_samples, self.agent().sample_count()));
         let mut row = LogRow::new();
-        while self.agent.sample_count() < self.options.max_samples {
+        while !self.run.finished() {
             row = self.train_iteration()?;
-            if let Some(bar) = &bar {
-                bar.set_position(self.agent.sample_count());
-                // Adversarial agents' env return is 0: their headline is the shaped reward.
-                bar.set_message(match row.get("Shaped_Reward_Mean") {
-                    Some(shaped) => format!(
-                        "iter {} shaped reward {shaped:.3} per step, episode length {:.1}",
-                        self.agent.iteration(),
-                        row.get("Train_Episode_Length").unwrap_or(f64::NAN)
-                    ),
-                    None => format!(
-                        "iter {} train return {:.2}",
-                        self.agent.iteration(),
-                        row.get("Train_Return").unwrap_or(f64::NAN)
-                    ),
-                });
-                if self.options.print_table {
-                    bar.suspend(|| print!("{}", format_table(&row)));
-                }
-            } else if self.options.print_table {
-                print!("{}", format_table(&row));
-            }
+            let agent = self.run.agent();
+            report_iteration(
+                bar.as_ref(),
+                self.options.print_table,
+                &row,
+                agent.iteration(),
+                agent.sample_count(),
+            );
         }
         if let Some(bar) = bar {
             bar.finish();
@@ -324,232 +203,116 @@ impl Trainer {
 
     /// One iteration: a rollout, an update, and at output iterations a test and a checkpoint.
     pub fn train_iteration(&mut self) -> Result<LogRow, TrainerError> {
+        let mut times = IterationTimes::default();
         let t0 = Instant::now();
-        let (mut sim_s, mut act_s) = (0.0, 0.0);
-        while !self.agent.buffer_full() {
-            let (a, e) = self.rollout_step();
-            act_s += a;
-            sim_s += e;
+        while !self.run.agent().buffer_full() {
+            self.rollout_step(&mut times);
         }
-        let rollout_s = t0.elapsed().as_secs_f64();
+        times.rollout_s = t0.elapsed().as_secs_f64();
         let env_diagnostics = self.env.diagnostics();
         let t1 = Instant::now();
-        if self.agent.wants_demo_disc_obs() {
+        let wanted = self.run.demo_windows_wanted();
+        if wanted > 0 {
             // AMP's positives: as many demo windows as the iteration has samples.
-            let n = self.agent.config().steps_per_iter * self.options.num_envs;
             let mut demo = Vec::new();
             self.env
-                .sample_demo_disc_obs(n, &mut self.env_rng, &mut demo);
-            self.agent.set_demo_disc_obs(demo);
+                .sample_demo_disc_obs(wanted, &mut self.run.env_rng, &mut demo);
+            self.run.agent_mut().set_demo_disc_obs(demo);
         }
-        let demo_s = t1.elapsed().as_secs_f64();
+        times.demo_s = t1.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let update = self.agent.update();
-        let update_s = t1.elapsed().as_secs_f64();
-        let samples_this_iter = (self.agent.config().steps_per_iter * self.options.num_envs) as f64;
+        let update = self.run.agent_mut().update();
+        times.update_s = t1.elapsed().as_secs_f64();
 
-        let iteration = self.agent.iteration();
-        let done = self.agent.sample_count() >= self.options.max_samples;
-        let output =
-            (iteration - 1).is_multiple_of(self.agent.config().iters_per_output as u64) || done;
+        let output = self.run.is_output_iteration();
         if output {
-            let episodes = self.agent.config().test_episodes as u64;
-            self.last_test = Some(evaluate(
-                &mut self.agent,
-                self.env.as_mut(),
-                &mut self.env_rng,
-                episodes,
-            ));
+            let episodes = self.run.test_episodes();
+            let run = &mut self.run;
+            let agent = run.agent.as_mut().expect("the agent is home");
+            let stats = evaluate(agent, self.env.as_mut(), &mut run.env_rng, episodes);
+            run.set_test(stats);
             // Test episodes are not training data: drop what they added to the env's sums.
             let _ = self.env.diagnostics();
         }
-
-        let mut row = LogRow::new();
-        row.set("Iteration", iteration as f64);
-        row.set("Wall_Time", self.wall_time_s() / 3600.0);
-        row.set("Samples", self.agent.sample_count() as f64);
-        if let Some(test) = self.last_test {
-            row.set("Test_Return", test.mean_return);
-            row.set("Test_Episode_Length", test.mean_length);
-            row.set("Test_Episodes", test.episodes as f64);
-        }
-        row.set("Train_Return", self.tracker.mean_return());
-        row.set("Train_Episode_Length", self.tracker.mean_length());
-        row.set("Train_Episodes", self.tracker.episodes() as f64);
-        row.set("Train_Fail_Frac", self.tracker.fail_fraction());
-        row.extend(&update);
-        for (key, value) in env_diagnostics {
-            row.set(key, value);
-        }
-        row.set("Env_Blowups", self.env_blowups as f64);
-        row.set("Rollout_Time", rollout_s);
-        row.set("Sim_Time", sim_s);
-        row.set("Inference_Time", act_s);
-        row.set("Update_Time", update_s);
-        if self.agent.wants_demo_disc_obs() {
-            row.set("Demo_Time", demo_s);
-        }
-        row.set(
-            "Samples_Per_Sec",
-            samples_this_iter / (rollout_s + demo_s + update_s).max(1e-9),
-        );
-        self.logger.write(&row).map_err(|source| TrainerError::Io {
-            path: self.logger.csv_path().to_path_buf(),
-            source,
-        })?;
-
+        let row = self.run.log_iteration(&update, &env_diagnostics, times)?;
         if output {
-            self.save_checkpoint(&self.checkpoint_dir())?;
-            if self.options.save_int_models {
-                let dir = self
-                    .options
-                    .out_dir
-                    .join("int_models")
-                    .join(format!("model_{iteration:010}"));
-                self.save_checkpoint(&dir)?;
-            }
+            self.run.finish_output_iteration()?;
             // As MimicKit: after a test, training restarts from freshly reset environments.
             let all: Vec<usize> = (0..self.env.num_envs()).collect();
-            self.env.reset(&all, &mut self.env_rng);
-            self.tracker.restart_all();
-            self.tracker.start_new_window();
+            self.env.reset(&all, &mut self.run.env_rng);
         }
         Ok(row)
     }
 
-    /// One step of every env; returns the seconds spent in the policy and in the env.
-    fn rollout_step(&mut self) -> (f64, f64) {
+    /// One step of every env.
+    fn rollout_step(&mut self, times: &mut IterationTimes) {
         let t0 = Instant::now();
-        let actions = self.agent.act(self.env.obs(), ActMode::Explore);
+        let actions = self.run.agent_mut().act(self.env.obs(), ActMode::Explore);
         let t1 = Instant::now();
         self.env.step(actions);
         let t2 = Instant::now();
-        let (obs, rewards, dones) = sanitize(
-            self.env.as_ref(),
-            &mut self.scratch_obs,
-            &mut self.scratch_rewards,
-            &mut self.scratch_dones,
-            &mut self.env_blowups,
-        );
-        if self.agent.disc_obs_dim() > 0 {
-            self.agent.record_disc_obs(self.env.disc_obs());
-        }
-        self.agent.record_result(obs, rewards, dones);
-        self.tracker.step(rewards, dones);
-        let finished: Vec<usize> = dones
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.is_done())
-            .map(|(i, _)| i)
-            .collect();
+        let env = self.env.as_mut();
+        let finished =
+            self.run
+                .record_step(env.obs(), env.rewards(), env.dones(), env.disc_obs(), false);
         let mut env_s = (t2 - t1).as_secs_f64();
         if !finished.is_empty() {
             let t3 = Instant::now();
-            self.env.reset(&finished, &mut self.env_rng);
+            let finished = finished.to_vec();
+            self.env.reset(&finished, &mut self.run.env_rng);
             env_s += t3.elapsed().as_secs_f64();
         }
-        ((t1 - t0).as_secs_f64(), env_s)
+        times.act_s += (t1 - t0).as_secs_f64();
+        times.sim_s += env_s;
     }
 
     /// Writes the agent, its configs and the loop's state as a checkpoint in `dir`.
     pub fn save_checkpoint(&self, dir: &Path) -> Result<(), TrainerError> {
-        let state = serde_yaml_ng::to_string(&TrainerState {
-            env_rng: self.env_rng.clone(),
-            wall_time_s: self.wall_time_s(),
-            env_blowups: self.env_blowups,
-        })
-        .expect("trainer state serialises");
-        save_agent(
-            &self.agent,
-            dir,
-            &[
-                ("agent_config.yaml", self.agent_yaml.as_bytes()),
-                ("env_config.yaml", self.env_yaml.as_bytes()),
-                ("trainer.yaml", state.as_bytes()),
-            ],
-        )?;
-        Ok(())
+        self.run.save_checkpoint(dir)
     }
 }
 
-fn open_logger(out_dir: &Path, append: bool) -> Result<TrainLogger, TrainerError> {
-    TrainLogger::open(out_dir, append).map_err(|source| TrainerError::Io {
-        path: out_dir.to_path_buf(),
-        source,
-    })
+/// The CLI's progress bar over `max_samples`.
+pub(crate) fn progress_bar(max_samples: u64, position: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(max_samples);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} samples ({per_sec}, eta {eta}) {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_position(position);
+    bar
 }
 
-fn check_fits(agent: &Agent, env: &dyn VecEnv, dir: &Path) -> Result<(), TrainerError> {
-    let s = agent.state();
-    if s.disc_obs_dim > 0 && s.disc_obs_dim != env.disc_obs_dim() {
-        return Err(TrainerError::Mismatch(format!(
-            "{}: the discriminator reads {} values, but the environment writes {}",
-            dir.display(),
-            s.disc_obs_dim,
-            env.disc_obs_dim()
-        )));
-    }
-    if s.obs_dim != env.obs_dim() || s.action_space != env.action_space() {
-        return Err(TrainerError::Mismatch(format!(
-            "{}: the policy reads {} observations and acts in {:?}, but the environment gives {} and takes {:?}",
-            dir.display(),
-            s.obs_dim,
-            s.action_space,
-            env.obs_dim(),
-            env.action_space()
-        )));
-    }
-    Ok(())
-}
-
-/// Returns the step's observations, rewards and codes with any non-finite environment turned
-/// into a failed episode (zeroed observation, zero reward), so one blow-up never reaches the
-/// networks; `blowups` counts them.
-fn sanitize<'a>(
-    env: &'a dyn VecEnv,
-    obs: &'a mut Vec<f32>,
-    rewards: &'a mut Vec<f32>,
-    dones: &'a mut Vec<DoneCode>,
-    blowups: &mut u64,
-) -> (&'a [f32], &'a [f32], &'a [DoneCode]) {
-    sanitize_step(
-        env.obs_dim(),
-        (env.obs(), env.rewards(), env.dones()),
-        (obs, rewards, dones),
-        blowups,
-    )
-}
-
-/// [`sanitize`] on plain slices: `step` as the env wrote it, `scratch` for a cleaned copy
-/// (used only when something is not finite).
-pub(crate) fn sanitize_step<'a>(
-    obs_dim: usize,
-    step: (&'a [f32], &'a [f32], &'a [DoneCode]),
-    scratch: (&'a mut Vec<f32>, &'a mut Vec<f32>, &'a mut Vec<DoneCode>),
-    blowups: &mut u64,
-) -> (&'a [f32], &'a [f32], &'a [DoneCode]) {
-    let (env_obs, env_rewards, env_dones) = step;
-    let (obs, rewards, dones) = scratch;
-    let finite = env_obs.iter().all(|v| v.is_finite()) && env_rewards.iter().all(|v| v.is_finite());
-    if finite {
-        return (env_obs, env_rewards, env_dones);
-    }
-    obs.clear();
-    obs.extend_from_slice(env_obs);
-    rewards.clear();
-    rewards.extend_from_slice(env_rewards);
-    dones.clear();
-    dones.extend_from_slice(env_dones);
-    for i in 0..env_rewards.len() {
-        let row = &mut obs[i * obs_dim..(i + 1) * obs_dim];
-        if !rewards[i].is_finite() || row.iter().any(|v| !v.is_finite()) {
-            row.fill(0.0);
-            rewards[i] = 0.0;
-            dones[i] = DoneCode::Fail;
-            *blowups += 1;
+/// Shows one iteration's row on the progress bar and, when asked, as MimicKit's table.
+pub(crate) fn report_iteration(
+    bar: Option<&indicatif::ProgressBar>,
+    print_table: bool,
+    row: &LogRow,
+    iteration: u64,
+    samples: u64,
+) {
+    if let Some(bar) = bar {
+        bar.set_position(samples);
+        // Adversarial agents' env return is 0: their headline is the shaped reward.
+        bar.set_message(match row.get("Shaped_Reward_Mean") {
+            Some(shaped) => format!(
+                "iter {iteration} shaped reward {shaped:.3} per step, episode length {:.1}",
+                row.get("Train_Episode_Length").unwrap_or(f64::NAN)
+            ),
+            None => format!(
+                "iter {iteration} train return {:.2}",
+                row.get("Train_Return").unwrap_or(f64::NAN)
+            ),
+        });
+        if print_table {
+            bar.suspend(|| print!("{}", format_table(row)));
         }
+    } else if print_table {
+        print!("{}", format_table(row));
     }
-    (obs, rewards, dones)
 }
 
 /// Runs deterministic episodes on `env` (all environments are reset first and left reset after)
@@ -630,7 +393,7 @@ pub fn skills_of_checkpoint(
 ) -> Result<crate::skills::SkillDiversity, TrainerError> {
     let (mut agent, mut env) = load_for_test(model_dir, None, num_latents, device)?;
     if agent.latent_dim() == 0 {
-        return Err(TrainerError::Mismatch(format!(
+        return Err(TrainerError::Invalid(format!(
             "{}: the policy has no skill latents (agent_name {}); skills needs an ASE checkpoint",
             model_dir.display(),
             agent.config().agent_name.as_str()
@@ -656,6 +419,7 @@ fn load_for_test(
     device: Device,
 ) -> Result<(Agent, Box<dyn VecEnv + Send>), TrainerError> {
     let LoadedAgent { agent, extra } = load_agent(model_dir, device)?;
+    let character = stored_character(model_dir, &extra)?;
     let stored = model_dir.join("env_config.yaml");
     let env_file = env_override
         .as_ref()
@@ -669,7 +433,7 @@ fn load_for_test(
                 .find(|(n, _)| n == "env_config.yaml")
                 .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
                 .ok_or_else(|| {
-                    TrainerError::Mismatch(format!(
+                    TrainerError::Invalid(format!(
                         "{}: no env_config.yaml stored; pass --env_config",
                         model_dir.display()
                     ))
@@ -678,6 +442,11 @@ fn load_for_test(
         }
     };
     let env = build_env(&env_config, &env_file, num_envs)?;
-    check_fits(&agent, env.as_ref(), model_dir)?;
+    check_fits(
+        model_dir,
+        agent.state(),
+        character.as_ref(),
+        &spec_of(env.as_ref()),
+    )?;
     Ok((agent, env))
 }

@@ -2,6 +2,34 @@
 
 use crate::anim::character::{CharacterModel, Joint};
 
+/// The action box of a character env: the one place actions become PD targets, clamped to
+/// the box (the policy's Gaussian samples may leave it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionBounds {
+    /// Lower bound per DoF.
+    pub low: Vec<f32>,
+    /// Upper bound per DoF.
+    pub high: Vec<f32>,
+}
+
+impl ActionBounds {
+    /// Writes `actions` (`[characters × DoF]`, in the env's units) into `targets`, clamped.
+    pub fn write_targets(&self, actions: &[f32], targets: &mut [f32]) {
+        let nd = self.low.len();
+        for (k, (t, a)) in targets.iter_mut().zip(actions).enumerate() {
+            *t = a.clamp(self.low[k % nd], self.high[k % nd]);
+        }
+    }
+
+    /// The action space an agent acts in.
+    pub fn space(&self) -> crate::spaces::ActionSpace {
+        crate::spaces::ActionSpace::Box {
+            low: self.low.clone(),
+            high: self.high.clone(),
+        }
+    }
+}
+
 /// Lower and upper action bounds per DoF: a spherical joint's three components share
 /// ±1.2 × its largest |limit|; a hinge gets mid ± 1.4 × half-range (mid = 0 with
 /// `zero_center`).

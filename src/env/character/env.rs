@@ -270,6 +270,11 @@ impl VecEnv for CharacterEnv {
         &self.engine.world().resource::<EnvOutput>().disc_obs
     }
 
+    fn character(&self) -> Option<crate::anim::fingerprint::CharacterFingerprint> {
+        let model = &self.engine.world().resource::<SimCharacter>().model;
+        Some(crate::anim::fingerprint::CharacterFingerprint::of(model))
+    }
+
     fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
         self.resets
             .get_mut(self.engine.app_mut().world_mut())

@@ -14,7 +14,7 @@ mod reward;
 mod setup;
 pub mod systems;
 
-pub use action::action_bounds;
+pub use action::{ActionBounds, action_bounds};
 pub use config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
 pub use disc_obs::{disc_frame_dim, write_disc_frame};
 pub use env::{CharacterEnv, EnvKind, OwnedPose};

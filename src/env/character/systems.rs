@@ -539,6 +539,11 @@ impl EnvResets<'_, '_> {
     pub fn output(&self) -> &EnvOutput {
         &self.output
     }
+
+    /// The env's outputs, mutably (to take the log's sums).
+    pub fn output_mut(&mut self) -> &mut EnvOutput {
+        &mut self.output
+    }
 }
 
 pub(crate) fn advance_reference(

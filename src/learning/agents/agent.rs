@@ -216,6 +216,17 @@ impl Agent {
         (self.algo.as_any_mut().downcast_mut::<T>(), &mut self.state)
     }
 
+    /// What the algorithm adds to training checkpoints (see
+    /// [`Algorithm::checkpoint_files`]).
+    pub fn algorithm_files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        self.algo.checkpoint_files()
+    }
+
+    /// Restores what the algorithm added to a checkpoint, from its files.
+    pub fn restore_algorithm_files(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+        self.algo.restore_checkpoint_files(files)
+    }
+
     /// The algorithm's name (`agent_name`).
     pub fn algorithm_name(&self) -> &'static str {
         self.algo.name()

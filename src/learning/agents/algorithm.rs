@@ -183,6 +183,19 @@ pub trait Algorithm: Send + Sync + Any {
     /// After the last minibatch (replay buffers, normalisers of the algorithm's inputs).
     fn finish_update(&mut self, _ctx: &mut UpdateCtx) {}
 
+    /// Files the algorithm adds to training checkpoints so that a resumed run continues
+    /// exactly (AMP's replay buffer, ASE's latents): names and bytes.
+    fn checkpoint_files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        Vec::new()
+    }
+
+    /// Restores from a checkpoint's files what [`checkpoint_files`](Self::checkpoint_files)
+    /// wrote; a file that is absent (a shipped policy, an older checkpoint) leaves the
+    /// algorithm as built.
+    fn restore_checkpoint_files(&mut self, _files: &[(String, Vec<u8>)]) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The algorithm, for typed access to what it adds ([`Agent::algorithm`](super::Agent)).
     fn as_any(&self) -> &dyn Any;
 

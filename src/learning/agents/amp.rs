@@ -93,6 +93,9 @@ impl DiscObjective {
     }
 }
 
+/// The checkpoint file holding the discriminator's replay buffer.
+const REPLAY_FILE: &str = "disc_replay.bin";
+
 /// Where the discriminator's positives come from.
 pub trait Positives: Send + Sync + 'static {
     /// The algorithm's name, as in `agent_name`.
@@ -332,6 +335,20 @@ impl<P: Positives> Algorithm for Amp<P> {
         self.demo.clear();
         if let Some(norm) = ctx.state.disc_norm.as_mut() {
             norm.update();
+        }
+    }
+
+    fn checkpoint_files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        vec![(REPLAY_FILE, self.replay.to_bytes())]
+    }
+
+    fn restore_checkpoint_files(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+        match files.iter().find(|(n, _)| n == REPLAY_FILE) {
+            Some((_, bytes)) => self
+                .replay
+                .restore(bytes)
+                .map_err(|e| format!("{REPLAY_FILE}: {e}")),
+            None => Ok(()),
         }
     }
 

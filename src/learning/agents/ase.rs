@@ -27,6 +27,9 @@ use crate::learning::policy::upload_rows;
 use crate::learning::stats::mean_std;
 use crate::spaces::DoneCode;
 
+/// The checkpoint file holding the training rollout's latents, timers and holds.
+const LATENTS_FILE: &str = "ase_latents.json";
+
 /// One minibatch's latents: the ones acted with, fresh ones z′, and `[norm_obs, z′]` rows.
 struct MinibatchLatents {
     z: Tensor<2>,
@@ -308,6 +311,32 @@ impl Algorithm for Ase {
     fn finish_update(&mut self, ctx: &mut UpdateCtx) {
         self.minibatch = None;
         self.amp.finish_update(ctx);
+    }
+
+    fn checkpoint_files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        let mut files = self.amp.checkpoint_files();
+        let latents = serde_json::to_vec(&self.explore).expect("latents serialise");
+        files.push((LATENTS_FILE, latents));
+        files
+    }
+
+    fn restore_checkpoint_files(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+        self.amp.restore_checkpoint_files(files)?;
+        if let Some((_, bytes)) = files.iter().find(|(n, _)| n == LATENTS_FILE) {
+            let slots: LatentSlots =
+                serde_json::from_slice(bytes).map_err(|e| format!("{LATENTS_FILE}: {e}"))?;
+            if slots.dim() != self.latent_dim() || slots.len() != self.explore.len() {
+                return Err(format!(
+                    "{LATENTS_FILE}: {} latents of {} values; the agent has {} of {}",
+                    slots.len(),
+                    slots.dim(),
+                    self.explore.len(),
+                    self.latent_dim()
+                ));
+            }
+            self.explore = slots;
+        }
+        Ok(())
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -8,7 +8,7 @@ use crate::SeededRng;
 use crate::learning::latents::{normalize, sample_unit};
 
 /// How many control steps a latent lasts: drawn uniformly from `min_steps..=max_steps`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LatentSchedule {
     /// Fewest steps (at least 1).
     pub min_steps: u32,
@@ -33,7 +33,7 @@ impl LatentSchedule {
 }
 
 /// The latents of a batch of environments, with their timers and holds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LatentSlots {
     dim: usize,
     schedule: LatentSchedule,
