@@ -69,10 +69,13 @@ pub struct TrainerState {
     pub wall_time_s: f64,
     /// Non-finite env steps turned into failed episodes so far.
     pub env_blowups: u64,
+    /// The latest test (logged with every row until the next one).
+    #[serde(default)]
+    pub last_test: Option<EvalStats>,
 }
 
 /// Results of deterministic test episodes.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalStats {
     /// Episodes counted.
     pub episodes: u64,
@@ -234,7 +237,8 @@ impl TrainingRun {
         loaded.check_fits(&spec)?;
         let logger = open_logger(options.out_dir.as_deref(), true)?;
         let t = loaded.trainer;
-        Ok(Self::assemble(
+        let last_test = t.last_test;
+        let mut run = Self::assemble(
             loaded.agent,
             spec,
             t.env_rng,
@@ -244,7 +248,9 @@ impl TrainingRun {
             logger,
             t.wall_time_s,
             t.env_blowups,
-        ))
+        );
+        run.last_test = last_test;
+        Ok(run)
     }
 
     #[allow(clippy::too_many_arguments)] // one private constructor for both
@@ -483,6 +489,7 @@ impl TrainingRun {
             env_rng: self.env_rng.clone(),
             wall_time_s: self.wall_time_s(),
             env_blowups: self.env_blowups,
+            last_test: self.last_test,
         })
         .expect("trainer state serialises");
         let agent = self.agent();
