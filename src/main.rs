@@ -16,7 +16,7 @@ use bevy_mimic::live::{HeadlessReport, train_headless};
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
 use bevy_mimic::train::plot::plot_log;
-use bevy_mimic::train::{TrainOptions, Trainer, test_checkpoint};
+use bevy_mimic::train::{TrainOptions, Trainer, ship_policy, test_checkpoint};
 
 /// Physics-based character animation by imitation: MimicKit's algorithms in Rust.
 #[derive(Parser)]
@@ -220,6 +220,16 @@ enum Command {
         /// Columns to plot (comma-separated); all by default.
         #[arg(long, value_delimiter = ',')]
         keys: Vec<String>,
+    },
+    /// Write a training checkpoint's policy for games and the web demo: the model, its
+    /// normalisers, configs and character, without optimizer state or replay buffer.
+    Ship {
+        /// The training checkpoint (e.g. output/model).
+        #[arg(long = "model_file")]
+        model_file: PathBuf,
+        /// Where the policy goes (e.g. assets/policies/my_walk); replaced if it exists.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -499,6 +509,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plot { log, out, keys } => {
             plot_log(&log, &out, &keys)?;
             println!("wrote {}", out.display());
+        }
+        Command::Ship { model_file, out } => {
+            let bytes = ship_policy(&model_file, &out)?;
+            println!("wrote {} ({:.1} MB)", out.display(), bytes as f64 / 1e6);
         }
         view @ Command::View { .. } => open_viewer(view)?,
         Command::ViewMotion {

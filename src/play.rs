@@ -13,6 +13,7 @@ use crate::control::{
 };
 use crate::env::character::CharacterEnvSetup;
 use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
+use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
 use crate::learning::agents::ActMode;
 use crate::learning::checkpoint::{CheckpointError, load_policy};
 use crate::learning::device::Backend;
@@ -20,6 +21,7 @@ use crate::learning::policy::Policy;
 use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, ControlStep, SimPlugin};
 use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
+use crate::spaces::ActionSpace;
 use crate::spaces::DoneCode;
 
 /// Why a policy could not be loaded for play.
@@ -34,6 +36,9 @@ pub enum PlayError {
     /// The checkpoint was not trained on a character env.
     #[error("{0}")]
     NotACharacter(String),
+    /// The policy does not fit its env (another character, other sizes).
+    #[error(transparent)]
+    Fit(#[from] FitError),
 }
 
 /// The policy acting in play mode.
@@ -90,14 +95,17 @@ impl PolicyPlugin {
                 PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
             })?;
         let setup = character_setup(&env_file, &text, num_envs)?;
-        if setup.obs_dim != loaded.policy.state().obs_dim {
-            return Err(PlayError::NotACharacter(format!(
-                "{}: the policy reads {} observations, its env writes {}",
-                model_dir.display(),
-                loaded.policy.state().obs_dim,
-                setup.obs_dim
-            )));
-        }
+        let spec = EnvSpec::character(
+            setup.obs_dim,
+            ActionSpace::Box {
+                low: setup.low.clone(),
+                high: setup.high.clone(),
+            },
+            setup.disc_obs_dim,
+            &setup.model,
+        );
+        let stored = stored_character(model_dir, &loaded.extra)?;
+        check_fits(model_dir, loaded.policy.state(), stored.as_ref(), &spec)?;
         let policy = PlayPolicy {
             policy: Mutex::new(loaded.policy),
             low: setup.low.clone(),

@@ -1,5 +1,7 @@
 //! Play mode: a trained policy drives characters in a plain headless Bevy app.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
@@ -153,4 +155,39 @@ fn a_game_switches_an_ase_characters_skill_by_setting_its_latent() {
         switched > 0.05 && switched > 3.0 * same,
         "setting z did not change the motion: same skill {same}, other skill {switched}"
     );
+}
+
+#[test]
+fn a_policy_is_refused_on_a_character_whose_elbows_turn_about_another_axis() {
+    // The same body names and DoF count, so every size matches: only the fingerprint tells.
+    let dir = common::TempDir::new("turned-elbows");
+    let xml = std::fs::read_to_string("assets/characters/humanoid.xml")
+        .unwrap()
+        .replace(
+            r#"<joint name="right_elbow" axis="0 1 0""#,
+            r#"<joint name="right_elbow" axis="0 0 1""#,
+        );
+    let char_file = dir.path().join("turned.xml");
+    std::fs::write(&char_file, xml).unwrap();
+    let model_dir = std::path::Path::new("assets/policies/deepmimic_walk");
+    let env_text = std::fs::read_to_string(model_dir.join("env_config.yaml"))
+        .unwrap()
+        .replace(
+            "char_file: assets/characters/humanoid.xml",
+            &format!("char_file: {}", char_file.display()),
+        );
+    let env_file = dir.path().join("env.yaml");
+    let err = bevy_mimic::train::test_checkpoint(
+        model_dir,
+        Some((&env_file, env_text)),
+        2,
+        1,
+        0,
+        bevy_mimic::learning::device::Backend::Flex.device(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("assets/policies/deepmimic_walk"), "{err}");
+    assert!(err.contains("right_elbow"), "{err}");
+    assert!(err.contains("hinges about"), "{err}");
 }

@@ -90,7 +90,16 @@ impl CharacterFingerprint {
             ));
         }
         for (i, (a, b)) in self.bodies.iter().zip(&other.bodies).enumerate() {
-            let at = format!("body {i} `{}`", a.name);
+            let joints = self
+                .dof_names
+                .get(a.dof_offset..a.dof_offset + a.dofs)
+                .map(|names| names.join("/"))
+                .unwrap_or_default();
+            let at = if joints.is_empty() {
+                format!("body {i} `{}`", a.name)
+            } else {
+                format!("body {i} `{}` (joint `{joints}`)", a.name)
+            };
             if a.name != b.name {
                 return Some(format!("{at} is `{}` there", b.name));
             }

@@ -39,7 +39,7 @@ fn main() {
         "assets/policies/ase_skills/agent_config.yaml",
         "assets/policies/ase_skills/env_config.yaml",
         "assets/policies/ase_skills/model.bpk",
-        "assets/policies/ase_skills/trainer.yaml",
+        "assets/policies/ase_skills/character.yaml",
         "assets/characters/humanoid.xml",
         "assets/motions/ase_humanoid_skills.yaml",
         "assets/motions/deepmimic_walk.bmotion",

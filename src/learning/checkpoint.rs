@@ -31,6 +31,16 @@ const OPTIMIZER: &str = "optimizer.bpk";
 /// config values read back bit-identical (serde_json's default parser may be off by an ulp).
 const AGENT: &str = "agent.yaml";
 
+/// The files a shipped policy keeps of a training checkpoint: what play mode, `test` and the
+/// web demo read (no optimizer state, no replay buffer, no loop state).
+pub const SHIPPED_FILES: &[&str] = &[
+    MODEL,
+    AGENT,
+    "agent_config.yaml",
+    "env_config.yaml",
+    "character.yaml",
+];
+
 /// Why a checkpoint could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
@@ -249,6 +259,7 @@ struct Parts {
 fn read_parts(dir: &Path, device: &Device, with_optimizer: bool) -> Result<Parts, CheckpointError> {
     let skip: &[&str] = if with_optimizer { &[] } else { &[OPTIMIZER] };
     let mut files = read_dir_except(dir, skip)?;
+    let has_optimizer = files.iter().any(|(n, _)| n == OPTIMIZER);
     let mut take = |name: &str| -> Result<Vec<u8>, CheckpointError> {
         let i = files
             .iter()
@@ -258,7 +269,8 @@ fn read_parts(dir: &Path, device: &Device, with_optimizer: bool) -> Result<Parts
     };
     let state_bytes = take(AGENT)?;
     let model_bytes = take(MODEL)?;
-    let optimizer = if with_optimizer {
+    // A shipped policy has no optimizer state: an agent built from it starts a fresh one.
+    let optimizer = if with_optimizer && has_optimizer {
         Some(take(OPTIMIZER)?)
     } else {
         None

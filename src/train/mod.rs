@@ -4,12 +4,14 @@ pub mod episodes;
 pub mod logger;
 pub mod plot;
 pub mod run;
+pub mod ship;
 pub mod tensorboard;
 pub(crate) mod trainer;
 
 pub use run::{
     EvalStats, IterationTimes, LoadedRun, RunError, RunOptions, TrainerState, TrainingRun,
 };
+pub use ship::ship_policy;
 pub use trainer::{
     TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint, test_checkpoint,
 };

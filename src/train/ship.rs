@@ -1,0 +1,54 @@
+//! `bevy_mimic ship`: a training checkpoint trimmed to what a game or the web demo plays —
+//! the model, the agent's state (normalisers, config), the configs and the character's
+//! fingerprint; no optimizer state, replay buffer or loop state.
+
+use std::path::Path;
+
+use super::run::{ENV_CONFIG_FILE, RunError};
+use crate::anim::fingerprint::CharacterFingerprint;
+use crate::anim::mjcf::load_mjcf;
+use crate::config::parse_env_config;
+use crate::fit::CHARACTER_FILE;
+use crate::learning::checkpoint::{SHIPPED_FILES, read_dir, write_dir};
+
+/// Writes the policy of checkpoint `from` into `to` (atomically, replacing it). A checkpoint
+/// written before fingerprints gets its character's from the env config's `char_file`.
+/// Returns the bytes written.
+pub fn ship_policy(from: &Path, to: &Path) -> Result<u64, RunError> {
+    let files = read_dir(from)?;
+    let mut kept: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .filter(|(n, _)| SHIPPED_FILES.contains(&n.as_str()))
+        .collect();
+    if !kept.iter().any(|(n, _)| n == CHARACTER_FILE)
+        && let Some(print) = character_of(from, &kept)?
+    {
+        let text = serde_yaml_ng::to_string(&print).expect("a fingerprint serialises");
+        kept.push((CHARACTER_FILE.into(), text.into_bytes()));
+    }
+    let refs: Vec<(&str, &[u8])> = kept
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    write_dir(to, &refs)?;
+    Ok(kept.iter().map(|(_, b)| b.len() as u64).sum())
+}
+
+/// The fingerprint of the character a checkpoint's env config simulates (none for the
+/// classic tasks).
+fn character_of(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<Option<CharacterFingerprint>, RunError> {
+    let Some((_, text)) = files.iter().find(|(n, _)| n == ENV_CONFIG_FILE) else {
+        return Ok(None);
+    };
+    let file = dir.join(ENV_CONFIG_FILE);
+    let config = parse_env_config(&file, &String::from_utf8_lossy(text))?;
+    let Some((_, c)) = config.character() else {
+        return Ok(None);
+    };
+    let model = load_mjcf(&c.char_file)
+        .map_err(|e| RunError::Invalid(format!("{}: char_file: {e}", file.display())))?;
+    Ok(Some(CharacterFingerprint::of(&model)))
+}
