@@ -3,25 +3,24 @@
 //! `cargo run --release --example play_policy [-- <checkpoint dir>]`
 //!
 //! The game owns its scene (ground, light, camera, props); bevy_mimic adds the character:
-//! `MimicConfig::play(dir).load()?` for the policy and the physics, `CharacterMeshPlugin` to
-//! render it. Press R to restart the character.
+//! `MimicConfig::play(dir).load()?` for the policy and the physics, and [`MimicPlugins`] adds
+//! it with the meshes that render it. Press R to restart the character.
 
 use bevy::prelude::*;
-use bevy_mimic::MimicConfig;
-use bevy_mimic::live::EpisodeDone;
+use bevy_mimic::prelude::*;
 use bevy_mimic::sim::SimState;
-use bevy_mimic::viewer::{CharacterMeshPlugin, check_display};
+use bevy_mimic::viewer::check_display;
 
 fn main() -> anyhow::Result<()> {
     check_display()?;
     let policy = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "assets/policies/deepmimic_walk".into());
-    // The three lines a game needs: load the policy, add it, render its character.
+    // The lines a game needs: load the policy, add it with the meshes that render it.
     let mimic = MimicConfig::play(&policy).load()?;
     App::new()
         .add_plugins(DefaultPlugins)
-        .add_plugins((mimic, CharacterMeshPlugin))
+        .add_plugins(MimicPlugins::mimic(mimic))
         .add_systems(Startup, game_scene)
         .add_systems(Update, (follow_character, report_falls))
         .run();

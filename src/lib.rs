@@ -28,6 +28,7 @@ pub mod live;
 #[cfg(feature = "panel")]
 pub mod panel;
 pub mod play;
+mod plugins;
 pub mod sim;
 pub mod skills;
 pub mod spaces;
@@ -42,3 +43,4 @@ pub type SeededRng = rand_chacha::ChaCha8Rng;
 
 #[cfg(feature = "train")]
 pub use live::{MimicConfig, MimicPlugin};
+pub use plugins::{MimicPlugins, prelude};

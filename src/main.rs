@@ -6,17 +6,14 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use bevy_mimic::MimicConfig;
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion::{LoopMode, load_motion};
-use bevy_mimic::config::{load_engine_config, merge_engine_config};
-use bevy_mimic::env::EnvConfig;
+use bevy_mimic::config::load_engine_config;
 use bevy_mimic::learning::device::Backend;
-use bevy_mimic::live::{HeadlessReport, train_headless};
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
 use bevy_mimic::train::plot::plot_log;
-use bevy_mimic::train::{TrainOptions, Trainer, ship_policy, test_checkpoint};
+use bevy_mimic::train::{ship_policy, test_checkpoint};
 
 /// Physics-based character animation by imitation: MimicKit's algorithms in Rust.
 #[derive(Parser)]
@@ -34,41 +31,7 @@ const DEFAULT_ENV: &str = "assets/configs/envs/deepmimic_humanoid_walk.yaml";
 #[derive(Subcommand)]
 enum Command {
     /// Train a policy headless, printing MimicKit's table and writing logs and checkpoints.
-    Train {
-        /// Agent YAML (agent_name, model, optimizers, PPO/AWR keys).
-        #[arg(long = "agent_config")]
-        agent_config: Option<PathBuf>,
-        /// Env YAML (env_name and its keys).
-        #[arg(long = "env_config")]
-        env_config: Option<PathBuf>,
-        /// Engine YAML for character envs; keys in the env file's `engine:` block win.
-        #[arg(long = "engine_config")]
-        engine_config: Option<PathBuf>,
-        /// Number of environments stepped together.
-        #[arg(long = "num_envs", default_value_t = 16)]
-        num_envs: usize,
-        /// Stop after this many environment steps.
-        #[arg(long = "max_samples", default_value_t = 1_000_000)]
-        max_samples: u64,
-        /// Output directory: log.csv, TensorBoard events, configs, checkpoint `model/`.
-        #[arg(long = "out_dir", default_value = "output")]
-        out_dir: PathBuf,
-        /// Continue the run in `out_dir` from its checkpoint (configs are taken from it).
-        #[arg(long)]
-        resume: bool,
-        /// Seed of the weights and of every random draw.
-        #[arg(long = "rand_seed", default_value_t = 0)]
-        rand_seed: u64,
-        /// Compute device: cpu, or what the build's features add (wgpu with `gpu`, ndarray).
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        /// Keep a checkpoint per output iteration under out_dir/int_models/.
-        #[arg(long = "save_int_models")]
-        save_int_models: bool,
-        /// Do not print the per-iteration table.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Train(cli::train::TrainArgs),
     /// Run a trained policy with deterministic actions and print its return and episode length.
     Test {
         /// Checkpoint directory written by `train` (e.g. output/model).
@@ -242,6 +205,10 @@ fn backend(name: &str) -> Result<Backend> {
         .map_err(|e| anyhow::anyhow!("--device: {e}"))
 }
 
+mod cli;
+
+use cli::view::{open_motion_viewer, open_viewer};
+
 fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Some(c) => c,
@@ -262,111 +229,7 @@ fn run(cli: Cli) -> Result<()> {
         },
     };
     match command {
-        Command::Train {
-            agent_config,
-            env_config,
-            engine_config,
-            num_envs,
-            max_samples,
-            out_dir,
-            resume,
-            rand_seed,
-            device,
-            save_int_models,
-            quiet,
-        } => {
-            if num_envs == 0 {
-                bail!("--num_envs must be at least 1");
-            }
-            let backend = backend(&device)?;
-            if resume && (agent_config.is_some() || env_config.is_some() || engine_config.is_some())
-            {
-                bail!(
-                    "--resume takes the configs stored in {}/model; drop --agent_config, --env_config and --engine_config",
-                    out_dir.display()
-                );
-            }
-            eprintln!(
-                "training on {backend}; logs and checkpoints in {}",
-                out_dir.display()
-            );
-            let last_test = if trains_a_character(resume, env_config.as_deref(), &out_dir) {
-                // Characters train through MimicPlugin in a headless app: one training loop
-                // for the CLI and for games.
-                let config = if resume {
-                    MimicConfig::resume(&out_dir)
-                } else {
-                    let (Some(agent_file), Some(env_file)) = (agent_config, env_config) else {
-                        bail!("train needs --agent_config and --env_config (or --resume)");
-                    };
-                    let mut config =
-                        MimicConfig::train(agent_file, env_file).with_out_dir(&out_dir);
-                    if let Some(engine_file) = engine_config {
-                        config = config.with_engine_config(engine_file);
-                    }
-                    config
-                };
-                std::fs::create_dir_all(&out_dir)
-                    .with_context(|| format!("cannot create {}", out_dir.display()))?;
-                let config = config
-                    .with_num_envs(num_envs)
-                    .with_seed(rand_seed)
-                    .with_max_samples(max_samples)
-                    .with_backend(backend)
-                    .with_int_models(save_int_models);
-                let report = HeadlessReport {
-                    progress: true,
-                    print_table: !quiet,
-                };
-                let outcome = train_headless(config, max_samples, report)?;
-                if let Some(e) = outcome.last_error {
-                    bail!("{e}");
-                }
-                outcome.last_test
-            } else {
-                let options = TrainOptions {
-                    num_envs,
-                    max_samples,
-                    out_dir: out_dir.clone(),
-                    seed: rand_seed,
-                    save_int_models,
-                    print_table: !quiet,
-                    progress: true,
-                };
-                let mut trainer = if resume {
-                    Trainer::resume(options, backend.device())?
-                } else {
-                    let (Some(agent_file), Some(env_file)) = (agent_config, env_config) else {
-                        bail!("train needs --agent_config and --env_config (or --resume)");
-                    };
-                    let agent_yaml = read(&agent_file)?;
-                    let mut env_yaml = read(&env_file)?;
-                    if let Some(engine_file) = &engine_config {
-                        load_engine_config(engine_file)?;
-                        env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
-                    }
-                    Trainer::new(
-                        &agent_file,
-                        agent_yaml,
-                        &env_file,
-                        env_yaml,
-                        options,
-                        backend.device(),
-                    )?
-                };
-                trainer.train()?;
-                trainer.last_test()
-            };
-            if let Some(test) = last_test {
-                println!(
-                    "final test: return {:.3}, episode length {:.1} over {} episodes; checkpoint {}",
-                    test.mean_return,
-                    test.mean_length,
-                    test.episodes,
-                    out_dir.join("model").display()
-                );
-            }
-        }
+        Command::Train(args) => cli::train::train(args)?,
         Command::Test {
             model_file,
             env_config,
@@ -525,108 +388,6 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-#[cfg(feature = "viewer")]
-fn open_viewer(command: Command) -> Result<()> {
-    use bevy_mimic::MimicConfig;
-    use bevy_mimic::viewer::{AutoScreenshot, check_display, run_viewer};
-    let Command::View {
-        agent_config,
-        env_config,
-        model_file,
-        resume,
-        num_envs,
-        out_dir,
-        rand_seed,
-        screenshot,
-        screenshot_after_iters,
-        screenshot_after_s,
-        ghost,
-        fast,
-        skill,
-    } = command
-    else {
-        unreachable!("called with View")
-    };
-    check_display()?;
-    if num_envs == 0 {
-        bail!("--num_envs must be at least 1");
-    }
-    let (config, source) = match (&model_file, resume) {
-        (Some(dir), _) => (MimicConfig::play(dir), format!("playing {}", dir.display())),
-        (None, true) => (
-            MimicConfig::resume(&out_dir),
-            format!("resuming {}", out_dir.display()),
-        ),
-        (None, false) => (
-            MimicConfig::train(&agent_config, &env_config).with_out_dir(&out_dir),
-            format!(
-                "training {} on {}",
-                agent_config.display(),
-                env_config.display()
-            ),
-        ),
-    };
-    if config.is_training() {
-        std::fs::create_dir_all(&out_dir)
-            .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    }
-    let plugin = config.with_num_envs(num_envs).with_seed(rand_seed).load()?;
-    let shot = screenshot.map(|path| AutoScreenshot {
-        path,
-        after_iterations: screenshot_after_iters,
-        after_seconds: screenshot_after_s,
-        exit_frames: 5,
-    });
-    let settings = bevy_mimic::panel::PanelState {
-        ghost,
-        fast,
-        start_skill: skill,
-        ..Default::default()
-    };
-    match run_viewer(plugin, source, shot, settings) {
-        bevy::app::AppExit::Success => Ok(()),
-        bevy::app::AppExit::Error(code) => bail!("the viewer exited with code {code}"),
-    }
-}
-
-#[cfg(feature = "viewer")]
-fn open_motion_viewer(
-    clip: &Path,
-    char_file: &Path,
-    screenshot: Option<PathBuf>,
-    after_s: f64,
-) -> Result<()> {
-    use bevy_mimic::anim::motion_lib::MotionLib;
-    use bevy_mimic::viewer::{AutoScreenshot, check_display, run_motion_viewer};
-    check_display()?;
-    let model = load_mjcf(char_file)?;
-    let lib = MotionLib::load(clip, &model)?;
-    let shot = screenshot.map(|path| AutoScreenshot {
-        path,
-        after_iterations: 0,
-        after_seconds: after_s,
-        exit_frames: 5,
-    });
-    match run_motion_viewer(model, lib, clip.to_path_buf(), shot) {
-        bevy::app::AppExit::Success => Ok(()),
-        bevy::app::AppExit::Error(code) => bail!("the viewer exited with code {code}"),
-    }
-}
-
-#[cfg(not(feature = "viewer"))]
-fn open_viewer(_: Command) -> Result<()> {
-    bail!(
-        "this build has no viewer (built without the `viewer` feature); rebuild with default \
-         features, or train headless: cargo run --release -- train --agent_config {DEFAULT_AGENT} \
-         --env_config {DEFAULT_ENV} --num_envs 64"
-    )
-}
-
-#[cfg(not(feature = "viewer"))]
-fn open_motion_viewer(_: &Path, _: &Path, _: Option<PathBuf>, _: f64) -> Result<()> {
-    bail!("this build has no viewer (built without the `viewer` feature)")
-}
-
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -635,22 +396,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Whether the run trains a simulated character (then it runs through `MimicPlugin`): its
-/// env config (or, resuming, the one stored in the checkpoint) names a character env.
-fn trains_a_character(resume: bool, env_config: Option<&Path>, out_dir: &Path) -> bool {
-    let file = if resume {
-        out_dir.join("model").join("env_config.yaml")
-    } else {
-        match env_config {
-            Some(f) => f.to_path_buf(),
-            None => return false,
-        }
-    };
-    // An unreadable or invalid file goes the classic way, which reports it with its key.
-    std::fs::read_to_string(&file)
-        .ok()
-        .and_then(|text| serde_yaml_ng::from_str::<EnvConfig>(&text).ok())
-        .is_some_and(|c| c.character().is_some())
 }

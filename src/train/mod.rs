@@ -1,10 +1,12 @@
 //! Training: the loop joining environments and agents, configs, logs, checkpoints and plots.
 
 pub mod episodes;
+mod guard;
 pub mod logger;
 pub mod plot;
 pub mod run;
 pub mod ship;
+mod stored;
 pub mod tensorboard;
 pub(crate) mod trainer;
 

@@ -11,26 +11,21 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::tensor::Device;
-use serde::{Deserialize, Serialize};
 
 use super::episodes::EpisodeTracker;
+use super::guard::sanitize_step;
 use super::logger::TrainLogger;
+use super::stored::TRAINER_FILE;
+pub use super::stored::{
+    AGENT_CONFIG_FILE, CHECKPOINT_DIR, ENV_CONFIG_FILE, EvalStats, LoadedRun, TrainerState,
+};
 use crate::SeededRng;
-use crate::anim::fingerprint::CharacterFingerprint;
 use crate::config::{ConfigError, parse_agent_config};
-use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
+use crate::fit::{EnvSpec, FitError};
 use crate::learning::agents::{Agent, AgentConfig, AgentError};
-use crate::learning::checkpoint::{CheckpointError, LoadedAgent, load_agent, save_agent};
+use crate::learning::checkpoint::{CheckpointError, save_agent};
 use crate::learning::log_row::LogRow;
 use crate::spaces::DoneCode;
-
-/// The checkpoint directory inside a run's `out_dir`.
-pub const CHECKPOINT_DIR: &str = "model";
-/// The agent config as given, stored in every checkpoint.
-pub const AGENT_CONFIG_FILE: &str = "agent_config.yaml";
-/// The env config as given (with the engine's keys merged in), stored in every checkpoint.
-pub const ENV_CONFIG_FILE: &str = "env_config.yaml";
-const TRAINER_FILE: &str = "trainer.yaml";
 
 /// Why a run could not start, go on or be saved.
 #[derive(Debug, thiserror::Error)]
@@ -60,44 +55,6 @@ pub enum RunError {
     Invalid(String),
 }
 
-/// What `trainer.yaml` in a checkpoint holds: the loop's own state.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TrainerState {
-    /// The env resets' generator.
-    pub env_rng: SeededRng,
-    /// Seconds of training so far.
-    pub wall_time_s: f64,
-    /// Non-finite env steps turned into failed episodes so far.
-    pub env_blowups: u64,
-    /// The latest test (logged with every row until the next one).
-    #[serde(default)]
-    pub last_test: Option<EvalStats>,
-}
-
-/// Results of deterministic test episodes.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EvalStats {
-    /// Episodes counted.
-    pub episodes: u64,
-    /// Their mean return.
-    pub mean_return: f64,
-    /// Their mean length in control steps.
-    pub mean_length: f64,
-    /// Episodes that ended in failure (a fall).
-    pub fails: u64,
-    /// Seconds simulated over all environments.
-    pub sim_seconds: f64,
-    /// Mean horizontal root speed (m/s) for character envs.
-    pub root_speed: Option<f64>,
-}
-
-impl EvalStats {
-    /// Failed episodes per minute of simulated time.
-    pub fn falls_per_minute(&self) -> f64 {
-        self.fails as f64 / (self.sim_seconds / 60.0).max(1e-9)
-    }
-}
-
 /// Where a run writes, and what else it keeps in its checkpoints.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -107,65 +64,6 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
     /// Keep a checkpoint per output iteration under `int_models/`.
     pub save_int_models: bool,
-}
-
-/// A training checkpoint read back: the agent, its config texts, the loop's state and the
-/// character it was trained on.
-pub struct LoadedRun {
-    /// The agent, exactly as saved.
-    pub agent: Agent,
-    /// The agent config text.
-    pub agent_yaml: String,
-    /// The env config text.
-    pub env_yaml: String,
-    /// The loop's state.
-    pub trainer: TrainerState,
-    /// The character (none for classic tasks and for checkpoints older than fingerprints).
-    pub character: Option<CharacterFingerprint>,
-    /// Where it was read from.
-    pub dir: PathBuf,
-}
-
-impl LoadedRun {
-    /// Reads the training checkpoint in `dir`.
-    pub fn read(dir: &Path, device: Device) -> Result<Self, RunError> {
-        let LoadedAgent { mut agent, extra } = load_agent(dir, device)?;
-        let file = |name: &str| -> Result<&[u8], RunError> {
-            extra
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, d)| d.as_slice())
-                .ok_or_else(|| RunError::Invalid(format!("{}: {name} is missing", dir.display())))
-        };
-        let text = |name: &str| -> Result<String, RunError> {
-            String::from_utf8(file(name)?.to_vec())
-                .map_err(|_| RunError::Invalid(format!("{}: {name} is not text", dir.display())))
-        };
-        let agent_yaml = text(AGENT_CONFIG_FILE)?;
-        let env_yaml = text(ENV_CONFIG_FILE)?;
-        let trainer: TrainerState =
-            serde_yaml_ng::from_slice(file(TRAINER_FILE)?).map_err(|e| {
-                RunError::Invalid(format!("{}: unreadable {TRAINER_FILE}: {e}", dir.display()))
-            })?;
-        let character = stored_character(dir, &extra)?;
-        agent
-            .restore_algorithm_files(&extra)
-            .map_err(|e| RunError::Invalid(format!("{}: {e}", dir.display())))?;
-        Ok(Self {
-            agent,
-            agent_yaml,
-            env_yaml,
-            trainer,
-            character,
-            dir: dir.to_path_buf(),
-        })
-    }
-
-    /// Checks that the checkpoint fits `env` (observations, actions, discriminator, character).
-    pub fn check_fits(&self, env: &EnvSpec) -> Result<(), RunError> {
-        check_fits(&self.dir, self.agent.state(), self.character.as_ref(), env)?;
-        Ok(())
-    }
 }
 
 /// The seconds an iteration spent in each part, summed by the driver.
@@ -536,38 +434,4 @@ fn open_logger(out_dir: Option<&Path>, append: bool) -> Result<Option<TrainLogge
             })
         })
         .transpose()
-}
-
-/// The step's observations, rewards and codes with any non-finite env turned into a failed
-/// episode (zeroed observation, zero reward), so one blow-up never reaches the networks;
-/// `blowups` counts them. `scratch` holds a cleaned copy, used only when something is not
-/// finite.
-pub(crate) fn sanitize_step<'a>(
-    obs_dim: usize,
-    step: (&'a [f32], &'a [f32], &'a [DoneCode]),
-    scratch: (&'a mut Vec<f32>, &'a mut Vec<f32>, &'a mut Vec<DoneCode>),
-    blowups: &mut u64,
-) -> (&'a [f32], &'a [f32], &'a [DoneCode]) {
-    let (env_obs, env_rewards, env_dones) = step;
-    let (obs, rewards, dones) = scratch;
-    let finite = env_obs.iter().all(|v| v.is_finite()) && env_rewards.iter().all(|v| v.is_finite());
-    if finite {
-        return (env_obs, env_rewards, env_dones);
-    }
-    obs.clear();
-    obs.extend_from_slice(env_obs);
-    rewards.clear();
-    rewards.extend_from_slice(env_rewards);
-    dones.clear();
-    dones.extend_from_slice(env_dones);
-    for i in 0..env_rewards.len() {
-        let row = &mut obs[i * obs_dim..(i + 1) * obs_dim];
-        if !rewards[i].is_finite() || row.iter().any(|v| !v.is_finite()) {
-            row.fill(0.0);
-            rewards[i] = 0.0;
-            dones[i] = DoneCode::Fail;
-            *blowups += 1;
-        }
-    }
-    (obs, rewards, dones)
 }
