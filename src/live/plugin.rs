@@ -410,7 +410,6 @@ impl Plugin for MimicPlugin {
                     backend,
                     rng,
                     tracker: EpisodeTracker::new(self.num_envs),
-                    kind: setup.kind,
                     low: setup.low.clone(),
                     high: setup.high.clone(),
                     obs_dim: setup.obs_dim,

@@ -13,8 +13,8 @@ use crate::SeededRng;
 use crate::control::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingRequest,
 };
-use crate::env::character::EnvKind;
-use crate::env::character::systems::{EnvOutput, EnvResets};
+use crate::env::character::resets::EnvResets;
+use crate::env::character::systems::EnvOutput;
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{load_agent, save_agent};
 use crate::learning::device::Backend;
@@ -46,7 +46,6 @@ pub(crate) struct Trainee {
     pub(crate) backend: Backend,
     pub(crate) rng: SeededRng,
     pub(crate) tracker: EpisodeTracker,
-    pub(crate) kind: EnvKind,
     pub(crate) low: Vec<f32>,
     pub(crate) high: Vec<f32>,
     pub(crate) obs_dim: usize,
@@ -274,7 +273,7 @@ pub(crate) fn finish_update(
     row.set("Train_Episodes", t.tracker.episodes() as f64);
     row.set("Train_Fail_Frac", t.tracker.fail_fraction());
     row.extend(&update);
-    for (key, value) in output.take_diagnostics(t.kind) {
+    for (key, value) in output.take_diagnostics() {
         row.set(key, value);
     }
     row.set("Env_Blowups", status.env_blowups as f64);
