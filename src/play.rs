@@ -12,7 +12,8 @@ use crate::control::{
     EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
 };
 use crate::env::character::CharacterEnvSetup;
-use crate::env::character::systems::{EnvOutput, EnvResets, ResetTo};
+use crate::env::character::resets::{EnvResets, ResetTo};
+use crate::env::character::systems::EnvOutput;
 use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
 use crate::learning::agents::ActMode;
 use crate::learning::checkpoint::{CheckpointError, load_policy};

@@ -9,8 +9,8 @@ use bevy_mimic::SeededRng;
 use bevy_mimic::anim::character::CharacterModel;
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::env::character::{
-    CharacterEnv, CharacterEnvConfig, EnvKind, ObsSpec, OwnedPose, PoseView, action_bounds,
-    tracking_errors, tracking_reward, write_char_obs, write_tar_obs,
+    CharacterEnv, CharacterEnvConfig, CharacterEnvSetup, EnvKind, ObsSpec, OwnedPose, PoseView,
+    action_bounds, tracking_errors, tracking_reward, write_char_obs, write_tar_obs,
 };
 use bevy_mimic::env::{EnvConfig, VecEnv};
 use bevy_mimic::sim::{CharacterState, Engine};
@@ -399,4 +399,48 @@ fn an_add_character_set_to_its_reference_sees_a_zero_difference() {
         .map(|(_, v)| *v)
         .unwrap();
     assert!(err > 0.0, "tracking errors are logged as diagnostics");
+}
+
+#[test]
+fn each_kind_brings_its_own_reward_discriminator_and_diagnostics() {
+    use EnvKind::{Add, Amp, Ase, Char, DeepMimic};
+    // (kind, env file, discriminator observation length, env reward, tracking errors logged);
+    // the tracking reward is only checked to be positive (NaN here).
+    let nan = f32::NAN;
+    let cases = [
+        (Char, "char_humanoid", 0, 1.0, false),
+        (DeepMimic, "deepmimic_humanoid_walk", 0, nan, true),
+        (Amp, "amp_humanoid_walk", 1420, 0.0, false),
+        (Ase, "ase_humanoid_skills", 1420, 0.0, false),
+        (Add, "add_humanoid_walk", 142, 0.0, true),
+    ];
+    for (kind, file, disc_dim, reward, tracks) in cases {
+        let c = env_config(&format!("envs/{file}.yaml"), &[]);
+        let mut env = CharacterEnv::new(kind, &c, 1).unwrap();
+        assert_eq!(env.disc_obs_dim(), disc_dim, "{kind:?}");
+        let mut rng = SeededRng::seed_from_u64(0);
+        env.reset(&[0], &mut rng);
+        env.step(&[0.0; 28]);
+        let r = env.rewards()[0];
+        if reward.is_nan() {
+            assert!(r > 0.0, "{kind:?}: the tracking reward is {r}");
+        } else {
+            assert_eq!(r, reward, "{kind:?}");
+        }
+        let diag = env.diagnostics();
+        let logged = diag.iter().any(|(k, _)| *k == "Tracking_Body_Pos_Err");
+        assert_eq!(logged, tracks, "{kind:?}: {diag:?}");
+    }
+    // Half of ASE's resets are in the default pose unless the file says otherwise.
+    let c = env_config(
+        "envs/ase_humanoid_skills.yaml",
+        &[("default_reset_prob", "null")],
+    );
+    let prob = |kind| {
+        CharacterEnvSetup::load(kind, &c, 1)
+            .unwrap()
+            .default_reset_prob
+    };
+    assert_eq!(prob(Ase), 0.5);
+    assert_eq!(prob(Amp), 0.0);
 }

@@ -262,18 +262,14 @@ impl EnvConfig {
 }
 
 impl EnvConfig {
-    /// A character env's kind and config, with the kind's defaults filled in (ASE:
-    /// `default_reset_prob` 0.5); `None` for envs without characters.
+    /// A character env's kind and config (the kind fills its own defaults when it loads,
+    /// e.g. ASE's `default_reset_prob` 0.5); `None` for envs without characters.
     pub fn character(&self) -> Option<(EnvKind, CharacterEnvConfig)> {
         Some(match self {
             EnvConfig::Char(c) => (EnvKind::Char, c.clone()),
             EnvConfig::DeepMimic(c) => (EnvKind::DeepMimic, c.clone()),
             EnvConfig::Amp(c) => (EnvKind::Amp, c.clone()),
-            EnvConfig::Ase(c) => {
-                let mut c = c.clone();
-                c.default_reset_prob.get_or_insert(0.5);
-                (EnvKind::Amp, c)
-            }
+            EnvConfig::Ase(c) => (EnvKind::Ase, c.clone()),
             EnvConfig::Add(c) => (EnvKind::Add, c.clone()),
             _ => return None,
         })

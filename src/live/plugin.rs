@@ -392,7 +392,6 @@ impl Plugin for MimicPlugin {
                     self.background_update,
                     starts,
                     bounds_of(&setup),
-                    setup.kind,
                     f64::from(setup.dt),
                 );
                 app.add_plugins(

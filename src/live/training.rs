@@ -14,8 +14,9 @@ use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 use crate::control::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingRequest,
 };
-use crate::env::character::systems::{EnvOutput, EnvResets};
-use crate::env::character::{ActionBounds, EnvKind};
+use crate::env::character::ActionBounds;
+use crate::env::character::resets::EnvResets;
+use crate::env::character::systems::EnvOutput;
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::device::Backend;
 use crate::learning::log_row::LogRow;
@@ -52,7 +53,6 @@ pub(crate) struct Trainee {
     pub(crate) background: bool,
     pub(crate) starts: EpisodeStarts,
     pub(crate) bounds: ActionBounds,
-    pub(crate) kind: EnvKind,
     pub(crate) dt: f64,
     pub(crate) task: Option<UpdateTask>,
     /// An inline update's result, collected in `PostUpdate` as a task's would be.
@@ -76,7 +76,6 @@ impl Trainee {
         background: bool,
         starts: EpisodeStarts,
         bounds: ActionBounds,
-        kind: EnvKind,
         dt: f64,
     ) -> Self {
         Self {
@@ -85,7 +84,6 @@ impl Trainee {
             background,
             starts,
             bounds,
-            kind,
             dt,
             task: None,
             done_update: None,
@@ -277,7 +275,7 @@ fn start_update(
         .rollout_start
         .take()
         .map_or(0.0, |s| s.elapsed().as_secs_f64() - t.times.demo_s);
-    let diagnostics = resets.output_mut().take_diagnostics(t.kind);
+    let diagnostics = resets.output_mut().take_diagnostics();
     t.pending = Some((LogRow::new(), diagnostics));
     let mut agent = t.run.agent.take().expect("the agent is home");
     if t.background {
@@ -339,7 +337,7 @@ pub(crate) fn finish_update(
     if t.run.is_output_iteration() && t.run.test_episodes() > 0 {
         // As `evaluate`: every env starts afresh and the env's sums restart.
         reset_all(&mut resets, t);
-        let _ = resets.output_mut().take_diagnostics(t.kind);
+        let _ = resets.output_mut().take_diagnostics();
         t.test = Some(TestRun {
             tracker: EpisodeTracker::new(resets.output().buffers.num_envs()),
             fails: 0,
@@ -363,12 +361,12 @@ fn end_test(t: &mut Trainee, resets: &mut EnvResets) {
     let test = t.test.take().expect("testing");
     let root_speed = resets
         .output_mut()
-        .take_diagnostics(t.kind)
+        .take_diagnostics()
         .into_iter()
         .find(|(k, _)| *k == "Root_Speed")
         .map(|(_, v)| v);
     reset_all(resets, t);
-    let _ = resets.output_mut().take_diagnostics(t.kind);
+    let _ = resets.output_mut().take_diagnostics();
     t.run.set_test(EvalStats {
         episodes: test.tracker.episodes(),
         mean_return: test.tracker.mean_return(),

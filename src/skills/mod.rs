@@ -108,7 +108,7 @@ pub fn skill_of_windows(agent: &mut impl SkillPolicy, windows: &[f32]) -> Option
 /// reads from [`WINDOWS_PER_SKILL`] windows of that clip. Empty without an encoder or clips.
 pub fn named_skills(
     agent: &mut impl SkillPolicy,
-    resets: &mut crate::env::character::systems::EnvResets,
+    resets: &mut crate::env::character::resets::EnvResets,
     rng: &mut crate::SeededRng,
 ) -> Vec<NamedSkill> {
     if agent.latent_dim() == 0 || !resets.has_motions() {

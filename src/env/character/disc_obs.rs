@@ -1,9 +1,11 @@
-//! The discriminator's per-frame features (AMP/ASE, MimicKit §3.6): 142 values for the humanoid.
+//! The discriminator's per-frame features (AMP/ASE, MimicKit §3.6): 142 values for the humanoid,
+//! and windows of them.
 
 use glam::{Quat, Vec3};
 
 use super::obs::ObsSpec;
-use super::pose::PoseView;
+use super::pose::{PoseView, RefPoses};
+use super::systems::EnvParams;
 use crate::anim::character::CharacterModel;
 use crate::anim::rotation::quat_to_tan_norm;
 
@@ -46,4 +48,30 @@ pub fn write_disc_frame(
     put(&(inv * pose.root_ang_vel).to_array());
     put(pose.dof_vel);
     at
+}
+
+/// Writes env `env`'s discriminator window, oldest frame first, anchored on the newest
+/// (`slot_of(k)`: the slot of `frames` holding frame `k`, 0 oldest).
+pub fn write_disc_window(
+    params: &EnvParams,
+    model: &CharacterModel,
+    frames: &RefPoses,
+    slot_of: impl Fn(usize) -> usize,
+    env: usize,
+    out: &mut [f32],
+) {
+    let newest = frames.view(env, slot_of(params.disc_steps - 1));
+    let (anchor_pos, anchor_rot) = (newest.root_pos(), newest.root_rot());
+    let mut at = 0;
+    for k in 0..params.disc_steps {
+        let pose = frames.view(env, slot_of(k));
+        at += write_disc_frame(
+            &params.spec,
+            model,
+            &pose,
+            anchor_pos,
+            anchor_rot,
+            &mut out[at..],
+        );
+    }
 }

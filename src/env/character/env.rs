@@ -4,31 +4,18 @@ use bevy::ecs::system::SystemState;
 use bevy::prelude::*;
 
 use super::config::CharacterEnvConfig;
+use super::disc_obs::write_disc_window;
+use super::kinds::EnvKind;
 use super::pose::{PoseView, RefPoses};
+use super::resets::{EnvResets, ResetTo};
 use super::reward::TrackingErrors;
 use super::setup::{BuildError, CharacterEnvSetup};
-use super::systems::{EnvOutput, EnvParams, EnvResets, Reference, ResetTo, write_disc_window};
+use super::systems::{EnvOutput, EnvParams, Reference};
 use crate::SeededRng;
 use crate::env::{StepBuffers, VecEnv};
 use crate::sim::plugin::SimCharacter;
 use crate::sim::{CharacterState, Engine, RapierEngine};
 use crate::spaces::ActionSpace;
-
-/// Which character env.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EnvKind {
-    /// Default-pose resets (or reference resets with a motion file), reward 1 per step.
-    Char,
-    /// Motion tracking.
-    DeepMimic,
-    /// Adversarial motion priors: reward 0 from the env, discriminator windows of the
-    /// simulated character, demo windows from the clips, contact termination only.
-    Amp,
-    /// Adversarial differential discriminator: DeepMimic's observations, resets and
-    /// terminations, reward 0 from the env, and as discriminator observation the reference
-    /// frame minus the simulated frame at the same motion time.
-    Add,
-}
 
 /// An owned copy of a pose (see [`PoseView`]).
 #[derive(Clone, Debug)]
@@ -171,7 +158,7 @@ impl CharacterEnv {
         }
     }
 
-    /// Tracking errors of the last step, per env (DeepMimic).
+    /// Tracking errors of the last step, per env (DeepMimic and ADD; zero for the others).
     pub fn tracking_errors(&self) -> &[TrackingErrors] {
         &self.engine.world().resource::<EnvOutput>().errors
     }
@@ -288,8 +275,6 @@ impl VecEnv for CharacterEnv {
 
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {
         let world = self.engine.app_mut().world_mut();
-        world
-            .resource_mut::<EnvOutput>()
-            .take_diagnostics(self.kind)
+        world.resource_mut::<EnvOutput>().take_diagnostics()
     }
 }

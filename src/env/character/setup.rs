@@ -8,20 +8,17 @@ use glam::Vec3;
 
 use super::action::action_bounds;
 use super::config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
-use super::disc_obs::disc_frame_dim;
-use super::env::EnvKind;
+use super::kinds::{CharacterKind, EnvKind, character_kind};
 use super::obs::ObsSpec;
-use super::pose::RefPoses;
-use super::reward::{ErrorWeights, RewardTerms, TrackingErrors};
+use super::reward::{ErrorWeights, RewardTerms};
 use super::systems::{
-    Diagnostics, DiscHistory, EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done,
-    observe, record_disc_diff, record_disc_history, reward,
+    EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done, observe, sum_rewards,
 };
 use crate::anim::character::CharacterModel;
 use crate::anim::mjcf::load_mjcf;
 use crate::anim::motion_lib::MotionLib;
 use crate::anim::rotation::exp_map_to_quat;
-use crate::env::{StepBuffers, episode_steps};
+use crate::env::episode_steps;
 use crate::sim::plugin::sim_running;
 use crate::sim::{CharacterState, ControlStep, EngineConfig, SimSet};
 
@@ -83,6 +80,7 @@ impl CharacterEnvSetup {
         config: &CharacterEnvConfig,
         num_envs: usize,
     ) -> Result<Self, BuildError> {
+        let imp = character_kind(kind);
         let model =
             load_mjcf(&config.char_file).map_err(|e| ("char_file".to_string(), e.to_string()))?;
         let motions = match &config.motion_file {
@@ -90,10 +88,10 @@ impl CharacterEnvSetup {
                 MotionLib::load(file, &model)
                     .map_err(|e| ("motion_file".to_string(), e.to_string()))?,
             ),
-            None if kind != EnvKind::Char => {
+            None if imp.needs_motions() => {
                 return Err((
                     "motion_file".into(),
-                    "deepmimic and amp need a motion file".into(),
+                    format!("{} needs a motion file", kind.name()),
                 ));
             }
             None => None,
@@ -146,18 +144,11 @@ impl CharacterEnvSetup {
             root_height: config.root_height_obs,
             key_bodies,
         };
-        let tar_steps =
-            if config.enable_tar_obs && matches!(kind, EnvKind::DeepMimic | EnvKind::Add) {
-                config.tar_obs_steps.clone()
-            } else {
-                Vec::new()
-            };
         let mut allowed_contact = vec![false; model.num_bodies()];
         for c in contact {
             allowed_contact[c] = true;
         }
-        let params = EnvParams {
-            kind,
+        let mut params = EnvParams {
             char_obs_dim: spec.char_obs_dim(&model),
             tar_obs_dim: spec.tar_obs_dim(&model),
             spec,
@@ -172,46 +163,28 @@ impl CharacterEnvSetup {
             track_root_xy: config.global_obs && config.enable_tar_obs,
             allowed_contact,
             early_termination: config.enable_early_termination,
-            pose_termination: config.pose_termination,
+            terminate_on_pose_distance: false,
             pose_dist_sq: config.pose_termination_dist.powi(2),
+            succeed_at_clip_end: false,
+            log_tracking_errors: false,
             ground_contact_height,
             dt,
-            tar_steps,
+            tar_steps: Vec::new(),
             disc_steps: 0,
             disc_frame_dim: 0,
         };
-        let mut params = params;
-        match kind {
-            EnvKind::Amp => {
-                params.disc_steps = config.num_disc_obs_steps;
-                params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
-            }
-            // ADD compares one frame with the reference's at the same time.
-            EnvKind::Add => {
-                params.disc_steps = 1;
-                params.disc_frame_dim = disc_frame_dim(&params.spec, &model);
-            }
-            EnvKind::Char | EnvKind::DeepMimic => {}
-        }
+        imp.configure(config, &model, &mut params);
         let obs_dim = params.obs_dim();
         let (low, high) = action_bounds(&model, config.zero_center_action);
         let max_steps = episode_steps(config.episode_length, f64::from(dt));
         let slots = 1 + params.tar_steps.len();
         let disc_obs_dim = params.disc_obs_dim();
-        let history = (kind == EnvKind::Amp && params.disc_steps > 0).then(|| DiscHistory {
-            frames: RefPoses::new(num_envs, params.disc_steps, &model),
-            head: 0,
-            steps: params.disc_steps,
-        });
         let resources = EnvResources {
+            kind: imp,
+            model: model.clone(),
+            num_envs,
             reference: Reference::new(motions, num_envs, slots, &model),
-            output: EnvOutput {
-                buffers: StepBuffers::new(num_envs, obs_dim, max_steps),
-                errors: vec![TrackingErrors::default(); num_envs],
-                disc_obs: vec![0.0; num_envs * disc_obs_dim],
-                diag: Diagnostics::default(),
-            },
-            history,
+            output: EnvOutput::new(&params, num_envs, max_steps),
             params,
         };
         Ok(Self {
@@ -228,21 +201,26 @@ impl CharacterEnvSetup {
             dt,
             rand_reset: config.rand_reset,
             default_state,
-            default_reset_prob: config.default_reset_prob.unwrap_or(0.0),
+            default_reset_prob: config
+                .default_reset_prob
+                .unwrap_or_else(|| imp.default_reset_prob()),
         })
     }
 }
 
 struct EnvResources {
+    kind: &'static dyn CharacterKind,
+    /// For the kind's resources, built with the plugin.
+    model: CharacterModel,
+    num_envs: usize,
     params: EnvParams,
     reference: Reference,
     output: EnvOutput,
-    history: Option<DiscHistory>,
 }
 
-/// Puts a loaded env's resources and its [`EnvSet`] systems into an app (once; the resources
-/// move into the app). The systems run after [`SimSet::ReadState`] and not while the
-/// simulation is paused.
+/// Puts a loaded env's resources and its [`EnvSet`] systems, the shared ones and its kind's,
+/// into an app (once; the resources move into the app). The systems run after
+/// [`SimSet::ReadState`] and not while the simulation is paused.
 pub struct CharacterEnvPlugin {
     resources: Mutex<Option<EnvResources>>,
 }
@@ -267,12 +245,9 @@ impl Plugin for CharacterEnvPlugin {
             .expect("not poisoned")
             .take()
             .expect("CharacterEnvPlugin builds once");
-        if let Some(history) = r.history {
-            app.insert_resource(history);
-        }
         app.insert_resource(r.reference)
             .insert_resource(r.output)
-            .insert_resource(r.params)
+            .insert_resource(r.params.clone())
             .configure_sets(
                 ControlStep,
                 (
@@ -289,12 +264,11 @@ impl Plugin for CharacterEnvPlugin {
                 ControlStep,
                 (
                     advance_reference.in_set(EnvSet::Reference),
-                    (observe, record_disc_history, record_disc_diff)
-                        .chain()
-                        .in_set(EnvSet::Observe),
-                    reward.in_set(EnvSet::Reward),
+                    observe.in_set(EnvSet::Observe),
+                    sum_rewards.in_set(EnvSet::Reward),
                     done.in_set(EnvSet::Done),
                 ),
             );
+        r.kind.build(app, &r.params, &r.model, r.num_envs);
     }
 }

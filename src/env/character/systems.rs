@@ -1,19 +1,19 @@
-//! The env's per-step systems and the per-env functions they share with resets.
+//! The shared part of every character env: its phases, parameters, reference motion and
+//! outputs, and the per-step systems all kinds run. What a kind adds (rewards, discriminator
+//! observations, tracking errors) lives in [`kinds`](super::kinds); these systems read only the
+//! data flags a kind sets.
 
-use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
-use super::disc_obs::write_disc_frame;
-use super::env::EnvKind;
 use super::obs::{ObsSpec, write_char_obs, write_tar_obs};
 use super::pose::{PoseView, RefPoses};
-use super::reward::{ErrorWeights, RewardTerms, TrackingErrors, tracking_errors, tracking_reward};
+use super::reward::{ErrorWeights, RewardTerms, TrackingErrors};
 use crate::anim::character::CharacterModel;
 use crate::anim::motion::LoopMode;
 use crate::anim::motion_lib::{MotionFrame, MotionLib};
 use crate::env::StepBuffers;
-use crate::sim::plugin::{SimCharacter, SimWorlds};
-use crate::sim::{CharacterState, SimState};
+use crate::sim::SimState;
+use crate::sim::plugin::SimCharacter;
 use crate::spaces::DoneCode;
 
 /// The env's phases, in order, after the engine has read the state.
@@ -29,11 +29,11 @@ pub enum EnvSet {
     Done,
 }
 
-/// Everything fixed for the life of the env, derived from its config.
+/// Everything fixed for the life of the env, derived from its config. The kind's part (target
+/// frames, the discriminator, what tracking adds) starts off and is filled by its
+/// [`CharacterKind::configure`](super::kinds::CharacterKind::configure).
 #[derive(Resource, Clone, Debug)]
 pub struct EnvParams {
-    /// Which env.
-    pub kind: EnvKind,
     /// Observation contents.
     pub spec: ObsSpec,
     /// Target frames (control steps ahead); empty without target observations.
@@ -48,10 +48,15 @@ pub struct EnvParams {
     pub allowed_contact: Vec<bool>,
     /// Contact termination on.
     pub early_termination: bool,
-    /// Pose termination on.
-    pub pose_termination: bool,
+    /// End the episode (FAIL) when a body strays [`pose_dist_sq`](Self::pose_dist_sq) from
+    /// its reference; needs tracking errors.
+    pub terminate_on_pose_distance: bool,
     /// Squared pose termination distance.
     pub pose_dist_sq: f32,
+    /// End the episode (SUCC) when a non-looping clip has played to its end.
+    pub succeed_at_clip_end: bool,
+    /// Report the tracking errors' means in the log.
+    pub log_tracking_errors: bool,
     /// Bodies below this height count as on the ground.
     pub ground_contact_height: f32,
     /// Seconds per control step.
@@ -75,69 +80,6 @@ impl EnvParams {
     /// Discriminator observation length (a window of frames).
     pub fn disc_obs_dim(&self) -> usize {
         self.disc_steps * self.disc_frame_dim
-    }
-}
-
-/// The last `disc_steps` simulated poses of every env, a ring shared by all envs (they all
-/// advance together; a reset refills one env's whole window).
-#[derive(Resource, Debug)]
-pub struct DiscHistory {
-    /// Poses, `disc_steps` slots per env.
-    pub frames: RefPoses,
-    /// Slot of the oldest frame.
-    pub head: usize,
-    /// Frames per window.
-    pub steps: usize,
-}
-
-impl DiscHistory {
-    /// The slot holding frame `k` of the window (0 oldest).
-    pub fn slot(&self, k: usize) -> usize {
-        (self.head + k) % self.steps
-    }
-
-    /// Writes env `env`'s window into its row of `disc_obs` (`[num_envs × disc_obs_dim]`).
-    pub fn write_window(
-        &self,
-        params: &EnvParams,
-        model: &CharacterModel,
-        env: usize,
-        disc_obs: &mut [f32],
-    ) {
-        let dim = params.disc_obs_dim();
-        write_disc_window(
-            params,
-            model,
-            &self.frames,
-            |k| self.slot(k),
-            env,
-            &mut disc_obs[env * dim..(env + 1) * dim],
-        );
-    }
-}
-
-/// Writes env `env`'s discriminator window, oldest frame first, anchored on the newest.
-pub fn write_disc_window(
-    params: &EnvParams,
-    model: &CharacterModel,
-    frames: &RefPoses,
-    slot_of: impl Fn(usize) -> usize,
-    env: usize,
-    out: &mut [f32],
-) {
-    let newest = frames.view(env, slot_of(params.disc_steps - 1));
-    let (anchor_pos, anchor_rot) = (newest.root_pos(), newest.root_rot());
-    let mut at = 0;
-    for k in 0..params.disc_steps {
-        let pose = frames.view(env, slot_of(k));
-        at += write_disc_frame(
-            &params.spec,
-            model,
-            &pose,
-            anchor_pos,
-            anchor_rot,
-            &mut out[at..],
-        );
     }
 }
 
@@ -219,25 +161,37 @@ impl Reference {
 pub struct EnvOutput {
     /// Observation, reward and done buffers.
     pub buffers: StepBuffers,
-    /// Tracking errors of the last step, per env.
+    /// Tracking errors of the last step, per env (left at zero by kinds that do not track).
     pub errors: Vec<TrackingErrors>,
     /// Discriminator windows `[num_envs × disc_obs_dim]` (empty without a discriminator).
     pub disc_obs: Vec<f32>,
     /// Sums for the log since the last report.
     pub diag: Diagnostics,
+    log_tracking_errors: bool,
 }
 
 impl EnvOutput {
-    /// The log's means since the last call (which it restarts): `Env_Reward_Mean`, and the
-    /// tracking errors for DeepMimic.
-    pub fn take_diagnostics(&mut self, kind: EnvKind) -> Vec<(&'static str, f64)> {
+    /// Zeroed outputs for `num_envs` envs of `params`, with episodes of `max_steps` steps.
+    pub fn new(params: &EnvParams, num_envs: usize, max_steps: u32) -> Self {
+        Self {
+            buffers: StepBuffers::new(num_envs, params.obs_dim(), max_steps),
+            errors: vec![TrackingErrors::default(); num_envs],
+            disc_obs: vec![0.0; num_envs * params.disc_obs_dim()],
+            diag: Diagnostics::default(),
+            log_tracking_errors: params.log_tracking_errors,
+        }
+    }
+
+    /// The log's means since the last call (which it restarts): `Env_Reward_Mean`,
+    /// `Root_Speed`, and the tracking errors for the kinds that log them.
+    pub fn take_diagnostics(&mut self) -> Vec<(&'static str, f64)> {
         let d = std::mem::take(&mut self.diag);
         let steps = d.steps.max(1) as f64;
         let mut out = vec![
             ("Env_Reward_Mean", d.reward / steps),
             ("Root_Speed", d.root_speed / steps),
         ];
-        if matches!(kind, EnvKind::DeepMimic | EnvKind::Add) {
+        if self.log_tracking_errors {
             out.extend([
                 ("Tracking_Root_Pos_Err", d.root_pos / steps),
                 ("Tracking_Root_Rot_Err", d.root_rot / steps),
@@ -304,248 +258,7 @@ pub fn observe_env(
     }
 }
 
-/// Finishes a reset of env `env` whose state was just set (`from_motion`: to its reference
-/// frame, else to the default pose): its reference poses, its discriminator window (refilled,
-/// as MimicKit's reset does, with the reference frames leading up to the start time, or the
-/// default pose repeated), a new episode, and its observation.
-#[allow(clippy::too_many_arguments)] // the env's resources
-pub fn after_reset(
-    params: &EnvParams,
-    model: &CharacterModel,
-    reference: &mut Reference,
-    output: &mut EnvOutput,
-    history: Option<&mut DiscHistory>,
-    state: &SimState,
-    env: usize,
-    from_motion: bool,
-) {
-    reference.update_env(params, model, env);
-    if let Some(history) = history {
-        let (clip, t) = (reference.motion_id[env], reference.motion_time[env]);
-        let steps = history.steps;
-        for k in 0..steps {
-            let slot = history.slot(k);
-            if from_motion {
-                let back = (steps - 1 - k) as f32 * params.dt;
-                reference.pose_at(model, clip, t - back, &mut history.frames, env, slot);
-            } else {
-                history.frames.copy_from(env, slot, &sim_pose(state, env));
-            }
-        }
-        history.write_window(params, model, env, &mut output.disc_obs);
-    }
-    if params.kind == EnvKind::Add {
-        // Resets are rare: a scratch frame of their own keeps the signature simple.
-        let mut frame = Vec::new();
-        write_disc_diff(
-            params,
-            model,
-            reference,
-            state,
-            env,
-            &mut output.disc_obs,
-            &mut frame,
-        );
-    }
-    output.buffers.begin_episode(env);
-    observe_env(
-        params,
-        model,
-        reference,
-        state,
-        output.buffers.obs_mut(env),
-        env,
-    );
-}
-
-/// Where a reset puts a character.
-#[derive(Clone, Copy, Debug)]
-pub enum ResetTo<'a> {
-    /// The reference state at `time` of clip `clip` (reference state initialisation).
-    Motion {
-        /// Clip index.
-        clip: usize,
-        /// Seconds into the clip.
-        time: f32,
-    },
-    /// A given state (the default pose).
-    Pose(&'a CharacterState),
-}
-
-/// Everything a reset touches, as one system parameter: used by the play-mode system and,
-/// through a `SystemState`, by [`CharacterEnv`](super::CharacterEnv).
-#[derive(SystemParam)]
-pub struct EnvResets<'w, 's> {
-    worlds: SimWorlds<'w, 's>,
-    params: Res<'w, EnvParams>,
-    reference: ResMut<'w, Reference>,
-    output: ResMut<'w, EnvOutput>,
-    history: Option<ResMut<'w, DiscHistory>>,
-    frame: Local<'s, MotionFrame>,
-    demo: Local<'s, Option<RefPoses>>,
-}
-
-impl EnvResets<'_, '_> {
-    /// Sets env `env`'s state and finishes the reset ([`after_reset`]). Returns false (and
-    /// changes nothing) if the worlds are not built yet or a motion reset has no clips.
-    pub fn reset(&mut self, env: usize, to: ResetTo) -> bool {
-        let from_motion;
-        let owned;
-        let state = match to {
-            ResetTo::Motion { clip, time } => {
-                let Some(lib) = &self.reference.motions else {
-                    return false;
-                };
-                if clip >= lib.num_clips() {
-                    return false;
-                }
-                lib.frame(clip, time, &mut self.frame);
-                owned = CharacterState::from_motion_frame(&self.frame);
-                from_motion = true;
-                &owned
-            }
-            ResetTo::Pose(state) => {
-                from_motion = false;
-                state
-            }
-        };
-        if !self.worlds.set_env_state(env, state) {
-            return false;
-        }
-        if let ResetTo::Motion { clip, time } = to {
-            self.reference.motion_id[env] = clip;
-            self.reference.motion_time[env] = time;
-        }
-        after_reset(
-            &self.params,
-            self.worlds.model(),
-            &mut self.reference,
-            &mut self.output,
-            self.history.as_deref_mut(),
-            self.worlds.state(),
-            env,
-            from_motion,
-        );
-        true
-    }
-
-    /// Starts a training episode in env `env`: `default` with probability `default_prob`
-    /// (ASE's default-pose resets) or when there are no clips, else a random clip and time
-    /// when `random` (reference state initialisation), else the first clip's start.
-    pub fn reset_episode(
-        &mut self,
-        env: usize,
-        random: bool,
-        default_prob: f64,
-        default: &CharacterState,
-        rng: &mut crate::SeededRng,
-    ) -> bool {
-        if default_prob > 0.0 && rand::RngExt::random_bool(rng, default_prob.min(1.0)) {
-            return self.reset(env, ResetTo::Pose(default));
-        }
-        let choice = self.reference.clip_choice;
-        let pick = self.reference.motions.as_ref().map(|lib| {
-            let chosen = choice.filter(|&c| c < lib.num_clips());
-            match (random, chosen) {
-                (true, Some(clip)) => (clip, lib.sample_time(clip, rng)),
-                (true, None) => {
-                    let clip = lib.sample_clip(rng);
-                    (clip, lib.sample_time(clip, rng))
-                }
-                (false, clip) => (clip.unwrap_or(0), 0.0),
-            }
-        });
-        match pick {
-            Some((clip, time)) => self.reset(env, ResetTo::Motion { clip, time }),
-            None => self.reset(env, ResetTo::Pose(default)),
-        }
-    }
-
-    /// Appends `n` demo windows (`disc_obs_dim` values each) to `out`: a clip drawn by weight,
-    /// a uniform time, and the frames `t − k·dt`, k = steps−1…0, as the agent's windows are
-    /// built. Nothing without a discriminator or clips.
-    pub fn sample_demo_disc_obs(
-        &mut self,
-        n: usize,
-        rng: &mut crate::SeededRng,
-        out: &mut Vec<f32>,
-    ) {
-        self.sample_clip_disc_obs(None, n, rng, out);
-    }
-
-    /// As [`sample_demo_disc_obs`](Self::sample_demo_disc_obs), from clip `clip` only when
-    /// given (ASE's named skills encode one clip's windows).
-    pub fn sample_clip_disc_obs(
-        &mut self,
-        clip: Option<usize>,
-        n: usize,
-        rng: &mut crate::SeededRng,
-        out: &mut Vec<f32>,
-    ) {
-        let params = &*self.params;
-        let dim = params.disc_obs_dim();
-        if params.disc_steps == 0 || self.reference.motions.is_none() {
-            return;
-        }
-        let model = self.worlds.model();
-        let steps = params.disc_steps;
-        let demo = self
-            .demo
-            .get_or_insert_with(|| RefPoses::new(1, steps, model));
-        out.reserve(n * dim);
-        for _ in 0..n {
-            let (clip, time) = {
-                let lib = self.reference.motions.as_ref().expect("checked");
-                let clip = match clip {
-                    Some(c) if c < lib.num_clips() => c,
-                    _ => lib.sample_clip(rng),
-                };
-                (clip, lib.sample_time(clip, rng))
-            };
-            for k in 0..steps {
-                let back = (steps - 1 - k) as f32 * params.dt;
-                self.reference.pose_at(model, clip, time - back, demo, 0, k);
-            }
-            let start = out.len();
-            out.resize(start + dim, 0.0);
-            write_disc_window(params, model, demo, |k| k, 0, &mut out[start..]);
-        }
-    }
-
-    /// The clip a user chose for new episodes, if any (and if it exists).
-    pub fn clip_choice(&self) -> Option<usize> {
-        let n = self.reference.motions.as_ref().map_or(0, |l| l.num_clips());
-        self.reference.clip_choice.filter(|&c| c < n)
-    }
-
-    /// The clips' names (empty without clips).
-    pub fn clip_names(&self) -> Vec<String> {
-        self.reference
-            .motions
-            .as_ref()
-            .map_or_else(Vec::new, |lib| {
-                (0..lib.num_clips())
-                    .map(|i| lib.name(i).to_string())
-                    .collect()
-            })
-    }
-
-    /// Whether the env has reference clips.
-    pub fn has_motions(&self) -> bool {
-        self.reference.motions.is_some()
-    }
-
-    /// The env's outputs (observations, rewards, done codes).
-    pub fn output(&self) -> &EnvOutput {
-        &self.output
-    }
-
-    /// The env's outputs, mutably (to take the log's sums).
-    pub fn output_mut(&mut self) -> &mut EnvOutput {
-        &mut self.output
-    }
-}
-
+/// Advances every env's motion time by one control step and recomputes its reference poses.
 pub(crate) fn advance_reference(
     params: Res<EnvParams>,
     character: Res<SimCharacter>,
@@ -558,6 +271,7 @@ pub(crate) fn advance_reference(
     }
 }
 
+/// Writes every env's observation row (the kinds' discriminator observations follow it).
 pub(crate) fn observe(
     params: Res<EnvParams>,
     character: Res<SimCharacter>,
@@ -578,127 +292,12 @@ pub(crate) fn observe(
     }
 }
 
-pub(crate) fn record_disc_history(
-    params: Res<EnvParams>,
-    character: Res<SimCharacter>,
-    state: Res<SimState>,
-    history: Option<ResMut<DiscHistory>>,
-    mut output: ResMut<EnvOutput>,
-) {
-    let Some(mut history) = history else { return };
-    let history = history.as_mut();
-    // The oldest slot becomes the newest.
-    let newest = history.head;
-    history.head = (history.head + 1) % history.steps;
-    for env in 0..state.num_envs {
-        history
-            .frames
-            .copy_from(env, newest, &sim_pose(&state, env));
-        history.write_window(&params, &character.model, env, &mut output.disc_obs);
-    }
-}
-
-/// ADD's discriminator observation of env `env`: the reference frame's features minus the
-/// simulated frame's, each anchored on its own root, at the same motion time (`frame` is
-/// scratch space, reused across envs and steps).
-pub fn write_disc_diff(
-    params: &EnvParams,
-    model: &CharacterModel,
-    reference: &Reference,
-    state: &SimState,
-    env: usize,
-    disc_obs: &mut [f32],
-    frame: &mut Vec<f32>,
-) {
-    let dim = params.disc_frame_dim;
-    let out = &mut disc_obs[env * dim..(env + 1) * dim];
-    let demo = reference.poses.view(env, 0);
-    write_disc_frame(
-        &params.spec,
-        model,
-        &demo,
-        demo.root_pos(),
-        demo.root_rot(),
-        out,
-    );
-    let agent = sim_pose(state, env);
-    frame.resize(dim, 0.0);
-    write_disc_frame(
-        &params.spec,
-        model,
-        &agent,
-        agent.root_pos(),
-        agent.root_rot(),
-        frame,
-    );
-    for (d, a) in out.iter_mut().zip(frame.iter()) {
-        *d -= a;
-    }
-}
-
-pub(crate) fn record_disc_diff(
-    params: Res<EnvParams>,
-    character: Res<SimCharacter>,
-    reference: Res<Reference>,
-    state: Res<SimState>,
-    mut output: ResMut<EnvOutput>,
-    mut frame: Local<Vec<f32>>,
-) {
-    if params.kind != EnvKind::Add {
-        return;
-    }
-    for env in 0..state.num_envs {
-        write_disc_diff(
-            &params,
-            &character.model,
-            &reference,
-            &state,
-            env,
-            &mut output.disc_obs,
-            &mut frame,
-        );
-    }
-}
-
-pub(crate) fn reward(
-    params: Res<EnvParams>,
-    character: Res<SimCharacter>,
-    reference: Res<Reference>,
-    state: Res<SimState>,
-    mut output: ResMut<EnvOutput>,
-) {
+/// Sums the rewards the kind's systems wrote, and the root speeds, for the log (the kinds'
+/// reward systems run before it).
+pub(crate) fn sum_rewards(state: Res<SimState>, mut output: ResMut<EnvOutput>) {
     let output = output.as_mut();
-    let model = &character.model;
     for env in 0..state.num_envs {
-        let r = match params.kind {
-            EnvKind::Char => 1.0,
-            // The style reward comes from the discriminator, in the agent.
-            EnvKind::Amp => 0.0,
-            EnvKind::DeepMimic | EnvKind::Add => {
-                let e = tracking_errors(
-                    model,
-                    &params.spec,
-                    &params.weights,
-                    params.track_root_xy,
-                    &sim_pose(&state, env),
-                    &reference.poses.view(env, 0),
-                );
-                output.errors[env] = e;
-                let d = &mut output.diag;
-                d.root_pos += f64::from(e.root_pos_dist);
-                d.root_rot += f64::from(e.root_rot_angle);
-                d.body_pos += f64::from(e.body_pos_mean);
-                d.dof_vel += f64::from(e.dof_vel_mean);
-                if params.kind == EnvKind::Add {
-                    // ADD learns tracking from its discriminator; the errors are diagnostics.
-                    0.0
-                } else {
-                    tracking_reward(&params.terms, &e)
-                }
-            }
-        };
-        output.buffers.rewards[env] = r;
-        output.diag.reward += f64::from(r);
+        output.diag.reward += f64::from(output.buffers.rewards[env]);
         let speed = state.root_vel(env).truncate().length();
         if speed.is_finite() {
             output.diag.root_speed += f64::from(speed);
@@ -707,6 +306,9 @@ pub(crate) fn reward(
     }
 }
 
+/// Decides every env's done code: FAIL for a fall, a pose strayed from the reference (when the
+/// kind terminates on it) or an invalid state, SUCC at a clip's end (when the kind succeeds
+/// there), else NULL (TIME at the episode length).
 pub(crate) fn done(
     params: Res<EnvParams>,
     reference: Res<Reference>,
@@ -723,15 +325,13 @@ pub(crate) fn done(
                     && state.ground_contact[b.start + k]
                     && state.body_pos[b.start + k].z < params.ground_contact_height
             });
-        let tracks = matches!(params.kind, EnvKind::DeepMimic | EnvKind::Add);
-        let strayed = tracks
-            && params.pose_termination
+        let strayed = params.terminate_on_pose_distance
             && (output.errors[env].body_pos_max_sq > params.pose_dist_sq
                 || (params.track_root_xy
                     && output.errors[env].root_pos_dist.powi(2) > params.pose_dist_sq));
         let code = if fell || strayed || !state.env_is_valid(env) {
             DoneCode::Fail
-        } else if tracks && reference.motion_ended(env) {
+        } else if params.succeed_at_clip_end && reference.motion_ended(env) {
             DoneCode::Succ
         } else {
             DoneCode::Null
