@@ -2,7 +2,6 @@
 //! running — the checkpoint's actor and normalisers, its env's observations, and the engine.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
@@ -11,9 +10,9 @@ use crate::config::{ConfigError, parse_env_config};
 use crate::control::{
     EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
 };
-use crate::env::character::CharacterEnvSetup;
 use crate::env::character::resets::{EnvResets, ResetTo};
 use crate::env::character::systems::EnvOutput;
+use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
 use crate::learning::agents::ActMode;
 use crate::learning::checkpoint::{CheckpointError, load_policy};
@@ -42,12 +41,15 @@ pub enum PlayError {
     Fit(#[from] FitError),
 }
 
-/// The policy acting in play mode.
-#[derive(Resource)]
-pub struct PlayPolicy {
-    policy: Mutex<Policy>,
-    low: Vec<f32>,
-    high: Vec<f32>,
+/// The policy acting in play mode (a resource wrapping [`Policy`], which lives in `learning`
+/// and knows no Bevy); `ResMut<PlayPolicy>` derefs to the policy.
+#[derive(Resource, Clone, Deref, DerefMut)]
+pub struct PlayPolicy(pub Policy);
+
+/// The played characters' action box and start pose.
+#[derive(Resource, Clone)]
+struct PlayCharacter {
+    bounds: ActionBounds,
     default_state: CharacterState,
 }
 
@@ -75,8 +77,10 @@ struct ActEnd(Option<Instant>);
 /// checkpoint's env systems; an app needs only `MinimalPlugins` (or `DefaultPlugins`) and
 /// `TransformPlugin` besides. Characters start at the beginning of the clip and start over when
 /// their episode ends.
+#[derive(Clone)]
 pub struct PolicyPlugin {
-    parts: Mutex<Option<(CharacterEnvSetup, PlayPolicy)>>,
+    setup: CharacterEnvSetup,
+    policy: Policy,
     num_envs: usize,
     source: PathBuf,
     writeback: bool,
@@ -107,14 +111,9 @@ impl PolicyPlugin {
         );
         let stored = stored_character(model_dir, &loaded.extra)?;
         check_fits(model_dir, loaded.policy.state(), stored.as_ref(), &spec)?;
-        let policy = PlayPolicy {
-            policy: Mutex::new(loaded.policy),
-            low: setup.low.clone(),
-            high: setup.high.clone(),
-            default_state: setup.default_state.clone(),
-        };
         Ok(Self {
-            parts: Mutex::new(Some((setup, policy))),
+            setup,
+            policy: loaded.policy,
             num_envs,
             source: model_dir.to_path_buf(),
             writeback: true,
@@ -135,20 +134,23 @@ impl PolicyPlugin {
 
 impl Plugin for PolicyPlugin {
     fn build(&self, app: &mut App) {
-        let (setup, policy) = self
-            .parts
-            .lock()
-            .expect("not poisoned")
-            .take()
-            .expect("PolicyPlugin builds once");
+        let setup = &self.setup;
+        let character = PlayCharacter {
+            bounds: ActionBounds {
+                low: setup.low.clone(),
+                high: setup.high.clone(),
+            },
+            default_state: setup.default_state.clone(),
+        };
         configure_mimic_sets(app);
         app.add_plugins(
             SimPlugin::new(setup.model.clone(), self.num_envs)
                 .with_config(setup.engine.clone())
                 .with_transform_writeback(self.writeback),
         )
-        .add_plugins(setup.plugin)
-        .insert_resource(policy)
+        .add_plugins(setup.plugin.clone())
+        .insert_resource(PlayPolicy(self.policy.clone()))
+        .insert_resource(character)
         .init_resource::<PlayStats>()
         .init_resource::<SkillSteering>()
         .init_resource::<MimicControl>()
@@ -195,7 +197,8 @@ pub(crate) fn character_setup(
 /// The policy's mean action for every character's observation, as PD targets; ASE latents
 /// follow [`SkillSteering`]'s commands.
 fn act(
-    policy: Res<PlayPolicy>,
+    mut policy: ResMut<PlayPolicy>,
+    character: Res<PlayCharacter>,
     output: Res<EnvOutput>,
     mut targets: ResMut<PdTargets>,
     mut steering: ResMut<SkillSteering>,
@@ -203,14 +206,11 @@ fn act(
     mut act_end: ResMut<ActEnd>,
 ) {
     let start = Instant::now();
-    let mut agent = policy.policy.lock().expect("not poisoned");
-    apply_steering(&mut steering, &mut *agent, ActMode::Deterministic);
+    let agent = &mut policy.0;
+    apply_steering(&mut steering, agent, ActMode::Deterministic);
     let actions = agent.act(&output.buffers.obs);
-    let nd = policy.low.len();
-    for (k, (t, a)) in targets.0.iter_mut().zip(actions).enumerate() {
-        *t = a.clamp(policy.low[k % nd], policy.high[k % nd]);
-    }
-    mirror_steering(&mut steering, &*agent, ActMode::Deterministic);
+    character.bounds.write_targets(actions, &mut targets.0);
+    mirror_steering(&mut steering, agent, ActMode::Deterministic);
     let end = Instant::now();
     stats.inference_ms = (end - start).as_secs_f64() * 1e3;
     act_end.0 = Some(end);
@@ -218,7 +218,7 @@ fn act(
 
 /// ASE: names a skill per clip once the policy and clips are in place.
 fn name_skills(
-    policy: Res<PlayPolicy>,
+    mut policy: ResMut<PlayPolicy>,
     mut resets: EnvResets,
     mut steering: ResMut<SkillSteering>,
     mut done: Local<bool>,
@@ -226,9 +226,9 @@ fn name_skills(
     if *done {
         return;
     }
-    let mut agent = policy.policy.lock().expect("not poisoned");
+    let agent = &mut policy.0;
     let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
-    let skills = named_skills(&mut *agent, &mut resets, &mut rng);
+    let skills = named_skills(agent, &mut resets, &mut rng);
     *done = !skills.is_empty() || agent.latent_dim() == 0 || !resets.has_motions();
     if !skills.is_empty() {
         steering.set_skills(skills);
@@ -239,7 +239,8 @@ fn name_skills(
 /// all of them when a [`TrainingRequest::ResetEnvs`] arrives.
 fn restart_finished(
     mut resets: EnvResets,
-    policy: Res<PlayPolicy>,
+    mut policy: ResMut<PlayPolicy>,
+    character: Res<PlayCharacter>,
     mut stats: ResMut<PlayStats>,
     mut episodes: MessageWriter<EpisodeDone>,
     mut requests: MessageReader<TrainingRequest>,
@@ -273,8 +274,7 @@ fn restart_finished(
                 length: r.1,
             });
             // ASE: a new episode draws a new skill unless the game holds one.
-            let mut agent = policy.policy.lock().expect("not poisoned");
-            if let Some(slots) = agent.latents_mut() {
+            if let Some(slots) = policy.latents_mut() {
                 slots.episode_ended(env);
             }
         }
@@ -285,7 +285,7 @@ fn restart_finished(
                 time: 0.0,
             }
         } else {
-            ResetTo::Pose(&policy.default_state)
+            ResetTo::Pose(&character.default_state)
         };
         if !resets.reset(env, to) {
             return; // the worlds are not built yet

@@ -32,6 +32,7 @@ pub struct MotionFrame {
 }
 
 /// One clip with its precomputed per-frame rotations and velocities.
+#[derive(Clone)]
 struct ClipData {
     clip: MotionClip,
     weight: f32,
@@ -44,6 +45,7 @@ struct ClipData {
 }
 
 /// Clips for one character, ready to sample.
+#[derive(Clone)]
 pub struct MotionLib {
     model: CharacterModel,
     clips: Vec<ClipData>,

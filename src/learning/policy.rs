@@ -31,6 +31,7 @@ pub(crate) fn with_latents(obs: &[f32], obs_dim: usize, z: &[f32], latent_dim: u
 /// A checkpoint's policy, acting deterministically (the mean action) for any number of
 /// characters; ASE policies keep a latent per character that changes on the training schedule
 /// unless held.
+#[derive(Clone)]
 pub struct Policy {
     state: AgentState,
     device: Device,

@@ -76,7 +76,9 @@ pub fn train_headless(
     }
     let world = app.world();
     Ok(HeadlessOutcome {
-        last_test: world.resource::<Trainee>().run.last_test(),
+        last_test: world
+            .get_resource::<Trainee>()
+            .and_then(|t| t.run.last_test()),
         checkpoint,
         last_error: world.resource::<TrainingStatus>().last_error.clone(),
     })

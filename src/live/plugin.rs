@@ -1,7 +1,6 @@
 //! [`MimicPlugin`] and its [`MimicConfig`]: training or playing characters in a Bevy app.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use bevy::prelude::*;
 use rand::SeedableRng;
@@ -205,24 +204,29 @@ impl MimicConfig {
         if self.num_envs == 0 {
             return Err(MimicError::Invalid("num_envs must be at least 1".into()));
         }
-        let inner = match &self.mode {
-            Mode::Play { model_dir } => {
-                Inner::Play(Box::new(PolicyPlugin::load(model_dir, self.num_envs)?))
+        let play = match &self.mode {
+            Mode::Play { model_dir } => Some(PolicyPlugin::load(model_dir, self.num_envs)?),
+            // Everything a run needs is read and checked here; `build` sets the run up again
+            // from the same files (a plugin builds from `&self`, and an agent is not a value
+            // to copy), so that errors come back as values and not as a panic in `build`.
+            Mode::Train { .. } | Mode::Resume { .. } => {
+                drop(self.train_parts()?);
+                None
             }
+        };
+        Ok(MimicPlugin { config: self, play })
+    }
+
+    /// The run's agent, env setup and training core, from the files named.
+    fn train_parts(&self) -> Result<TrainParts, MimicError> {
+        match &self.mode {
             Mode::Train {
                 agent_config,
                 env_config,
-            } => Inner::Train(Box::new(self.load_new(agent_config, env_config)?)),
-            Mode::Resume { out_dir } => Inner::Train(Box::new(self.load_resume(out_dir)?)),
-        };
-        Ok(MimicPlugin {
-            inner: Mutex::new(Some(inner)),
-            pace: self.pace,
-            writeback: self.writeback,
-            num_envs: self.num_envs,
-            device: self.backend.to_string(),
-            background_update: self.background_update,
-        })
+            } => self.load_new(agent_config, env_config),
+            Mode::Resume { out_dir } => self.load_resume(out_dir),
+            Mode::Play { .. } => Err(MimicError::Invalid("play mode has no run".into())),
+        }
     }
 
     fn run_options(&self) -> RunOptions {
@@ -328,51 +332,52 @@ struct TrainParts {
     backend: Backend,
 }
 
-enum Inner {
-    Train(Box<TrainParts>),
-    Play(Box<PolicyPlugin>),
-}
-
 /// Trains or plays simulated characters in a Bevy app (see the module docs). Built by
-/// [`MimicConfig::load`]; needs `MinimalPlugins` (or `DefaultPlugins`) and `TransformPlugin`.
+/// [`MimicConfig::load`], which has read and checked every file; needs `MinimalPlugins` (or
+/// `DefaultPlugins`) and `TransformPlugin`.
+#[derive(Clone)]
 pub struct MimicPlugin {
-    inner: Mutex<Option<Inner>>,
-    pace: ControlPace,
-    writeback: bool,
-    num_envs: usize,
-    device: String,
-    background_update: bool,
+    config: MimicConfig,
+    play: Option<PolicyPlugin>,
 }
 
 impl Plugin for MimicPlugin {
     fn build(&self, app: &mut App) {
-        let inner = self
-            .inner
-            .lock()
-            .expect("not poisoned")
-            .take()
-            .expect("MimicPlugin builds once");
+        let c = &self.config;
         configure_mimic_sets(app);
         app.init_resource::<MimicControl>()
-            .insert_resource(self.pace)
+            .insert_resource(c.pace)
             .add_message::<EpisodeDone>();
-        match inner {
-            Inner::Play(policy) => {
-                // PolicyPlugin mirrors MimicControl's pause itself.
-                app.add_plugins(policy.with_transform_writeback(self.writeback));
-            }
-            Inner::Train(parts) => {
+        if let Some(policy) = &self.play {
+            // PolicyPlugin mirrors MimicControl's pause itself.
+            app.add_plugins(policy.clone().with_transform_writeback(c.writeback));
+            return;
+        }
+        {
+            {
                 let TrainParts {
                     setup,
                     run,
                     backend,
-                } = *parts;
+                } = match c.train_parts() {
+                    Ok(parts) => parts,
+                    Err(e) => {
+                        // Only if a file changed since `load` checked it.
+                        error!("bevy_mimic: training not started: {e}");
+                        app.insert_resource(TrainingStatus {
+                            phase: TrainingPhase::Finished,
+                            last_error: Some(e.to_string()),
+                            ..default()
+                        });
+                        return;
+                    }
+                };
                 let agent = run.agent();
                 let status = TrainingStatus {
                     iteration: agent.iteration(),
                     samples: agent.sample_count(),
                     wall_time_s: run.wall_time_s(),
-                    device: self.device.clone(),
+                    device: c.backend.to_string(),
                     env_blowups: run.env_blowups,
                     phase: if run.finished() {
                         TrainingPhase::Finished
@@ -389,15 +394,15 @@ impl Plugin for MimicPlugin {
                 let trainee = Trainee::new(
                     run,
                     backend,
-                    self.background_update,
+                    c.background_update,
                     starts,
                     bounds_of(&setup),
                     f64::from(setup.dt),
                 );
                 app.add_plugins(
-                    SimPlugin::new(setup.model.clone(), self.num_envs)
+                    SimPlugin::new(setup.model.clone(), c.num_envs)
                         .with_config(setup.engine.clone())
-                        .with_transform_writeback(self.writeback),
+                        .with_transform_writeback(c.writeback),
                 )
                 .add_plugins(setup.plugin)
                 .insert_resource(trainee)

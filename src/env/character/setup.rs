@@ -1,8 +1,6 @@
 //! Loading a character env's files once, and the plugin that puts its resources and systems
 //! into an app that has [`SimPlugin`](crate::sim::SimPlugin).
 
-use std::sync::Mutex;
-
 use bevy::prelude::*;
 use glam::Vec3;
 
@@ -45,6 +43,7 @@ fn body_indices(
 }
 
 /// A character env's files loaded and checked: everything needed to simulate and observe it.
+#[derive(Clone)]
 pub struct CharacterEnvSetup {
     /// Which env.
     pub kind: EnvKind,
@@ -191,9 +190,7 @@ impl CharacterEnvSetup {
             kind,
             model,
             engine: engine_config,
-            plugin: CharacterEnvPlugin {
-                resources: Mutex::new(Some(resources)),
-            },
+            plugin: CharacterEnvPlugin { resources },
             low,
             high,
             obs_dim,
@@ -208,6 +205,7 @@ impl CharacterEnvSetup {
     }
 }
 
+#[derive(Clone)]
 struct EnvResources {
     kind: &'static dyn CharacterKind,
     /// For the kind's resources, built with the plugin.
@@ -219,32 +217,23 @@ struct EnvResources {
 }
 
 /// Puts a loaded env's resources and its [`EnvSet`] systems, the shared ones and its kind's,
-/// into an app (once; the resources move into the app). The systems run after
-/// [`SimSet::ReadState`] and not while the simulation is paused.
+/// into an app (a copy of them: the plugin can be added to several apps). The systems run
+/// after [`SimSet::ReadState`] and not while the simulation is paused.
+#[derive(Clone)]
 pub struct CharacterEnvPlugin {
-    resources: Mutex<Option<EnvResources>>,
+    resources: EnvResources,
 }
 
 impl CharacterEnvPlugin {
-    /// Frames per discriminator window (0 without one, or once the plugin has been added).
+    /// Frames per discriminator window (0 without one).
     pub fn disc_steps(&self) -> usize {
-        self.resources
-            .lock()
-            .expect("not poisoned")
-            .as_ref()
-            .map_or(0, |r| r.params.disc_steps)
+        self.resources.params.disc_steps
     }
 }
 
 impl Plugin for CharacterEnvPlugin {
     fn build(&self, app: &mut App) {
-        // A plugin value is added to one app only (Bevy refuses a second unique plugin).
-        let r = self
-            .resources
-            .lock()
-            .expect("not poisoned")
-            .take()
-            .expect("CharacterEnvPlugin builds once");
+        let r = self.resources.clone();
         app.insert_resource(r.reference)
             .insert_resource(r.output)
             .insert_resource(r.params.clone())

@@ -84,7 +84,7 @@ impl EnvParams {
 }
 
 /// The reference motion of every env.
-#[derive(Resource)]
+#[derive(Resource, Clone)]
 pub struct Reference {
     /// The clips (none for a `char` env without a motion file).
     pub motions: Option<MotionLib>,
@@ -157,7 +157,7 @@ impl Reference {
 }
 
 /// The env's outputs and its log accumulators.
-#[derive(Resource, Debug)]
+#[derive(Resource, Clone, Debug)]
 pub struct EnvOutput {
     /// Observation, reward and done buffers.
     pub buffers: StepBuffers,
