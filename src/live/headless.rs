@@ -45,6 +45,15 @@ pub fn train_headless(
         .load()?;
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, TransformPlugin, plugin));
+    // As in `RapierEngine`: the control step is a chain of systems, so a multi-threaded
+    // executor only adds wake-ups; the worlds still step in parallel on the compute pool.
+    for (_, schedule) in app
+        .world_mut()
+        .resource_mut::<bevy::ecs::schedule::Schedules>()
+        .iter_mut()
+    {
+        schedule.set_executor(bevy::ecs::schedule::SingleThreadedExecutor::new());
+    }
     app.finish();
     app.cleanup();
     let start = app.world().resource::<TrainingStatus>().samples;

@@ -134,7 +134,9 @@ pub(crate) fn act(
         return;
     };
     let start = Instant::now();
-    t.rollout_start.get_or_insert(start);
+    if status.phase == TrainingPhase::Rollout {
+        t.rollout_start.get_or_insert(start);
+    }
     let mode = match status.phase {
         TrainingPhase::Rollout => ActMode::Explore,
         _ => ActMode::Deterministic,

@@ -3,6 +3,7 @@
 use bevy::ecs::system::SystemState;
 use bevy::prelude::*;
 
+use super::action::ActionBounds;
 use super::config::CharacterEnvConfig;
 use super::disc_obs::write_disc_window;
 use super::kinds::EnvKind;
@@ -49,8 +50,7 @@ impl OwnedPose {
 pub struct CharacterEnv {
     engine: RapierEngine,
     kind: EnvKind,
-    low: Vec<f32>,
-    high: Vec<f32>,
+    bounds: ActionBounds,
     obs_dim: usize,
     dt: f64,
     rand_reset: bool,
@@ -92,8 +92,7 @@ impl CharacterEnv {
         Ok(Self {
             engine,
             kind,
-            low,
-            high,
+            bounds: ActionBounds { low, high },
             obs_dim,
             dt: f64::from(dt),
             rand_reset,
@@ -209,10 +208,7 @@ impl VecEnv for CharacterEnv {
     }
 
     fn action_space(&self) -> ActionSpace {
-        ActionSpace::Box {
-            low: self.low.clone(),
-            high: self.high.clone(),
-        }
+        self.bounds.space()
     }
 
     fn step_dt(&self) -> f64 {
@@ -237,11 +233,8 @@ impl VecEnv for CharacterEnv {
     }
 
     fn step(&mut self, actions: &[f32]) {
-        let nd = self.low.len();
-        let targets = self.engine.pd_targets_mut();
-        for (k, (t, a)) in targets.iter_mut().zip(actions).enumerate() {
-            *t = a.clamp(self.low[k % nd], self.high[k % nd]);
-        }
+        self.bounds
+            .write_targets(actions, self.engine.pd_targets_mut());
         self.engine.step();
     }
 
