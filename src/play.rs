@@ -237,6 +237,7 @@ fn name_skills(
 
 /// Puts every character at its start once the worlds exist, again when its episode ends, and
 /// all of them when a [`TrainingRequest::ResetEnvs`] arrives.
+#[allow(clippy::too_many_arguments)] // the resources and messages of one Bevy system
 fn restart_finished(
     mut resets: EnvResets,
     mut policy: ResMut<PlayPolicy>,

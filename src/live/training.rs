@@ -308,45 +308,42 @@ pub(crate) fn finish_update(
 ) {
     let t = &mut *trainee;
     status.wall_time_s = t.run.wall_time_s();
-    if status.phase == TrainingPhase::Testing {
+    let iteration_done = if status.phase == TrainingPhase::Testing {
         let test = t.test.as_ref().expect("testing");
-        if test.tracker.episodes() >= t.run.test_episodes() {
-            end_test(t, &mut resets);
-            finish_iteration(
-                t,
-                &mut resets,
-                &mut status,
-                &mut metrics,
-                &mut iterations,
-                &mut saved,
-            );
+        if test.tracker.episodes() < t.run.test_episodes() {
+            return;
         }
-        return;
-    }
-    let ready = match t.task.as_mut() {
-        Some(task) => check_ready(task),
-        None => t.done_update.take(),
-    };
-    let Some((agent, update, update_s)) = ready else {
-        return;
-    };
-    t.task = None;
-    t.times.update_s = update_s;
-    t.run.agent = Some(agent);
-    if let Some(pending) = t.pending.as_mut() {
-        pending.0 = update;
-    }
-    if t.run.is_output_iteration() && t.run.test_episodes() > 0 {
-        // As `evaluate`: every env starts afresh and the env's sums restart.
-        reset_all(&mut resets, t);
-        let _ = resets.output_mut().take_diagnostics();
-        t.test = Some(TestRun {
-            tracker: EpisodeTracker::new(resets.output().buffers.num_envs()),
-            fails: 0,
-            steps: 0,
-        });
-        status.phase = TrainingPhase::Testing;
+        end_test(t, &mut resets);
+        true
     } else {
+        let ready = match t.task.as_mut() {
+            Some(task) => check_ready(task),
+            None => t.done_update.take(),
+        };
+        let Some((agent, update, update_s)) = ready else {
+            return;
+        };
+        t.task = None;
+        t.times.update_s = update_s;
+        t.run.agent = Some(agent);
+        if let Some(pending) = t.pending.as_mut() {
+            pending.0 = update;
+        }
+        let testing = t.run.is_output_iteration() && t.run.test_episodes() > 0;
+        if testing {
+            // As `evaluate`: every env starts afresh and the env's sums restart.
+            reset_all(&mut resets, t);
+            let _ = resets.output_mut().take_diagnostics();
+            t.test = Some(TestRun {
+                tracker: EpisodeTracker::new(resets.output().buffers.num_envs()),
+                fails: 0,
+                steps: 0,
+            });
+            status.phase = TrainingPhase::Testing;
+        }
+        !testing
+    };
+    if iteration_done {
         finish_iteration(
             t,
             &mut resets,
