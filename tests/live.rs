@@ -9,9 +9,10 @@ use bevy::prelude::*;
 use bevy_mimic::MimicConfig;
 use bevy_mimic::live::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingMetrics, TrainingPhase,
-    TrainingStatus,
+    TrainingRequest, TrainingStatus,
 };
 use bevy_mimic::play::PlayStats;
+use bevy_mimic::sim::ControlPace;
 use bevy_mimic::sim::SimState;
 use bevy_mimic::sim::plugin::SimStats;
 use common::{TempDir, config_path, config_text};
@@ -407,4 +408,45 @@ fn the_plugin_trains_ase_and_the_panel_steers_a_characters_skill() {
     let z1 = steering.z(1).unwrap();
     assert!(z1.iter().zip(&kick).all(|(a, b)| (a - b).abs() < 1e-6));
     assert!(steering.z(0).unwrap() != z1);
+}
+
+#[test]
+fn a_reset_request_ends_every_episode_as_a_time_limit_and_reports_each_one() {
+    let dir = TempDir::new("live-reset");
+    // Many control steps per frame: the test episodes must still stop at their count.
+    let config = small_run(dir.path(), 4, 8, 1).with_pace(ControlPace::Fast {
+        budget: std::time::Duration::from_millis(200),
+    });
+    let mut app = headless_app(config);
+    let (iters, _, _) = run_iterations(&mut app, 1);
+    // Every iteration tests (iters_per_output 1): 16 episodes, and at most one step's worth
+    // more (4 envs), however many control steps a frame runs.
+    let tests = iters[0].row.get("Test_Episodes").unwrap();
+    assert!((16.0..=19.0).contains(&tests), "test episodes: {tests}");
+
+    // One control step per update from here, to catch the rollout between updates.
+    app.insert_resource(ControlPace::EveryUpdate);
+    for _ in 0..100_000 {
+        if app.world().resource::<TrainingStatus>().phase == TrainingPhase::Rollout {
+            break;
+        }
+        app.update();
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    app.update();
+    drain::<EpisodeDone>(&mut app);
+    app.world_mut()
+        .resource_mut::<Messages<TrainingRequest>>()
+        .write(TrainingRequest::ResetEnvs);
+    app.update();
+    let ended = drain::<EpisodeDone>(&mut app);
+    let mut envs: Vec<usize> = ended.iter().map(|e| e.env).collect();
+    envs.sort_unstable();
+    assert_eq!(envs, vec![0, 1, 2, 3], "{ended:?}");
+    assert!(
+        ended
+            .iter()
+            .all(|e| e.episode_return.is_finite() && e.length >= 1),
+        "{ended:?}"
+    );
 }

@@ -64,7 +64,13 @@ pub fn train_headless(
     loop {
         app.update();
         let world = app.world();
-        for m in iterations.read(world.resource::<Messages<IterationFinished>>()) {
+        let (Some(done), Some(saves)) = (
+            world.get_resource::<Messages<IterationFinished>>(),
+            world.get_resource::<Messages<CheckpointSaved>>(),
+        ) else {
+            break;
+        };
+        for m in iterations.read(done) {
             report_iteration(
                 bar.as_ref(),
                 report.print_table,
@@ -73,10 +79,12 @@ pub fn train_headless(
                 m.samples,
             );
         }
-        for m in saved.read(world.resource::<Messages<CheckpointSaved>>()) {
+        for m in saved.read(saves) {
             checkpoint = Some(m.dir.clone());
         }
-        if world.resource::<TrainingStatus>().phase == TrainingPhase::Finished {
+        // A log or checkpoint that cannot be written stops the run, as in `Trainer`.
+        let status = world.resource::<TrainingStatus>();
+        if status.phase == TrainingPhase::Finished || status.last_error.is_some() {
             break;
         }
     }

@@ -353,6 +353,12 @@ impl Plugin for MimicPlugin {
             app.add_plugins(policy.clone().with_transform_writeback(c.writeback));
             return;
         }
+        // What a game reads is there even if the run cannot start.
+        app.init_resource::<TrainingMetrics>()
+            .init_resource::<crate::skills::SkillSteering>()
+            .add_message::<IterationFinished>()
+            .add_message::<CheckpointSaved>()
+            .add_message::<TrainingRequest>();
         {
             {
                 let TrainParts {
@@ -407,11 +413,6 @@ impl Plugin for MimicPlugin {
                 .add_plugins(setup.plugin)
                 .insert_resource(trainee)
                 .insert_resource(status)
-                .init_resource::<TrainingMetrics>()
-                .init_resource::<crate::skills::SkillSteering>()
-                .add_message::<IterationFinished>()
-                .add_message::<CheckpointSaved>()
-                .add_message::<TrainingRequest>()
                 .add_systems(
                     ControlStep,
                     (training::name_skills, training::act)

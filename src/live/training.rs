@@ -100,8 +100,10 @@ impl Trainee {
     }
 }
 
-/// Resets every env from the run's generator; false before the worlds exist.
+/// Resets every env from the run's generator (a pending user reset is then moot); false
+/// before the worlds exist.
 fn reset_all(resets: &mut EnvResets, t: &mut Trainee) -> bool {
+    t.reset_all = false;
     let num_envs = resets.output().buffers.num_envs();
     (0..num_envs).all(|env| reset_env(resets, t, env))
 }
@@ -197,18 +199,14 @@ pub(crate) fn record(
     if t.run.agent.is_none() {
         return;
     }
-    let out = &resets.output().buffers;
-    for (env, code) in out.dones.iter().enumerate() {
-        if code.is_done() {
-            let (ret, len) = t.run.tracker.running(env);
-            episodes.write(EpisodeDone {
-                env,
-                code: *code,
-                episode_return: ret + f64::from(out.rewards[env]),
-                length: len + 1,
-            });
-        }
-    }
+    let mut report = |env: usize, code: DoneCode, episode_return: f64, length: u32| {
+        episodes.write(EpisodeDone {
+            env,
+            code,
+            episode_return,
+            length,
+        });
+    };
     let finished: Vec<usize> = match status.phase {
         TrainingPhase::Rollout => {
             let out = &resets.output();
@@ -221,16 +219,46 @@ pub(crate) fn record(
                     &out.buffers.dones,
                     &out.disc_obs,
                     force,
+                    report,
                 )
                 .to_vec();
             status.env_blowups = t.run.env_blowups;
             finished
         }
-        TrainingPhase::Testing => record_test_step(t, resets.output()),
+        TrainingPhase::Testing => {
+            let finished = record_test_step(t, resets.output(), &mut report);
+            let test = t.test.as_ref().expect("testing");
+            if test.tracker.episodes() >= t.run.test_episodes() {
+                // No further control step this frame: the test ends in `PostUpdate`.
+                paused.0 = true;
+            }
+            finished
+        }
         TrainingPhase::Updating | TrainingPhase::Finished => {
-            // Not recording: reset characters still draw new skills.
-            let dones = &resets.output().buffers.dones;
-            t.run.agent_mut().end_episodes(dones);
+            // Not recording: reset characters still draw new skills; a user's reset still
+            // restarts every character (not while an update waits for the rollout's end).
+            let out = &resets.output().buffers;
+            let force = status.phase == TrainingPhase::Finished && std::mem::take(&mut t.reset_all);
+            let tracker = &mut t.run.tracker;
+            let dones: Vec<DoneCode> = out
+                .dones
+                .iter()
+                .map(|d| {
+                    if force && !d.is_done() {
+                        DoneCode::Time
+                    } else {
+                        *d
+                    }
+                })
+                .collect();
+            for (env, code) in dones.iter().enumerate() {
+                if code.is_done() {
+                    let (ret, len) = tracker.running(env);
+                    report(env, *code, ret + f64::from(out.rewards[env]), len + 1);
+                }
+            }
+            tracker.step(&out.rewards, &dones);
+            t.run.agent_mut().end_episodes(&dones);
             (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
         }
     };
@@ -247,13 +275,23 @@ pub(crate) fn record(
 }
 
 /// One step of the test episodes; returns the envs to reset.
-fn record_test_step(t: &mut Trainee, output: &EnvOutput) -> Vec<usize> {
-    let dones = &output.buffers.dones;
+fn record_test_step(
+    t: &mut Trainee,
+    output: &EnvOutput,
+    report: &mut impl FnMut(usize, DoneCode, f64, u32),
+) -> Vec<usize> {
+    let (dones, rewards) = (&output.buffers.dones, &output.buffers.rewards);
     t.run.agent_mut().end_episodes(dones);
     let test = t.test.as_mut().expect("testing");
+    for (env, code) in dones.iter().enumerate() {
+        if code.is_done() {
+            let (ret, len) = test.tracker.running(env);
+            report(env, *code, ret + f64::from(rewards[env]), len + 1);
+        }
+    }
     test.steps += dones.len() as u64;
     test.fails += dones.iter().filter(|d| **d == DoneCode::Fail).count() as u64;
-    test.tracker.step(&output.buffers.rewards, dones);
+    test.tracker.step(rewards, dones);
     (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
 }
 

@@ -21,9 +21,9 @@ pub use super::stored::{
 };
 use crate::SeededRng;
 use crate::config::{ConfigError, parse_agent_config};
-use crate::fit::{EnvSpec, FitError};
+use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
 use crate::learning::agents::{Agent, AgentConfig, AgentError};
-use crate::learning::checkpoint::{CheckpointError, save_agent};
+use crate::learning::checkpoint::{CheckpointError, LoadedAgent, load_agent, save_agent};
 use crate::learning::log_row::LogRow;
 use crate::spaces::DoneCode;
 
@@ -237,7 +237,8 @@ impl TrainingRun {
     /// Records one step of every env (as the env wrote it) into the agent and the episode
     /// tracker, turning any non-finite env into a failed episode first. Returns the envs
     /// whose episodes ended, for the driver to reset; `force_time` ends every running episode
-    /// as a time limit (a reset the user asked for).
+    /// as a time limit (a reset the user asked for). `on_episode(env, code, return, length)`
+    /// hears of every episode that ended, with the codes and rewards as recorded.
     pub fn record_step(
         &mut self,
         obs: &[f32],
@@ -245,6 +246,7 @@ impl TrainingRun {
         dones: &[DoneCode],
         disc_obs: &[f32],
         force_time: bool,
+        mut on_episode: impl FnMut(usize, DoneCode, f64, u32),
     ) -> &[usize] {
         let agent = self.agent.as_mut().expect("the agent is home");
         let (s_obs, s_rew, s_done) = &mut self.scratch;
@@ -264,6 +266,12 @@ impl TrainingRun {
         } else {
             dones
         };
+        for (env, code) in dones.iter().enumerate() {
+            if code.is_done() {
+                let (ret, len) = self.tracker.running(env);
+                on_episode(env, *code, ret + f64::from(rewards[env]), len + 1);
+            }
+        }
         if agent.disc_obs_dim() > 0 {
             agent.record_disc_obs(disc_obs);
         }
@@ -356,10 +364,10 @@ impl TrainingRun {
     /// after a test, training restarts from freshly reset envs). Returns the checkpoint's
     /// directory, if one was written.
     pub fn finish_output_iteration(&mut self) -> Result<Option<PathBuf>, RunError> {
-        let dir = self.save_output()?;
+        // The envs restart whether or not the checkpoint could be written.
         self.tracker.restart_all();
         self.tracker.start_new_window();
-        Ok(dir)
+        self.save_output()
     }
 
     /// Writes the checkpoint into `out_dir/model` (and `int_models/` when asked); nothing
@@ -372,10 +380,11 @@ impl TrainingRun {
         if self.options.save_int_models
             && let Some(out_dir) = &self.options.out_dir
         {
+            // Intermediate models are for looking back, not resuming: no replay buffers.
             let int = out_dir
                 .join("int_models")
                 .join(format!("model_{:010}", self.agent().iteration()));
-            self.save_checkpoint(&int)?;
+            self.write_checkpoint(&int, false)?;
         }
         Ok(Some(dir))
     }
@@ -383,6 +392,12 @@ impl TrainingRun {
     /// Writes the agent (with what its algorithm keeps), its configs, the loop's state and
     /// the character as a checkpoint in `dir`.
     pub fn save_checkpoint(&self, dir: &Path) -> Result<(), RunError> {
+        self.write_checkpoint(dir, true)
+    }
+
+    /// [`save_checkpoint`](Self::save_checkpoint), with the algorithm's own files only when
+    /// `resumable`.
+    fn write_checkpoint(&self, dir: &Path, resumable: bool) -> Result<(), RunError> {
         let state = serde_yaml_ng::to_string(&TrainerState {
             env_rng: self.env_rng.clone(),
             wall_time_s: self.wall_time_s(),
@@ -392,7 +407,11 @@ impl TrainingRun {
         .expect("trainer state serialises");
         let agent = self.agent();
         let character = self.spec.character_file();
-        let algorithm = agent.algorithm_files();
+        let algorithm = if resumable {
+            agent.algorithm_files()
+        } else {
+            Vec::new()
+        };
         let mut extra: Vec<(&str, &[u8])> = vec![
             (AGENT_CONFIG_FILE, self.agent_yaml.as_bytes()),
             (ENV_CONFIG_FILE, self.env_yaml.as_bytes()),
@@ -409,17 +428,23 @@ impl TrainingRun {
     /// Replaces the agent by the one in checkpoint `dir`, if it fits this run's env (the
     /// same number of envs too); the driver then resets every env, as the new agent's rollout
     /// starts empty.
+    /// Any checkpoint with an agent loads (a shipped policy too: it trains on with a fresh
+    /// optimizer state); the run keeps its own loop state.
     pub fn load_checkpoint(&mut self, dir: &Path, device: Device) -> Result<(), RunError> {
-        let loaded = LoadedRun::read(dir, device)?;
-        loaded.check_fits(&self.spec)?;
-        let (theirs, ours) = (loaded.agent.state().num_envs, self.tracker.num_envs());
+        let LoadedAgent { mut agent, extra } = load_agent(dir, device)?;
+        let character = stored_character(dir, &extra)?;
+        check_fits(dir, agent.state(), character.as_ref(), &self.spec)?;
+        agent
+            .restore_algorithm_files(&extra)
+            .map_err(|e| RunError::Invalid(format!("{}: {e}", dir.display())))?;
+        let (theirs, ours) = (agent.state().num_envs, self.tracker.num_envs());
         if theirs != ours {
             return Err(RunError::Invalid(format!(
                 "{}: trained with {theirs} envs; this run has {ours}",
                 dir.display()
             )));
         }
-        self.agent = Some(loaded.agent);
+        self.agent = Some(agent);
         self.tracker.restart_all();
         Ok(())
     }

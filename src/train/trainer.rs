@@ -225,7 +225,7 @@ impl Trainer {
         times.update_s = t1.elapsed().as_secs_f64();
 
         let output = self.run.is_output_iteration();
-        if output {
+        if output && self.run.test_episodes() > 0 {
             let episodes = self.run.test_episodes();
             let run = &mut self.run;
             let agent = run.agent.as_mut().expect("the agent is home");
@@ -252,9 +252,14 @@ impl Trainer {
         self.env.step(actions);
         let t2 = Instant::now();
         let env = self.env.as_mut();
-        let finished =
-            self.run
-                .record_step(env.obs(), env.rewards(), env.dones(), env.disc_obs(), false);
+        let finished = self.run.record_step(
+            env.obs(),
+            env.rewards(),
+            env.dones(),
+            env.disc_obs(),
+            false,
+            |_, _, _, _| {},
+        );
         let mut env_s = (t2 - t1).as_secs_f64();
         if !finished.is_empty() {
             let t3 = Instant::now();

@@ -220,6 +220,9 @@ impl Algorithm for Ase {
     }
 
     fn shape_rewards(&mut self, rewards: &mut [f32], ctx: &mut UpdateCtx) {
+        // The encoder's columns come first in the log, as they always have.
+        ctx.row.set("Enc_Reward_Mean", 0.0);
+        ctx.row.set("Enc_Reward_Std", 0.0);
         self.amp.shape_rewards(rewards, ctx);
         let r_enc = self.encoder_rewards(ctx);
         let (m, s) = mean_std(&r_enc);
@@ -325,7 +328,10 @@ impl Algorithm for Ase {
         if let Some((_, bytes)) = files.iter().find(|(n, _)| n == LATENTS_FILE) {
             let slots: LatentSlots =
                 serde_json::from_slice(bytes).map_err(|e| format!("{LATENTS_FILE}: {e}"))?;
-            if slots.dim() != self.latent_dim() || slots.len() != self.explore.len() {
+            if !slots.is_well_formed()
+                || slots.dim() != self.latent_dim()
+                || slots.len() != self.explore.len()
+            {
                 return Err(format!(
                     "{LATENTS_FILE}: {} latents of {} values; the agent has {} of {}",
                     slots.len(),

@@ -62,6 +62,17 @@ impl LatentSlots {
         self.dim
     }
 
+    /// Whether every per-env vector has one entry per env (a latent of `dim` values each):
+    /// what a checkpoint's copy must satisfy before it replaces the agent's.
+    pub fn is_well_formed(&self) -> bool {
+        let n = self.held.len();
+        self.z.len() == n * self.dim
+            && self.steps_left.len() == n
+            && self.redraw.len() == n
+            && self.schedule.min_steps >= 1
+            && self.schedule.min_steps <= self.schedule.max_steps
+    }
+
     /// Number of environments.
     pub fn len(&self) -> usize {
         self.held.len()
