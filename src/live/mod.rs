@@ -27,6 +27,8 @@ mod metrics;
 #[cfg(feature = "train")]
 mod plugin;
 #[cfg(feature = "train")]
+mod testing;
+#[cfg(feature = "train")]
 mod training;
 
 pub use crate::control::{

@@ -11,6 +11,7 @@ use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
 use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
+use super::testing::TestRun;
 use crate::control::{
     CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, TrainingRequest,
 };
@@ -24,8 +25,7 @@ use crate::sim::CharacterState;
 use crate::sim::plugin::{PdTargets, SimPaused};
 use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
 use crate::spaces::DoneCode;
-use crate::train::episodes::EpisodeTracker;
-use crate::train::{EvalStats, IterationTimes, TrainingRun};
+use crate::train::{IterationTimes, TrainingRun};
 
 /// The update running in the background: the agent comes back with its log row and seconds.
 type UpdateTask = Task<(Agent, LogRow, f64)>;
@@ -35,13 +35,6 @@ pub(crate) struct EpisodeStarts {
     pub(crate) rand_reset: bool,
     pub(crate) default_reset_prob: f64,
     pub(crate) default_state: CharacterState,
-}
-
-/// Deterministic test episodes in progress (an output iteration's test).
-struct TestRun {
-    tracker: EpisodeTracker,
-    fails: u64,
-    steps: u64,
 }
 
 /// The training's working state besides the core.
@@ -226,9 +219,12 @@ pub(crate) fn record(
             finished
         }
         TrainingPhase::Testing => {
-            let finished = record_test_step(t, resets.output(), &mut report);
-            let test = t.test.as_ref().expect("testing");
-            if test.tracker.episodes() >= t.run.test_episodes() {
+            t.run
+                .agent_mut()
+                .end_episodes(&resets.output().buffers.dones);
+            let test = t.test.as_mut().expect("testing");
+            let finished = test.record_step(resets.output(), &mut report);
+            if test.episodes() >= t.run.test_episodes() {
                 // No further control step this frame: the test ends in `PostUpdate`.
                 paused.0 = true;
             }
@@ -272,27 +268,6 @@ pub(crate) fn record(
     if status.phase == TrainingPhase::Rollout && t.run.agent().buffer_full() {
         start_update(t, &mut resets, &mut status, &mut paused);
     }
-}
-
-/// One step of the test episodes; returns the envs to reset.
-fn record_test_step(
-    t: &mut Trainee,
-    output: &EnvOutput,
-    report: &mut impl FnMut(usize, DoneCode, f64, u32),
-) -> Vec<usize> {
-    let (dones, rewards) = (&output.buffers.dones, &output.buffers.rewards);
-    t.run.agent_mut().end_episodes(dones);
-    let test = t.test.as_mut().expect("testing");
-    for (env, code) in dones.iter().enumerate() {
-        if code.is_done() {
-            let (ret, len) = test.tracker.running(env);
-            report(env, *code, ret + f64::from(rewards[env]), len + 1);
-        }
-    }
-    test.steps += dones.len() as u64;
-    test.fails += dones.iter().filter(|d| **d == DoneCode::Fail).count() as u64;
-    test.tracker.step(rewards, dones);
-    (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
 }
 
 /// Hands the full rollout to the update: demo windows first (AMP), then a background task or
@@ -348,7 +323,7 @@ pub(crate) fn finish_update(
     status.wall_time_s = t.run.wall_time_s();
     let iteration_done = if status.phase == TrainingPhase::Testing {
         let test = t.test.as_ref().expect("testing");
-        if test.tracker.episodes() < t.run.test_episodes() {
+        if test.episodes() < t.run.test_episodes() {
             return;
         }
         end_test(t, &mut resets);
@@ -372,11 +347,7 @@ pub(crate) fn finish_update(
             // As `evaluate`: every env starts afresh and the env's sums restart.
             reset_all(&mut resets, t);
             let _ = resets.output_mut().take_diagnostics();
-            t.test = Some(TestRun {
-                tracker: EpisodeTracker::new(resets.output().buffers.num_envs()),
-                fails: 0,
-                steps: 0,
-            });
+            t.test = Some(TestRun::new(resets.output().buffers.num_envs()));
             status.phase = TrainingPhase::Testing;
         }
         !testing
@@ -404,14 +375,7 @@ fn end_test(t: &mut Trainee, resets: &mut EnvResets) {
         .map(|(_, v)| v);
     reset_all(resets, t);
     let _ = resets.output_mut().take_diagnostics();
-    t.run.set_test(EvalStats {
-        episodes: test.tracker.episodes(),
-        mean_return: test.tracker.mean_return(),
-        mean_length: test.tracker.mean_length(),
-        fails: test.fails,
-        sim_seconds: test.steps as f64 * t.dt,
-        root_speed,
-    });
+    t.run.set_test(test.stats(t.dt, root_speed));
 }
 
 /// The log row, messages, and at output iterations the checkpoint and fresh envs.
