@@ -73,7 +73,7 @@ pub struct PlayStats {
 struct ActEnd(Option<Instant>);
 
 /// Drives `num_envs` characters with the policy in a checkpoint directory (what `train`
-/// writes to `out_dir/model`). Adds the engine ([`SimPlugin`], with bevy_rapier) and the
+/// writes to `out_dir/model`). Adds the engine ([`SimPlugin`], on the config's engine) and the
 /// checkpoint's env systems; an app needs only `MinimalPlugins` (or `DefaultPlugins`) and
 /// `TransformPlugin` besides. Characters start at the beginning of the clip and start over when
 /// their episode ends.

@@ -13,7 +13,7 @@ use bevy_mimic::env::character::{
     action_bounds, tracking_errors, tracking_reward, write_char_obs, write_tar_obs,
 };
 use bevy_mimic::env::{EnvConfig, VecEnv};
-use bevy_mimic::sim::{CharacterState, Engine};
+use bevy_mimic::sim::CharacterState;
 use bevy_mimic::spaces::DoneCode;
 use glam::{Quat, Vec3};
 use rand::SeedableRng;
@@ -443,4 +443,145 @@ fn each_kind_brings_its_own_reward_discriminator_and_diagnostics() {
     };
     assert_eq!(prob(Ase), 0.5);
     assert_eq!(prob(Amp), 0.0);
+}
+
+/// A second engine, written here against the `Engine` contract alone: kinematic, root held
+/// where the last reset put it, every DoF at its PD target after each step.
+mod kinematic {
+    use bevy::prelude::*;
+    use bevy_mimic::sim::plugin::{SimCharacter, SimPaused, SimReady, SimStats};
+    use bevy_mimic::sim::state::BodyStates;
+    use bevy_mimic::sim::worlds::StateWrite;
+    use bevy_mimic::sim::{
+        CharacterState, ControlStep, Engine, PdTargets, SimSet, SimState, StateWrites,
+    };
+
+    pub struct KinematicEngine;
+
+    #[derive(Resource, Default)]
+    struct Poses(Vec<CharacterState>);
+
+    impl Engine for KinematicEngine {
+        fn name(&self) -> &'static str {
+            "kinematic"
+        }
+
+        fn build(&self, app: &mut App, _writeback: bool) {
+            app.init_resource::<Poses>().add_systems(
+                ControlStep,
+                (
+                    write_states.in_set(SimSet::WriteStates),
+                    step.in_set(SimSet::Step),
+                    read_state.in_set(SimSet::ReadState),
+                ),
+            );
+        }
+    }
+
+    fn write_states(
+        character: Res<SimCharacter>,
+        mut poses: ResMut<Poses>,
+        mut ready: ResMut<SimReady>,
+        mut writes: ResMut<StateWrites>,
+        state: Res<SimState>,
+    ) {
+        if !ready.0 {
+            let pose = CharacterState::default_pose(&character.model, [0.0, 0.0], 0.0);
+            poses.0 = vec![pose; state.num_envs];
+            ready.0 = true;
+        }
+        for &w in writes.writes() {
+            if let StateWrite::State { env, slot } = w {
+                poses.0[env] = writes.state(slot).clone();
+            }
+        }
+        writes.clear();
+    }
+
+    fn step(
+        mut poses: ResMut<Poses>,
+        targets: Res<PdTargets>,
+        paused: Res<SimPaused>,
+        mut stats: ResMut<SimStats>,
+    ) {
+        if paused.0 {
+            return;
+        }
+        for (env, pose) in poses.0.iter_mut().enumerate() {
+            let nd = pose.dofs.len();
+            pose.dofs
+                .copy_from_slice(&targets.0[env * nd..(env + 1) * nd]);
+            pose.dof_vel.fill(0.0);
+            pose.root_vel = Vec3::ZERO;
+            pose.root_ang_vel = Vec3::ZERO;
+        }
+        stats.control_steps += 1;
+    }
+
+    fn read_state(
+        character: Res<SimCharacter>,
+        poses: Res<Poses>,
+        mut state: ResMut<SimState>,
+        mut scratch: Local<BodyStates>,
+    ) {
+        for (env, pose) in poses.0.iter().enumerate() {
+            state.set_env(env, &character.model, pose, &mut scratch);
+        }
+    }
+}
+
+#[test]
+fn a_second_engine_runs_the_deepmimic_env_unchanged() {
+    use bevy_mimic::spaces::ActionSpace;
+    let c = env_config("envs/deepmimic_humanoid_walk.yaml", &[]);
+    let mut env = CharacterEnv::new_on(
+        std::sync::Arc::new(kinematic::KinematicEngine),
+        EnvKind::DeepMimic,
+        &c,
+        2,
+    )
+    .unwrap();
+    let mut rng = SeededRng::seed_from_u64(3);
+    env.reset(&[0, 1], &mut rng);
+    // The reset reached the engine: after a paused step its state is the reference pose.
+    env.engine_mut().sync();
+    for e in 0..2 {
+        let reference = env.reference_pose(e, 0);
+        let root = env.engine().state().root_pos(e);
+        assert!(
+            root.distance(reference.body_pos[0]) < 1e-5,
+            "env {e}: root {root} vs reference {}",
+            reference.body_pos[0]
+        );
+    }
+    // Actions come back from the engine as the DoFs, through the env's clamp.
+    let ActionSpace::Box { low, high } = env.action_space() else {
+        panic!("a box")
+    };
+    let nd = low.len();
+    let actions: Vec<f32> = (0..2 * nd)
+        .map(|i| 0.5 * (low[i % nd] + high[i % nd]) + 10.0 * ((i % 3) as f32 - 1.0))
+        .collect();
+    env.step(&actions);
+    let state = env.engine().state();
+    for (i, &a) in actions.iter().enumerate() {
+        let want = a.clamp(low[i % nd], high[i % nd]);
+        assert!(
+            (state.dof_pos[i] - want).abs() < 1e-6,
+            "dof {i}: {} vs {want}",
+            state.dof_pos[i]
+        );
+    }
+    // And the env's systems ran on it: observations, rewards and done codes of both envs.
+    let b = env.buffers();
+    assert_eq!(b.obs.len(), 2 * 464);
+    assert!(b.obs.iter().all(|x| x.is_finite()));
+    assert!(
+        b.rewards
+            .iter()
+            .all(|r| r.is_finite() && (0.0..=1.0).contains(r)),
+        "{:?}",
+        b.rewards
+    );
+    assert!(b.dones.iter().all(|d| !d.is_done()), "{:?}", b.dones);
 }

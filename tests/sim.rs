@@ -7,7 +7,7 @@ use bevy_mimic::anim::character::{CharacterModel, Joint};
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion_lib::{MotionFrame, MotionLib};
 use bevy_mimic::anim::rotation::angle_between;
-use bevy_mimic::sim::{CharacterState, Engine, EngineConfig, RapierEngine};
+use bevy_mimic::sim::{CharacterState, EngineConfig, HeadlessSim};
 use glam::{Quat, Vec3};
 use rand::{RngExt, SeedableRng};
 
@@ -19,8 +19,8 @@ fn humanoid() -> CharacterModel {
     load_mjcf(&root().join("assets/characters/humanoid.xml")).unwrap()
 }
 
-fn engine(n: usize, config: EngineConfig) -> RapierEngine {
-    RapierEngine::new(humanoid(), n, config).unwrap()
+fn engine(n: usize, config: EngineConfig) -> HeadlessSim {
+    HeadlessSim::new(humanoid(), n, config).unwrap()
 }
 
 fn dof_index(m: &CharacterModel, name: &str) -> usize {
@@ -53,6 +53,8 @@ fn state_set_from_a_motion_frame_reads_back_equal() {
         lib.frame(0, t, &mut frame);
         let s = CharacterState::from_motion_frame(&frame);
         e.set_env_state(env, &s);
+        // Read back from the engine's worlds, not from the state the write refreshed.
+        e.sync();
         let st = e.state();
         let (pos, rot) = m.forward_kinematics(frame.root_pos, frame.root_rot, &frame.joint_rots);
         let mut worst = [0.0f32; 5];

@@ -9,7 +9,7 @@ use bevy::tasks::{ComputeTaskPool, TaskPoolBuilder};
 use rand::{RngExt, SeedableRng};
 
 use super::config::{EngineConfig, EngineConfigError};
-use super::engine::{Engine, RapierEngine};
+use super::headless::HeadlessSim;
 use super::state::CharacterState;
 use crate::SeededRng;
 use crate::anim::character::CharacterModel;
@@ -56,12 +56,12 @@ pub fn run_sim_bench(
     seed: u64,
 ) -> Result<SimBenchResult, EngineConfigError> {
     let num_threads = config.num_threads;
-    let mut engine = RapierEngine::new(model.clone(), num_envs, config)?;
+    let mut engine = HeadlessSim::new(model.clone(), num_envs, config)?;
     let standing = CharacterState::default_pose(model, [0.0, 0.0], 0.0);
     let mut rng = SeededRng::seed_from_u64(seed);
     let mut resets = 0;
     let mut control_steps = 0;
-    let mut step = |engine: &mut RapierEngine, resets: &mut u64| {
+    let mut step = |engine: &mut HeadlessSim, resets: &mut u64| {
         for t in engine.pd_targets_mut() {
             *t = rng.random_range(-0.3..=0.3);
         }

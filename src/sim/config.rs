@@ -33,7 +33,7 @@ pub enum JointLimits {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
-    /// Backend name; only `rapier` exists.
+    /// The engine (see [`ENGINE_NAMES`](super::ENGINE_NAMES)); `rapier` by default.
     pub engine_name: String,
     /// How actions drive the joints.
     pub control_mode: ControlMode,
@@ -107,10 +107,14 @@ impl EngineConfig {
             key,
             reason,
         };
-        if self.engine_name != "rapier" {
+        if super::engine::engine_named(&self.engine_name).is_none() {
             return Err(err(
                 "engine_name",
-                format!("is {:?}; the only engine is \"rapier\"", self.engine_name),
+                format!(
+                    "is {:?}; the engines are {}",
+                    self.engine_name,
+                    super::engine::ENGINE_NAMES.join(", ")
+                ),
             ));
         }
         if !(self.control_freq.is_finite() && self.control_freq > 0.0) {

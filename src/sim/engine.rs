@@ -1,174 +1,52 @@
-//! The interface between environments and a physics engine, and its rapier implementation.
+//! The `Engine` trait: what a physics engine does behind [`SimPlugin`](super::SimPlugin), and
+//! the engines there are.
 
-use bevy::app::{App, SubApp, TaskPoolOptions, TaskPoolPlugin, TaskPoolThreadAssignmentPolicy};
-use bevy::ecs::schedule::{Schedules, SingleThreadedExecutor};
-use bevy::ecs::system::SystemState;
-use bevy::prelude::{MinimalPlugins, PluginGroup, TransformPlugin};
+use std::sync::Arc;
 
-use super::config::{EngineConfig, EngineConfigError};
-use super::plugin::{PdTargets, SimPlugin, SimStats, SimWorlds};
-use super::state::{CharacterState, SimState};
-use crate::anim::character::CharacterModel;
+use bevy::prelude::App;
 
-/// What an environment needs from a simulator: PD targets in, one control step, the state out,
-/// and full-state resets. A second engine would implement this.
-pub trait Engine {
-    /// Number of simulated characters.
-    fn num_envs(&self) -> usize;
-    /// The simulated character.
-    fn model(&self) -> &CharacterModel;
-    /// Seconds per control step.
-    fn control_dt(&self) -> f32;
-    /// PD targets `[env * num_dofs + dof]`, applied at the next [`step`](Self::step).
-    fn pd_targets_mut(&mut self) -> &mut [f32];
-    /// Advances every environment one control step and refreshes [`state`](Self::state).
-    fn step(&mut self);
-    /// The state after the last step or reset (positions relative to each env's origin).
-    fn state(&self) -> &SimState;
-    /// Sets environment `env`'s full state (reference state initialisation, default pose);
-    /// [`state`](Self::state) reflects it immediately.
-    fn set_env_state(&mut self, env: usize, state: &CharacterState);
-    /// Environment states that came out non-finite so far (the env resets them).
-    fn nonfinite_envs(&self) -> u64;
-}
+use super::rapier::RapierEngine;
 
-/// Headless rapier engine: a Bevy app under `MinimalPlugins` with [`SimPlugin`]; one update is
-/// one control step, run as fast as the CPU allows.
+/// A physics engine simulating every environment's character inside a Bevy app.
 ///
-/// Holds the app's main [`SubApp`] rather than the [`App`] (whose runner is not `Send`), so an
-/// engine can move to a background thread.
-pub struct RapierEngine {
-    app: SubApp,
-    model: CharacterModel,
-    control_dt: f32,
-    num_envs: usize,
-    resets: SystemState<SimWorlds<'static, 'static>>,
+/// [`SimPlugin`](super::SimPlugin) inserts what all engines share, then calls
+/// [`build`](Self::build). Everything above the engine — the envs, `MimicPlugin`,
+/// `PolicyPlugin`, [`HeadlessSim`](super::HeadlessSim) and the viewer — talks to it only
+/// through those resources and sets, so an engine is swapped without touching them. The
+/// contract an engine keeps, in the [`ControlStep`](super::ControlStep) schedule:
+///
+/// - in [`SimSet::WriteStates`](super::SimSet::WriteStates): builds its worlds on the first
+///   run (every env in the default pose, [`SimState`](super::SimState) filled, then
+///   [`SimReady`](super::plugin::SimReady) set), and from then on puts the states and root
+///   pins queued in [`StateWrites`](super::worlds::StateWrites) into its worlds, in order, and
+///   clears the queue (the queue has already refreshed `SimState` for those envs);
+/// - in [`SimSet::ApplyTargets`](super::SimSet::ApplyTargets): drives each DoF towards its
+///   [`PdTargets`](super::PdTargets) value with the model's PD gains and torque limits;
+/// - in [`SimSet::Step`](super::SimSet::Step): advances `sim_freq / control_freq` substeps,
+///   unless [`SimPaused`](super::plugin::SimPaused);
+/// - in [`SimSet::ReadState`](super::SimSet::ReadState): fills `SimState` (env-local
+///   positions, origin velocities, DoFs, ground contacts), marks non-finite envs `invalid`
+///   and counts them in [`SimStats`](super::plugin::SimStats);
+/// - spawns one [`SimBody`](super::plugin::SimBody) entity per body and one
+///   [`SimGeom`](super::plugin::SimGeom) child per geom (the viewer attaches meshes there) and,
+///   when `writeback` is on, keeps the bodies' `Transform`s at their simulated poses (world
+///   coordinates, each env at its [`SimSettings`](super::plugin::SimSettings) origin).
+pub trait Engine: Send + Sync + 'static {
+    /// The `engine_name` that selects it in the engine YAML.
+    fn name(&self) -> &'static str;
+
+    /// Adds the engine's worlds and systems to `app`, whose shared resources
+    /// ([`SimCharacter`](super::plugin::SimCharacter), `SimSettings`, `SimState`, …) are in place.
+    fn build(&self, app: &mut App, writeback: bool);
 }
 
-impl RapierEngine {
-    /// Builds `num_envs` characters, every one standing in the default pose.
-    pub fn new(
-        model: CharacterModel,
-        num_envs: usize,
-        config: EngineConfig,
-    ) -> Result<Self, EngineConfigError> {
-        Self::new_with(model, num_envs, config, |_| {})
-    }
+/// The `engine_name`s there are.
+pub const ENGINE_NAMES: &[&str] = &["rapier"];
 
-    /// [`new`](Self::new), letting `extend` add plugins and systems (an env's) to the app
-    /// before it starts.
-    pub fn new_with(
-        model: CharacterModel,
-        num_envs: usize,
-        config: EngineConfig,
-        extend: impl FnOnce(&mut App),
-    ) -> Result<Self, EngineConfigError> {
-        config.validate(std::path::Path::new("<code>"))?;
-        let threads = config.num_threads;
-        let mut app = App::new();
-        app.add_plugins(MinimalPlugins.set(TaskPoolPlugin {
-            task_pool_options: TaskPoolOptions {
-                compute: TaskPoolThreadAssignmentPolicy {
-                    min_threads: threads,
-                    max_threads: threads,
-                    percent: 1.0,
-                    on_thread_spawn: None,
-                    on_thread_destroy: None,
-                },
-                ..Default::default()
-            },
-        }))
-        .add_plugins(TransformPlugin)
-        .add_plugins(
-            SimPlugin::new(model.clone(), num_envs)
-                .with_config(config.clone())
-                .with_transform_writeback(false),
-        );
-        extend(&mut app);
-        // The control step is a chain of systems, so the multi-threaded executor only adds
-        // cross-thread wake-ups (measured: 21% of a 1-humanoid profile in the kernel's
-        // scheduler). The worlds still run in parallel on the compute pool.
-        for (_, schedule) in app.world_mut().resource_mut::<Schedules>().iter_mut() {
-            schedule.set_executor(SingleThreadedExecutor::new());
-        }
-        app.finish();
-        app.cleanup();
-        // The first update spawns the characters, lets bevy_rapier create them and puts them
-        // in the default pose, without advancing physics.
-        app.world_mut().resource_mut::<super::plugin::SimPaused>().0 = true;
-        app.update();
-        app.world_mut().resource_mut::<super::plugin::SimPaused>().0 = false;
-        let resets = SystemState::new(app.world_mut());
-        let app = std::mem::replace(app.main_mut(), SubApp::new());
-        Ok(Self {
-            app,
-            model,
-            control_dt: config.control_dt(),
-            num_envs,
-            resets,
-        })
-    }
-
-    /// Pins (or releases) environment `env`'s root body in place.
-    pub fn set_root_fixed(&mut self, env: usize, fixed: bool) {
-        let mut worlds = self
-            .resets
-            .get_mut(self.app.world_mut())
-            .expect("the engine's resources exist");
-        worlds.set_root_fixed(env, fixed);
-    }
-
-    /// The Bevy app, to add env systems in [`SimSet`](super::plugin::SimSet) order.
-    pub fn app_mut(&mut self) -> &mut SubApp {
-        &mut self.app
-    }
-
-    /// The engine's ECS world.
-    pub fn world(&self) -> &bevy::prelude::World {
-        self.app.world()
-    }
-}
-
-impl Engine for RapierEngine {
-    fn num_envs(&self) -> usize {
-        self.num_envs
-    }
-
-    fn model(&self) -> &CharacterModel {
-        &self.model
-    }
-
-    fn control_dt(&self) -> f32 {
-        self.control_dt
-    }
-
-    fn pd_targets_mut(&mut self) -> &mut [f32] {
-        &mut self
-            .app
-            .world_mut()
-            .resource_mut::<PdTargets>()
-            .into_inner()
-            .0
-    }
-
-    fn step(&mut self) {
-        self.app.update();
-    }
-
-    fn state(&self) -> &SimState {
-        self.app.world().resource::<SimState>()
-    }
-
-    fn set_env_state(&mut self, env: usize, state: &CharacterState) {
-        let mut worlds = self
-            .resets
-            .get_mut(self.app.world_mut())
-            .expect("the engine's resources exist");
-        let done = worlds.set_env_state(env, state);
-        debug_assert!(done, "worlds are built in RapierEngine::new");
-    }
-
-    fn nonfinite_envs(&self) -> u64 {
-        self.app.world().resource::<SimStats>().nonfinite_envs
+/// The engine an `engine_name` selects, if there is one.
+pub fn engine_named(name: &str) -> Option<Arc<dyn Engine>> {
+    match name {
+        "rapier" => Some(Arc::new(RapierEngine)),
+        _ => None,
     }
 }

@@ -35,8 +35,8 @@ pub struct SimState {
     pub dof_vel: Vec<f32>,
     /// Whether each body touches the ground.
     pub ground_contact: Vec<bool>,
-    /// Per env: not simulated soundly — rapier quarantined one of its bodies in the last step
-    /// (its state went NaN or infinite; rapier rolled it back and disabled it), or a value read
+    /// Per env: not simulated soundly — the engine lost one of its bodies in the last step
+    /// (rapier quarantines a body whose state went NaN or infinite), or a value read
     /// back is non-finite. Decided once per step; the env must be reset.
     pub invalid: Vec<bool>,
 }
@@ -107,6 +107,29 @@ impl SimState {
             && self.dof_pos[d.clone()].iter().all(|x| x.is_finite())
             && self.dof_vel[d].iter().all(|x| x.is_finite())
     }
+
+    /// Sets env `env`'s entries to `state` (env-local coordinates), as a reset leaves it: body
+    /// poses and origin velocities by forward kinematics, the DoFs as given, no ground
+    /// contacts; `invalid` if any of it is non-finite. `scratch` is reused.
+    pub fn set_env(
+        &mut self,
+        env: usize,
+        model: &CharacterModel,
+        state: &CharacterState,
+        scratch: &mut BodyStates,
+    ) {
+        state.body_states(model, scratch);
+        let b = self.bodies(env);
+        self.body_pos[b.clone()].copy_from_slice(&scratch.pos);
+        self.body_rot[b.clone()].copy_from_slice(&scratch.rot);
+        self.body_vel[b.clone()].copy_from_slice(&scratch.vel);
+        self.body_ang_vel[b.clone()].copy_from_slice(&scratch.ang_vel);
+        self.ground_contact[b].fill(false);
+        let d = self.dofs(env);
+        self.dof_pos[d.clone()].copy_from_slice(&state.dofs);
+        self.dof_vel[d].copy_from_slice(&state.dof_vel);
+        self.invalid[env] = !self.env_is_finite(env);
+    }
 }
 
 /// The full state of one character in reduced coordinates, as a reset writes it.
@@ -160,10 +183,19 @@ impl CharacterState {
     /// velocities chained down the tree (`ω_child = ω_parent + R_child · ω_local`,
     /// `v_child = v_parent + ω_parent × (p_child − p_parent)`).
     pub fn body_states(&self, model: &CharacterModel, out: &mut BodyStates) {
-        let rots = model.dofs_to_joint_rots(&self.dofs);
-        let (pos, rot) = model.forward_kinematics(self.root_pos, self.root_rot, &rots);
-        out.pos = pos;
-        out.rot = rot;
+        let nb = model.num_bodies();
+        out.joint_rot.clear();
+        out.joint_rot
+            .extend((0..nb).map(|j| model.joint_rot(j, &self.dofs)));
+        out.pos.resize(nb, Vec3::ZERO);
+        out.rot.resize(nb, Quat::IDENTITY);
+        model.forward_kinematics_into(
+            self.root_pos,
+            self.root_rot,
+            &out.joint_rot,
+            &mut out.pos,
+            &mut out.rot,
+        );
         out.vel.clear();
         out.ang_vel.clear();
         for (j, b) in model.bodies.iter().enumerate() {
@@ -189,6 +221,26 @@ impl CharacterState {
             }
         }
     }
+
+    /// [`from_motion_frame`](Self::from_motion_frame) into `self`, reusing its buffers.
+    pub fn copy_from_motion_frame(&mut self, frame: &MotionFrame) {
+        self.root_pos = frame.root_pos;
+        self.root_rot = frame.root_rot;
+        self.root_vel = frame.root_vel;
+        self.root_ang_vel = frame.root_ang_vel;
+        self.dofs.clone_from(&frame.dofs);
+        self.dof_vel.clone_from(&frame.dof_vel);
+    }
+
+    /// Makes `self` equal to `other`, reusing its buffers.
+    pub fn copy_from(&mut self, other: &CharacterState) {
+        self.root_pos = other.root_pos;
+        self.root_rot = other.root_rot;
+        self.root_vel = other.root_vel;
+        self.root_ang_vel = other.root_ang_vel;
+        self.dofs.clone_from(&other.dofs);
+        self.dof_vel.clone_from(&other.dof_vel);
+    }
 }
 
 /// Per-body world poses and origin velocities of one character.
@@ -202,4 +254,6 @@ pub struct BodyStates {
     pub vel: Vec<Vec3>,
     /// Angular velocities.
     pub ang_vel: Vec<Vec3>,
+    /// Scratch: each body's joint rotation.
+    pub joint_rot: Vec<Quat>,
 }

@@ -49,7 +49,6 @@ pub fn run_motion_viewer(
         .add_plugins(EguiPlugin::default())
         .add_plugins(scene::CharacterMeshPlugin)
         .insert_resource(SimCharacter {
-            layout: crate::sim::layout::CharacterLayout::new(&model),
             model: model.clone(),
         })
         .insert_resource(SimSettings {

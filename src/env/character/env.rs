@@ -1,4 +1,6 @@
-//! `CharacterEnv`: the batched env interface over the rapier engine and the env systems.
+//! `CharacterEnv`: the batched env interface over a headless simulator and the env systems.
+
+use std::sync::Arc;
 
 use bevy::ecs::system::SystemState;
 use bevy::prelude::*;
@@ -15,7 +17,7 @@ use super::systems::{EnvOutput, EnvParams, Reference};
 use crate::SeededRng;
 use crate::env::{StepBuffers, VecEnv};
 use crate::sim::plugin::SimCharacter;
-use crate::sim::{CharacterState, Engine, RapierEngine};
+use crate::sim::{CharacterState, Engine, HeadlessSim};
 use crate::spaces::ActionSpace;
 
 /// An owned copy of a pose (see [`PoseView`]).
@@ -46,9 +48,9 @@ impl OwnedPose {
     }
 }
 
-/// Many characters in the rapier engine behind [`VecEnv`].
+/// Many characters on the engine their config names (see [`HeadlessSim`]) behind [`VecEnv`].
 pub struct CharacterEnv {
-    engine: RapierEngine,
+    engine: HeadlessSim,
     kind: EnvKind,
     bounds: ActionBounds,
     obs_dim: usize,
@@ -69,6 +71,26 @@ impl CharacterEnv {
         config: &CharacterEnvConfig,
         num_envs: usize,
     ) -> Result<Self, BuildError> {
+        Self::build(None, kind, config, num_envs)
+    }
+
+    /// [`new`](Self::new) on `engine` rather than the one the config's `engine_name` names (an
+    /// engine of your own).
+    pub fn new_on(
+        engine: Arc<dyn Engine>,
+        kind: EnvKind,
+        config: &CharacterEnvConfig,
+        num_envs: usize,
+    ) -> Result<Self, BuildError> {
+        Self::build(Some(engine), kind, config, num_envs)
+    }
+
+    fn build(
+        engine: Option<Arc<dyn Engine>>,
+        kind: EnvKind,
+        config: &CharacterEnvConfig,
+        num_envs: usize,
+    ) -> Result<Self, BuildError> {
         let setup = CharacterEnvSetup::load(kind, config, num_envs)?;
         let CharacterEnvSetup {
             model,
@@ -84,10 +106,11 @@ impl CharacterEnv {
             ..
         } = setup;
         let disc_steps = plugin.disc_steps();
-        let mut engine = RapierEngine::new_with(model.clone(), num_envs, engine_config, |app| {
-            app.add_plugins(plugin);
-        })
-        .map_err(|e| (format!("engine.{}", e.key), e.reason))?;
+        let mut engine =
+            HeadlessSim::new_on(engine, model.clone(), num_envs, engine_config, |app| {
+                app.add_plugins(plugin);
+            })
+            .map_err(|e| (format!("engine.{}", e.key), e.reason))?;
         let resets = SystemState::new(engine.app_mut().world_mut());
         Ok(Self {
             engine,
@@ -126,12 +149,12 @@ impl CharacterEnv {
     }
 
     /// The engine underneath (state, model, the Bevy app).
-    pub fn engine(&self) -> &RapierEngine {
+    pub fn engine(&self) -> &HeadlessSim {
         &self.engine
     }
 
     /// The engine underneath, mutably.
-    pub fn engine_mut(&mut self) -> &mut RapierEngine {
+    pub fn engine_mut(&mut self) -> &mut HeadlessSim {
         &mut self.engine
     }
 
@@ -179,7 +202,7 @@ impl CharacterEnv {
             .get_mut(self.engine.app_mut().world_mut())
             .expect("the env's resources exist")
             .reset(env, to);
-        debug_assert!(done, "the worlds are built in RapierEngine::new");
+        debug_assert!(done, "the worlds are built in HeadlessSim::new");
     }
 
     /// Writes the discriminator window of clip `clip` ending at `time` (a demo window) into
@@ -228,7 +251,7 @@ impl VecEnv for CharacterEnv {
                 &self.default_state,
                 rng,
             );
-            debug_assert!(done, "the worlds are built in RapierEngine::new");
+            debug_assert!(done, "the worlds are built in HeadlessSim::new");
         }
     }
 

@@ -1,5 +1,5 @@
-//! Character environments on the rapier engine: `char` (default pose, reward 1 per step),
-//! `deepmimic` (motion tracking), `amp`, `ase` and `add`, MimicKit's `CharEnv`,
+//! Character environments on any engine (see [`Engine`](crate::sim::Engine)): `char` (default
+//! pose, reward 1 per step), `deepmimic` (motion tracking), `amp`, `ase` and `add`, MimicKit's `CharEnv`,
 //! `DeepMimicEnv`, `AMPEnv`, `ASEEnv` and `ADDEnv`.
 //!
 //! The observation, reward and done buffers are filled by Bevy systems in [`EnvSet`] after the

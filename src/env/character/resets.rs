@@ -9,8 +9,7 @@ use super::pose::RefPoses;
 use super::systems::{EnvOutput, EnvParams, Reference, observe_env};
 use crate::anim::character::CharacterModel;
 use crate::anim::motion_lib::MotionFrame;
-use crate::sim::plugin::SimWorlds;
-use crate::sim::{CharacterState, SimState};
+use crate::sim::{CharacterState, SimState, SimWorlds};
 
 /// Finishes a reset of env `env` whose state was just set (`from_motion`: to its reference
 /// frame, else to the default pose): its reference poses, the discriminator observation of the
@@ -72,6 +71,7 @@ pub struct EnvResets<'w, 's> {
     history: Option<ResMut<'w, DiscHistory>>,
     diff: Option<ResMut<'w, DiscDiff>>,
     frame: Local<'s, MotionFrame>,
+    motion_state: Local<'s, CharacterState>,
     demo: Local<'s, Option<RefPoses>>,
 }
 
@@ -80,7 +80,6 @@ impl EnvResets<'_, '_> {
     /// changes nothing) if the worlds are not built yet or a motion reset has no clips.
     pub fn reset(&mut self, env: usize, to: ResetTo) -> bool {
         let from_motion;
-        let owned;
         let state = match to {
             ResetTo::Motion { clip, time } => {
                 let Some(lib) = &self.reference.motions else {
@@ -90,9 +89,9 @@ impl EnvResets<'_, '_> {
                     return false;
                 }
                 lib.frame(clip, time, &mut self.frame);
-                owned = CharacterState::from_motion_frame(&self.frame);
+                self.motion_state.copy_from_motion_frame(&self.frame);
                 from_motion = true;
-                &owned
+                &*self.motion_state
             }
             ResetTo::Pose(state) => {
                 from_motion = false;

@@ -13,9 +13,9 @@ use bevy_rapier3d::rapier::pipeline::{PairFilterContext, PhysicsHooks};
 use glam::{Quat, Vec3};
 
 use super::layout::{CharacterLayout, MotorKind};
-use super::state::{BodyStates, CharacterState};
 use crate::anim::character::{CharacterModel, Joint};
 use crate::anim::rotation::{exp_map_to_quat, quat_to_exp_map, twist_angle};
+use crate::sim::state::{BodyStates, CharacterState};
 
 /// Marks a collider slot that belongs to no character (the ground).
 const NO_SLOT: u32 = u32::MAX;

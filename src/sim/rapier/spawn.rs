@@ -10,13 +10,14 @@ use bevy_rapier3d::rapier::dynamics::{
 };
 use bevy_rapier3d::rapier::math::Pose;
 
+use super::RapierCharacter;
+use super::layout::{CharacterLayout, armature_inertia};
 use super::read::state_slice;
-use super::{SimBody, SimCharacter, SimGeom, SimSettings, split_envs};
+use super::world::{PhysicsWorld, WorldHandles, read_env, write_env};
 use crate::anim::character::{CharacterModel, Joint, Shape};
 use crate::sim::config::{EngineConfig, JointLimits};
-use crate::sim::layout::{CharacterLayout, armature_inertia};
+use crate::sim::plugin::{SimBody, SimCharacter, SimGeom, SimReady, SimSettings, split_envs};
 use crate::sim::state::{BodyStates, CharacterState, SimState};
-use crate::sim::world::{PhysicsWorld, WorldHandles, read_env, write_env};
 
 /// Entities of one world, kept until bevy_rapier has created their rapier objects.
 #[derive(Component, Debug)]
@@ -97,10 +98,11 @@ fn joint_of(
 pub(super) fn spawn_worlds(
     mut commands: Commands,
     character: Res<SimCharacter>,
+    rapier: Res<RapierCharacter>,
     settings: Res<SimSettings>,
 ) {
     let model = &character.model;
-    let layout = &character.layout;
+    let layout = &rapier.layout;
     let config = &settings.config;
     let default = CharacterState::default_pose(model, [0.0, 0.0], 0.0);
     let mut pose = BodyStates::default();
@@ -253,12 +255,17 @@ type WorldSets = (
 pub(super) fn init_worlds(
     mut worlds: Query<WorldSets>,
     character: Res<SimCharacter>,
+    rapier: Res<RapierCharacter>,
     settings: Res<SimSettings>,
     mut state: ResMut<SimState>,
+    mut ready: ResMut<SimReady>,
     mut scratch: Local<BodyStates>,
 ) {
+    if ready.0 {
+        return;
+    }
     let model = &character.model;
-    let layout = &character.layout;
+    let layout = &rapier.layout;
     for (mut world, mut bodies, joints, colliders, entities) in &mut worlds {
         if world.handles.is_some() {
             continue;
@@ -318,4 +325,6 @@ pub(super) fn init_worlds(
         slice.ground_contact.fill(false);
         world.handles = Some(handles);
     }
+    // Spawned worlds exist from the first update on (`Startup`), so all-built means ready.
+    ready.0 = !worlds.is_empty() && worlds.iter().all(|w| w.0.handles.is_some());
 }

@@ -1,42 +1,39 @@
-//! `SimPlugin`: N humanoids in bevy_rapier worlds, and the control step as Bevy system sets.
+//! `SimPlugin`: N humanoids simulated by an [`Engine`], and the control step as Bevy system
+//! sets.
 //!
-//! This file holds the plugin, its sets, resources and components; the systems live apart:
-//! `spawn` builds the worlds, `step` applies targets and steps them in parallel, `read`
-//! fills [`SimState`], and `worlds` holds [`SimWorlds`] (resets from other systems).
-
-mod read;
-mod spawn;
-mod step;
-mod worlds;
+//! This file holds what every engine shares: the plugin, its sets, the resources through which
+//! the envs, the learning plugins and the viewer talk to the engine, and the components of the
+//! entities it spawns. The engine itself (rapier's lives in [`super::rapier`]) adds its worlds
+//! and its systems in those sets.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use bevy::ecs::schedule::SingleThreadedExecutor;
-use bevy::platform::collections::HashSet;
 use bevy::prelude::*;
 use bevy::transform::TransformSystems;
-use bevy_rapier3d::plugin::{PhysicsSet, RapierContextInitialization};
-use bevy_rapier3d::prelude::*;
 
 use super::config::EngineConfig;
-use super::layout::CharacterLayout;
+use super::engine::{Engine, engine_named};
 use super::pace::{ControlPace, ControlStep, PaceClock, run_control_steps};
 use super::state::SimState;
+use super::worlds::StateWrites;
 use crate::anim::character::CharacterModel;
-use read::read_sim_state;
-use spawn::{init_worlds, spawn_worlds};
-use step::{apply_pd_targets, step_worlds};
-pub use worlds::SimWorlds;
 
-/// The phases of one control step, in order, in the [`ControlStep`] schedule, around
-/// bevy_rapier's own sets: rapier's `SyncBackend` → [`ApplyTargets`] → [`Step`]
-/// (inside rapier's `StepSimulation`) → rapier's `Writeback` → [`ReadState`].
+/// The phases of one control step, in order, in the [`ControlStep`] schedule:
+/// [`WriteStates`] → [`ApplyTargets`] → [`Step`] → [`ReadState`]. An engine puts its systems
+/// in them (rapier's sit around bevy_rapier's own sets); envs and learning order theirs around
+/// them.
 ///
+/// [`WriteStates`]: SimSet::WriteStates
 /// [`ApplyTargets`]: SimSet::ApplyTargets
 /// [`Step`]: SimSet::Step
 /// [`ReadState`]: SimSet::ReadState
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SimSet {
+    /// The states queued in [`StateWrites`] since the last step (resets, pinned roots) go into
+    /// the engine's worlds.
+    WriteStates,
     /// [`PdTargets`] are written to the joint motors.
     ApplyTargets,
     /// Every world advances one control step (`sim_freq / control_freq` substeps).
@@ -45,13 +42,11 @@ pub enum SimSet {
     ReadState,
 }
 
-/// The simulated character and how it maps onto rapier.
+/// The simulated character.
 #[derive(Resource, Clone, Debug)]
 pub struct SimCharacter {
     /// The kinematic model (MJCF).
     pub model: CharacterModel,
-    /// Its rapier layout.
-    pub layout: CharacterLayout,
 }
 
 /// Engine settings and environment placement.
@@ -79,6 +74,11 @@ pub struct SimPaused(pub bool);
 pub fn sim_running(paused: Res<SimPaused>) -> bool {
     !paused.0
 }
+
+/// Whether the engine's worlds are built; until then state writes are refused (see
+/// [`SimWorlds`](super::SimWorlds)). Set by the engine.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SimReady(pub bool);
 
 /// Counters of the simulation.
 #[derive(Resource, Clone, Copy, Debug, Default)]
@@ -110,15 +110,17 @@ pub struct SimGeom {
     pub geom: u16,
 }
 
-/// Simulates `num_envs` copies of a character under bevy_rapier (see [`SimSet`]).
+/// Simulates `num_envs` copies of a character on an [`Engine`] (see [`SimSet`]).
 ///
-/// The worlds are separate rapier contexts, one per thread (`num_threads` in the engine
-/// config), stepped in parallel on Bevy's compute task pool.
+/// The engine is the one the config's `engine_name` names (see
+/// [`engine_named`](super::engine_named)) unless [`with_engine`](Self::with_engine) gives one.
+#[derive(Clone)]
 pub struct SimPlugin {
     model: CharacterModel,
     num_envs: usize,
     config: EngineConfig,
     writeback: bool,
+    engine: Option<Arc<dyn Engine>>,
 }
 
 impl SimPlugin {
@@ -129,17 +131,25 @@ impl SimPlugin {
             num_envs,
             config: EngineConfig::default(),
             writeback: true,
+            engine: None,
         }
     }
 
-    /// Engine settings (validate them first with [`EngineConfig::validate`]).
+    /// Engine settings (validate them first with [`EngineConfig::validate`], which also checks
+    /// that `engine_name` names an engine).
     pub fn with_config(mut self, config: EngineConfig) -> Self {
         self.config = config;
         self
     }
 
-    /// Whether bevy_rapier writes body poses back into `Transform`s (needed to render them;
-    /// headless training turns it off).
+    /// Simulates on `engine` whatever the config's `engine_name` says (an engine of your own).
+    pub fn with_engine(mut self, engine: Arc<dyn Engine>) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// Whether the engine keeps the [`SimBody`] entities' `Transform`s up to date (needed to
+    /// render them; headless training turns it off).
     pub fn with_transform_writeback(mut self, writeback: bool) -> Self {
         self.writeback = writeback;
         self
@@ -170,18 +180,17 @@ pub fn split_envs(n: usize, worlds: usize) -> Vec<Range<usize>> {
 
 impl Plugin for SimPlugin {
     fn build(&self, app: &mut App) {
-        let mut sets = HashSet::default();
-        sets.insert(PhysicsSet::SyncBackend);
-        if self.writeback {
-            sets.insert(PhysicsSet::Writeback);
-        }
-        app.add_plugins(
-            RapierPhysicsPlugin::<NoUserData>::default()
-                .with_custom_initialization(RapierContextInitialization::NoAutomaticRapierContext)
-                .with_physics_sets_systems(sets)
-                .in_schedule(ControlStep),
-        );
-        let layout = CharacterLayout::new(&self.model);
+        let engine = self.engine.clone().unwrap_or_else(|| {
+            engine_named(&self.config.engine_name).unwrap_or_else(|| {
+                // `EngineConfig::validate` refuses unknown names, so only a config that skipped
+                // it gets here.
+                error!(
+                    "engine_name {:?} names no engine; simulating on rapier",
+                    self.config.engine_name
+                );
+                Arc::new(super::rapier::RapierEngine)
+            })
+        });
         app.insert_resource(SimState::new(self.num_envs, &self.model))
             .insert_resource(PdTargets(vec![0.0; self.num_envs * self.model.num_dofs()]))
             .insert_resource(SimSettings {
@@ -191,8 +200,9 @@ impl Plugin for SimPlugin {
             })
             .insert_resource(SimCharacter {
                 model: self.model.clone(),
-                layout,
             })
+            .init_resource::<StateWrites>()
+            .init_resource::<SimReady>()
             .init_resource::<SimPaused>()
             .init_resource::<SimStats>()
             .init_resource::<ControlPace>()
@@ -204,29 +214,19 @@ impl Plugin for SimPlugin {
             .configure_sets(
                 ControlStep,
                 (
-                    SimSet::ApplyTargets
-                        .after(PhysicsSet::SyncBackend)
-                        .before(PhysicsSet::StepSimulation),
-                    SimSet::Step.in_set(PhysicsSet::StepSimulation),
-                    SimSet::ReadState.after(PhysicsSet::Writeback),
-                ),
+                    SimSet::WriteStates,
+                    SimSet::ApplyTargets,
+                    SimSet::Step,
+                    SimSet::ReadState,
+                )
+                    .chain(),
             )
-            .add_systems(Startup, spawn_worlds)
             // The control step is a chain of systems: a multi-threaded executor only adds
             // wake-ups (measured: the simulation took twice as long in a MinimalPlugins app).
-            // The worlds still step in parallel on the compute pool.
+            // An engine may still step its worlds in parallel.
             .edit_schedule(ControlStep, |schedule| {
                 schedule.set_executor(SingleThreadedExecutor::new());
-            })
-            .add_systems(
-                ControlStep,
-                (
-                    (init_worlds, apply_pd_targets)
-                        .chain()
-                        .in_set(SimSet::ApplyTargets),
-                    step_worlds.in_set(SimSet::Step),
-                    read_sim_state.in_set(SimSet::ReadState),
-                ),
-            );
+            });
+        engine.build(app, self.writeback);
     }
 }

@@ -6,10 +6,11 @@ use std::ops::Range;
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 
+use super::RapierCharacter;
 use super::step::for_each_parallel;
-use super::{SimCharacter, SimSettings, SimStats};
+use super::world::{PhysicsWorld, StateSliceMut, read_env, read_ground_contacts};
+use crate::sim::plugin::{SimCharacter, SimSettings, SimStats};
 use crate::sim::state::SimState;
-use crate::sim::world::{PhysicsWorld, StateSliceMut, read_env, read_ground_contacts};
 
 /// One world's share of the state buffers.
 pub(super) fn state_slice(state: &mut SimState, envs: Range<usize>) -> StateSliceMut<'_> {
@@ -68,12 +69,13 @@ fn state_slices<'a>(state: &'a mut SimState, ranges: &[Range<usize>]) -> Vec<Sta
 pub(super) fn read_sim_state(
     worlds: Query<(&PhysicsWorld, &RapierRigidBodySet, &RapierContextSimulation)>,
     character: Res<SimCharacter>,
+    rapier: Res<RapierCharacter>,
     settings: Res<SimSettings>,
     mut state: ResMut<SimState>,
     mut stats: ResMut<SimStats>,
 ) {
     let model = &character.model;
-    let layout = &character.layout;
+    let layout = &rapier.layout;
     let mut items: Vec<_> = worlds.iter().filter(|w| w.0.handles.is_some()).collect();
     items.sort_by_key(|w| w.0.envs.start);
     let ranges: Vec<_> = items.iter().map(|w| w.0.envs.clone()).collect();

@@ -5,8 +5,9 @@ use bevy::prelude::*;
 use bevy::tasks::ComputeTaskPool;
 use bevy_rapier3d::prelude::*;
 
-use super::{PdTargets, SimCharacter, SimPaused, SimSettings, SimStats};
-use crate::sim::world::{EnvIsolation, PhysicsWorld, apply_targets};
+use super::RapierCharacter;
+use super::world::{EnvIsolation, PhysicsWorld, apply_targets};
+use crate::sim::plugin::{PdTargets, SimCharacter, SimPaused, SimSettings, SimStats};
 
 /// Runs `f` on every item, in parallel on the compute pool when there is more than one.
 pub(super) fn for_each_parallel<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
@@ -25,9 +26,10 @@ pub(super) fn for_each_parallel<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
 pub(super) fn apply_pd_targets(
     mut worlds: Query<(&PhysicsWorld, &mut RapierContextJoints)>,
     character: Res<SimCharacter>,
+    rapier: Res<RapierCharacter>,
     targets: Res<PdTargets>,
 ) {
-    let layout = &character.layout;
+    let layout = &rapier.layout;
     let nd = character.model.num_dofs();
     let items: Vec<_> = worlds
         .iter_mut()
