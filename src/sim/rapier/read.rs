@@ -1,5 +1,6 @@
-//! The state read: [`SimState`] cut into each world's share, and filled from the worlds after
-//! every step (poses, velocities, ground contacts, non-finite environments).
+//! The state read: every world fills its own buffer from rapier after each step (in parallel),
+//! then the buffers are copied into [`SimState`] (poses, velocities, ground contacts,
+//! non-finite environments).
 
 use std::ops::Range;
 
@@ -12,62 +13,39 @@ use super::world::{PhysicsWorld, StateSliceMut, read_env, read_ground_contacts};
 use crate::sim::plugin::{SimCharacter, SimSettings, SimStats};
 use crate::sim::state::SimState;
 
-/// One world's share of the state buffers.
+/// The state buffers of envs `envs`.
 pub(super) fn state_slice(state: &mut SimState, envs: Range<usize>) -> StateSliceMut<'_> {
-    state_slices(state, &[envs]).pop().expect("one range")
-}
-
-/// Cuts the first `n` elements off the front of `rest`.
-fn take_front<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
-    let (front, back) = std::mem::take(rest).split_at_mut(n);
-    *rest = back;
-    front
-}
-
-/// Splits the state buffers into the shares of sorted, non-overlapping env ranges.
-fn state_slices<'a>(state: &'a mut SimState, ranges: &[Range<usize>]) -> Vec<StateSliceMut<'a>> {
     let (nb, nd) = (state.num_bodies, state.num_dofs);
-    let SimState {
-        body_pos,
-        body_rot,
-        body_vel,
-        body_ang_vel,
-        dof_pos,
-        dof_vel,
-        ground_contact,
-        ..
-    } = state;
-    let mut rest = StateSliceMut {
-        body_pos,
-        body_rot,
-        body_vel,
-        body_ang_vel,
-        dof_pos,
-        dof_vel,
-        ground_contact,
-    };
-    let mut cut = |n_envs: usize| StateSliceMut {
-        body_pos: take_front(&mut rest.body_pos, n_envs * nb),
-        body_rot: take_front(&mut rest.body_rot, n_envs * nb),
-        body_vel: take_front(&mut rest.body_vel, n_envs * nb),
-        body_ang_vel: take_front(&mut rest.body_ang_vel, n_envs * nb),
-        dof_pos: take_front(&mut rest.dof_pos, n_envs * nd),
-        dof_vel: take_front(&mut rest.dof_vel, n_envs * nd),
-        ground_contact: take_front(&mut rest.ground_contact, n_envs * nb),
-    };
-    let mut out = Vec::with_capacity(ranges.len());
-    let mut at = 0;
-    for r in ranges {
-        assert!(r.start >= at, "env ranges must be sorted and disjoint");
-        cut(r.start - at);
-        out.push(cut(r.len()));
-        at = r.end;
+    let (b, d) = (envs.start * nb..envs.end * nb, envs.start * nd..envs.end * nd);
+    StateSliceMut {
+        body_pos: &mut state.body_pos[b.clone()],
+        body_rot: &mut state.body_rot[b.clone()],
+        body_vel: &mut state.body_vel[b.clone()],
+        body_ang_vel: &mut state.body_ang_vel[b.clone()],
+        dof_pos: &mut state.dof_pos[d.clone()],
+        dof_vel: &mut state.dof_vel[d],
+        ground_contact: &mut state.ground_contact[b],
     }
-    out
+}
+
+/// Copies a world's buffer (`local`, its envs only) into envs `envs` of `state`.
+fn copy_into(state: &mut SimState, envs: Range<usize>, local: &SimState) {
+    let out = state_slice(state, envs);
+    out.body_pos.copy_from_slice(&local.body_pos);
+    out.body_rot.copy_from_slice(&local.body_rot);
+    out.body_vel.copy_from_slice(&local.body_vel);
+    out.body_ang_vel.copy_from_slice(&local.body_ang_vel);
+    out.dof_pos.copy_from_slice(&local.dof_pos);
+    out.dof_vel.copy_from_slice(&local.dof_vel);
+    out.ground_contact.copy_from_slice(&local.ground_contact);
 }
 
 pub(super) fn read_sim_state(
-    worlds: Query<(&PhysicsWorld, &RapierRigidBodySet, &RapierContextSimulation)>,
+    mut worlds: Query<(
+        &mut PhysicsWorld,
+        &RapierRigidBodySet,
+        &RapierContextSimulation,
+    )>,
     character: Res<SimCharacter>,
     rapier: Res<RapierCharacter>,
     settings: Res<SimSettings>,
@@ -76,16 +54,20 @@ pub(super) fn read_sim_state(
 ) {
     let model = &character.model;
     let layout = &rapier.layout;
-    let mut items: Vec<_> = worlds.iter().filter(|w| w.0.handles.is_some()).collect();
-    items.sort_by_key(|w| w.0.envs.start);
-    let ranges: Vec<_> = items.iter().map(|w| w.0.envs.clone()).collect();
-    if ranges.iter().map(|r| r.len()).sum::<usize>() != state.num_envs {
+    let built = worlds
+        .iter()
+        .filter(|w| w.0.handles.is_some())
+        .map(|w| w.0.envs.len())
+        .sum::<usize>();
+    if built != state.num_envs {
         return; // not every world is ready yet
     }
-    let slices = state_slices(&mut state, &ranges);
-    let work: Vec<_> = items.into_iter().zip(slices).collect();
-    for_each_parallel(work, |((world, bodies, sim), mut slice)| {
-        let handles = world.handles.as_ref().expect("filtered");
+    let items = worlds.iter_mut();
+    for_each_parallel(items, |(mut world, bodies, sim)| {
+        let world = &mut *world;
+        let handles = world.handles.as_ref().expect("every world is built");
+        let n = world.envs.len();
+        let mut slice = state_slice(&mut world.read, 0..n);
         for (local, env) in world.envs.clone().enumerate() {
             read_env(
                 handles,
@@ -101,6 +83,7 @@ pub(super) fn read_sim_state(
         read_ground_contacts(handles, &sim.narrow_phase, slice.ground_contact);
     });
     for (world, _, _) in &worlds {
+        copy_into(&mut state, world.envs.clone(), &world.read);
         for (local, env) in world.envs.clone().enumerate() {
             state.invalid[env] = world.quarantined[local] || !state.env_is_finite(env);
         }

@@ -233,6 +233,7 @@ pub(super) fn spawn_worlds(
             PhysicsWorld {
                 index: w,
                 quarantined: vec![false; envs.len()],
+                read: SimState::new(envs.len(), model),
                 envs,
                 ground_entity,
                 handles: None,

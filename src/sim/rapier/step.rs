@@ -9,14 +9,18 @@ use super::RapierCharacter;
 use super::world::{EnvIsolation, PhysicsWorld, apply_targets};
 use crate::sim::plugin::{PdTargets, SimCharacter, SimPaused, SimSettings, SimStats};
 
-/// Runs `f` on every item, in parallel on the compute pool when there is more than one.
-pub(super) fn for_each_parallel<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
-    if items.len() <= 1 {
-        items.into_iter().for_each(f);
+/// Runs `f` on every item, in parallel on the compute pool when there is more than one (a
+/// single world runs inline, allocating nothing).
+pub(super) fn for_each_parallel<T: Send>(items: impl Iterator<Item = T>, f: impl Fn(T) + Sync) {
+    let mut items = items.peekable();
+    let Some(first) = items.next() else { return };
+    if items.peek().is_none() {
+        f(first);
         return;
     }
     let f = &f;
     ComputeTaskPool::get().scope(|s| {
+        s.spawn(async move { f(first) });
         for item in items {
             s.spawn(async move { f(item) });
         }
@@ -31,10 +35,7 @@ pub(super) fn apply_pd_targets(
 ) {
     let layout = &rapier.layout;
     let nd = character.model.num_dofs();
-    let items: Vec<_> = worlds
-        .iter_mut()
-        .filter(|(w, _)| w.handles.is_some())
-        .collect();
+    let items = worlds.iter_mut().filter(|(w, _)| w.handles.is_some());
     for_each_parallel(items, |(world, mut joints)| {
         let handles = world.handles.as_ref().expect("filtered");
         let t = &targets.0[world.envs.start * nd..world.envs.end * nd];
@@ -64,10 +65,7 @@ pub(super) fn step_worlds(
     let substeps = settings.config.substeps();
     let self_collision = settings.config.self_collision;
     let num_bodies = character.model.num_bodies() as u32;
-    let items: Vec<_> = worlds
-        .iter_mut()
-        .filter(|item| item.0.handles.is_some())
-        .collect();
+    let items = worlds.iter_mut().filter(|item| item.0.handles.is_some());
     for_each_parallel(
         items,
         |(mut world, mut sim, mut colliders, mut joints, mut bodies, config)| {

@@ -33,6 +33,9 @@ pub struct PhysicsWorld {
     pub(crate) handles: Option<WorldHandles>,
     /// Per local env: a body was quarantined during the last control step.
     pub(crate) quarantined: Vec<bool>,
+    /// This world's envs as read after the last step, copied into the shared
+    /// [`SimState`](crate::sim::SimState) once every world is read (worlds read in parallel).
+    pub(crate) read: crate::sim::SimState,
 }
 
 /// Rapier handles of everything in one world.
