@@ -135,6 +135,15 @@ fn the_plugin_trains_in_a_headless_app_and_reports_through_messages() {
     assert_eq!(metrics.series("Train_Return").len(), 3);
     let log = std::fs::read_to_string(dir.path().join("run/log.csv")).unwrap();
     assert_eq!(log.lines().count(), 4, "header + 3 rows:\n{log}");
+    // `MimicConfig::load` checked the run without writing: one TensorBoard file, not two.
+    let events = std::fs::read_dir(dir.path().join("run"))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("events.out.tfevents")
+        })
+        .count();
+    assert_eq!(events, 1, "TensorBoard event files in the out_dir");
 
     // The checkpoint the plugin wrote resumes through the plugin, with its counts.
     drop(app);

@@ -206,38 +206,45 @@ impl MimicConfig {
         }
         let play = match &self.mode {
             Mode::Play { model_dir } => Some(PolicyPlugin::load(model_dir, self.num_envs)?),
-            // Everything a run needs is read and checked here; `build` sets the run up again
-            // from the same files (a plugin builds from `&self`, and an agent is not a value
-            // to copy), so that errors come back as values and not as a panic in `build`.
+            // Everything a run needs is read and checked here, writing nothing (the out_dir is
+            // only created); `build` sets the run up again from the same files (a plugin
+            // builds from `&self`, and an agent is not a value to copy), so that errors come
+            // back as values and not as a panic in `build`.
             Mode::Train { .. } | Mode::Resume { .. } => {
-                drop(self.train_parts()?);
+                drop(self.train_parts(false)?);
                 None
             }
         };
         Ok(MimicPlugin { config: self, play })
     }
 
-    /// The run's agent, env setup and training core, from the files named.
-    fn train_parts(&self) -> Result<TrainParts, MimicError> {
+    /// The run's agent, env setup and training core, from the files named; with `files` the
+    /// run writes its config copies and logs in the out_dir, without it nothing.
+    fn train_parts(&self, files: bool) -> Result<TrainParts, MimicError> {
         match &self.mode {
             Mode::Train {
                 agent_config,
                 env_config,
-            } => self.load_new(agent_config, env_config),
-            Mode::Resume { out_dir } => self.load_resume(out_dir),
+            } => self.load_new(agent_config, env_config, files),
+            Mode::Resume { out_dir } => self.load_resume(out_dir, files),
             Mode::Play { .. } => Err(MimicError::Invalid("play mode has no run".into())),
         }
     }
 
-    fn run_options(&self) -> RunOptions {
+    fn run_options(&self, files: bool) -> RunOptions {
         RunOptions {
             max_samples: self.max_samples,
-            out_dir: self.out_dir.clone(),
+            out_dir: self.out_dir.clone().filter(|_| files),
             save_int_models: self.save_int_models,
         }
     }
 
-    fn load_new(&self, agent_file: &Path, env_file: &Path) -> Result<TrainParts, MimicError> {
+    fn load_new(
+        &self,
+        agent_file: &Path,
+        env_file: &Path,
+        files: bool,
+    ) -> Result<TrainParts, MimicError> {
         let agent_yaml = read(agent_file)?;
         let mut env_yaml = read(env_file)?;
         if let Some(engine_file) = &self.engine_config {
@@ -268,7 +275,7 @@ impl MimicConfig {
             SeededRng::seed_from_u64(self.seed.wrapping_add(1)),
             agent_yaml,
             env_yaml,
-            self.run_options(),
+            self.run_options(files),
         )?;
         Ok(TrainParts {
             setup,
@@ -277,7 +284,7 @@ impl MimicConfig {
         })
     }
 
-    fn load_resume(&self, out_dir: &Path) -> Result<TrainParts, MimicError> {
+    fn load_resume(&self, out_dir: &Path, files: bool) -> Result<TrainParts, MimicError> {
         let dir = out_dir.join(CHECKPOINT_DIR);
         let loaded = LoadedRun::read(&dir, self.backend.device())?;
         if loaded.agent.state().num_envs != self.num_envs {
@@ -289,7 +296,7 @@ impl MimicConfig {
             )));
         }
         let setup = character_setup(&dir.join(ENV_CONFIG_FILE), &loaded.env_yaml, self.num_envs)?;
-        let run = TrainingRun::resume(loaded, spec_of(&setup), self.run_options())?;
+        let run = TrainingRun::resume(loaded, spec_of(&setup), self.run_options(files))?;
         Ok(TrainParts {
             setup,
             run,
@@ -365,7 +372,7 @@ impl Plugin for MimicPlugin {
                     setup,
                     run,
                     backend,
-                } = match c.train_parts() {
+                } = match c.train_parts(true) {
                     Ok(parts) => parts,
                     Err(e) => {
                         // Only if a file changed since `load` checked it.
