@@ -5,27 +5,48 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::agents::{AgentState, LatentSchedule, LatentSlots};
 use super::models::ActorCritic;
+use super::normalizer::RunningNormalizer;
 use crate::spaces::DoneCode;
 
-/// Uploads row-major `data` as a `[rows, cols]` tensor.
+/// Uploads row-major `data` as a `[rows, cols]` tensor. The tensor keeps `data` as its storage
+/// (burn's `TensorData` takes an owned `Vec`): build it where it is needed, not as a copy.
 pub(crate) fn upload_rows(data: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
     let rows = data.len() / cols.max(1);
     Tensor::from_data(TensorData::new(data, [rows, cols]), device)
 }
 
-/// Rows of `obs` (`obs_dim` wide) each followed by its latent from `z` (`latent_dim` wide).
-pub(crate) fn with_latents(obs: &[f32], obs_dim: usize, z: &[f32], latent_dim: usize) -> Vec<f32> {
+/// A network's input for raw observations `obs` (`[rows × obs_dim]`): each row normalised by
+/// `norm` and followed by its condition from `cond` (`cond_dim` wide; none when 0). Written
+/// straight into the storage of the tensor to be uploaded (see [`upload_rows`]): the one
+/// allocation of an upload, and the observations' one copy.
+pub(crate) fn normalized_input(
+    obs: &[f32],
+    obs_dim: usize,
+    norm: &mut RunningNormalizer,
+    cond: &[f32],
+    cond_dim: usize,
+) -> Vec<f32> {
     let rows = obs.len() / obs_dim.max(1);
-    let mut out = Vec::with_capacity(rows * (obs_dim + latent_dim));
-    for (o, l) in obs
-        .chunks_exact(obs_dim)
-        .zip(z.chunks_exact(latent_dim))
-        .take(rows)
-    {
-        out.extend_from_slice(o);
-        out.extend_from_slice(l);
+    let mut input = Vec::with_capacity(rows * (obs_dim + cond_dim));
+    if cond_dim == 0 {
+        input.extend_from_slice(&obs[..rows * obs_dim]);
+        norm.normalize_in_place(&mut input);
+        return input;
     }
-    out
+    for (o, c) in obs.chunks_exact(obs_dim).zip(cond.chunks_exact(cond_dim)) {
+        let at = input.len();
+        input.extend_from_slice(o);
+        norm.normalize_in_place(&mut input[at..]);
+        input.extend_from_slice(c);
+    }
+    input
+}
+
+/// Copies a downloaded tensor's `f32` values into `out` (kept between calls, so nothing is
+/// allocated here; the download itself is burn's).
+pub(crate) fn download_into(data: &TensorData, out: &mut Vec<f32>) {
+    out.clear();
+    out.extend_from_slice(data.as_slice::<f32>().expect("f32 values"));
 }
 
 /// A checkpoint's policy, acting deterministically (the mean action) for any number of
@@ -74,23 +95,23 @@ impl Policy {
     pub fn act(&mut self, obs: &[f32]) -> &[f32] {
         let od = self.state.obs_dim;
         let n = obs.len() / od.max(1);
-        let mut input = obs[..n * od].to_vec();
-        self.state.obs_norm.normalize_in_place(&mut input);
-        let mut width = od;
-        if let Some(slots) = self.latents.as_mut() {
-            if slots.len() < n {
-                slots.resize(n);
+        let (cond, cd) = match self.latents.as_mut() {
+            Some(slots) => {
+                if slots.len() < n {
+                    slots.resize(n);
+                }
+                slots.advance(&mut self.state.rng);
+                let ld = slots.dim();
+                (&slots.all()[..n * ld], ld)
             }
-            slots.advance(&mut self.state.rng);
-            let ld = slots.dim();
-            input = with_latents(&input, od, &slots.all()[..n * ld], ld);
-            width += ld;
-        }
+            None => (&[][..], 0),
+        };
+        let input = normalized_input(&obs[..n * od], od, &mut self.state.obs_norm, cond, cd);
         let mode = self
             .model
-            .eval_actor(upload_rows(input, width, &self.device))
+            .eval_actor(upload_rows(input, od + cd, &self.device))
             .mode();
-        self.actions = mode.into_data().try_into_vec().expect("f32 actions");
+        download_into(&mode.into_data(), &mut self.actions);
         if let Some(an) = &self.state.action_norm {
             an.unnormalize_in_place(&mut self.actions);
         }

@@ -11,6 +11,8 @@ pub(super) struct TestRun {
     tracker: EpisodeTracker,
     fails: u64,
     steps: u64,
+    /// The envs whose episodes ended in the last step.
+    finished: Vec<usize>,
 }
 
 impl TestRun {
@@ -20,6 +22,7 @@ impl TestRun {
             tracker: EpisodeTracker::new(num_envs),
             fails: 0,
             steps: 0,
+            finished: Vec::new(),
         }
     }
 
@@ -34,7 +37,7 @@ impl TestRun {
         &mut self,
         output: &EnvOutput,
         report: &mut impl FnMut(usize, DoneCode, f64, u32),
-    ) -> Vec<usize> {
+    ) -> &[usize] {
         let (dones, rewards) = (&output.buffers.dones, &output.buffers.rewards);
         for (env, code) in dones.iter().enumerate() {
             if code.is_done() {
@@ -45,7 +48,10 @@ impl TestRun {
         self.steps += dones.len() as u64;
         self.fails += dones.iter().filter(|d| **d == DoneCode::Fail).count() as u64;
         self.tracker.step(rewards, dones);
-        (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
+        self.finished.clear();
+        self.finished
+            .extend((0..dones.len()).filter(|&i| dones[i].is_done()));
+        &self.finished
     }
 
     /// The test's statistics, with `dt` seconds per control step and the env's mean root

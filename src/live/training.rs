@@ -60,6 +60,8 @@ pub(crate) struct Trainee {
     /// The update's row and the rollout's env diagnostics, waiting for the test episodes.
     pending: Option<(LogRow, Vec<(&'static str, f64)>)>,
     test: Option<TestRun>,
+    /// The codes of a step recorded outside the rollout (scratch).
+    scratch_dones: Vec<DoneCode>,
 }
 
 impl Trainee {
@@ -89,7 +91,28 @@ impl Trainee {
             act_end: None,
             pending: None,
             test: None,
+            scratch_dones: Vec::new(),
         }
+    }
+}
+
+impl EpisodeStarts {
+    /// Starts a new episode in each of `envs`; false before the worlds exist.
+    fn start(
+        &self,
+        resets: &mut EnvResets,
+        rng: &mut crate::SeededRng,
+        envs: impl IntoIterator<Item = usize>,
+    ) -> bool {
+        envs.into_iter().all(|env| {
+            resets.reset_episode(
+                env,
+                self.rand_reset,
+                self.default_reset_prob,
+                &self.default_state,
+                rng,
+            )
+        })
     }
 }
 
@@ -98,18 +121,7 @@ impl Trainee {
 fn reset_all(resets: &mut EnvResets, t: &mut Trainee) -> bool {
     t.reset_all = false;
     let num_envs = resets.output().buffers.num_envs();
-    (0..num_envs).all(|env| reset_env(resets, t, env))
-}
-
-fn reset_env(resets: &mut EnvResets, t: &mut Trainee, env: usize) -> bool {
-    let s = &t.starts;
-    resets.reset_episode(
-        env,
-        s.rand_reset,
-        s.default_reset_prob,
-        &s.default_state,
-        &mut t.run.env_rng,
-    )
+    t.starts.start(resets, &mut t.run.env_rng, 0..num_envs)
 }
 
 /// The policy's actions for every env, as PD targets: exploring in the rollout,
@@ -200,23 +212,23 @@ pub(crate) fn record(
             length,
         });
     };
-    let finished: Vec<usize> = match status.phase {
+    match status.phase {
         TrainingPhase::Rollout => {
             let out = &resets.output();
             let force = std::mem::take(&mut t.reset_all);
-            let finished = t
-                .run
-                .record_step(
-                    &out.buffers.obs,
-                    &out.buffers.rewards,
-                    &out.buffers.dones,
-                    &out.disc_obs,
-                    force,
-                    report,
-                )
-                .to_vec();
+            t.run.record_step(
+                &out.buffers.obs,
+                &out.buffers.rewards,
+                &out.buffers.dones,
+                &out.disc_obs,
+                force,
+                report,
+            );
             status.env_blowups = t.run.env_blowups;
-            finished
+            let t0 = Instant::now();
+            let (finished, rng) = t.run.finished_envs();
+            t.starts.start(&mut resets, rng, finished.iter().copied());
+            t.times.sim_s += t0.elapsed().as_secs_f64();
         }
         TrainingPhase::Testing => {
             t.run
@@ -224,11 +236,12 @@ pub(crate) fn record(
                 .end_episodes(&resets.output().buffers.dones);
             let test = t.test.as_mut().expect("testing");
             let finished = test.record_step(resets.output(), &mut report);
+            t.starts
+                .start(&mut resets, &mut t.run.env_rng, finished.iter().copied());
             if test.episodes() >= t.run.test_episodes() {
                 // No further control step this frame: the test ends in `PostUpdate`.
                 paused.0 = true;
             }
-            finished
         }
         TrainingPhase::Updating | TrainingPhase::Finished => {
             // Not recording: reset characters still draw new skills; a user's reset still
@@ -236,34 +249,23 @@ pub(crate) fn record(
             let out = &resets.output().buffers;
             let force = status.phase == TrainingPhase::Finished && std::mem::take(&mut t.reset_all);
             let tracker = &mut t.run.tracker;
-            let dones: Vec<DoneCode> = out
-                .dones
-                .iter()
-                .map(|d| {
-                    if force && !d.is_done() {
-                        DoneCode::Time
-                    } else {
-                        *d
-                    }
-                })
-                .collect();
+            let dones = &mut t.scratch_dones;
+            dones.clear();
+            dones.extend(out.dones.iter().map(|&d| match d {
+                DoneCode::Null if force => DoneCode::Time,
+                d => d,
+            }));
             for (env, code) in dones.iter().enumerate() {
                 if code.is_done() {
                     let (ret, len) = tracker.running(env);
                     report(env, *code, ret + f64::from(out.rewards[env]), len + 1);
                 }
             }
-            tracker.step(&out.rewards, &dones);
-            t.run.agent_mut().end_episodes(&dones);
-            (0..dones.len()).filter(|&i| dones[i].is_done()).collect()
+            tracker.step(&out.rewards, dones);
+            t.run.agent_mut().end_episodes(dones);
+            let finished = (0..dones.len()).filter(|&i| dones[i].is_done());
+            t.starts.start(&mut resets, &mut t.run.env_rng, finished);
         }
-    };
-    let t0 = Instant::now();
-    for env in finished {
-        reset_env(&mut resets, t, env);
-    }
-    if status.phase == TrainingPhase::Rollout {
-        t.times.sim_s += t0.elapsed().as_secs_f64();
     }
     if status.phase == TrainingPhase::Rollout && t.run.agent().buffer_full() {
         start_update(t, &mut resets, &mut status, &mut paused);

@@ -100,6 +100,8 @@ pub struct TrainingRun {
     clock: Instant,
     last_test: Option<EvalStats>,
     scratch: (Vec<f32>, Vec<f32>, Vec<DoneCode>),
+    /// The codes of a step whose running episodes were ended as time limits.
+    forced: Vec<DoneCode>,
     finished: Vec<usize>,
 }
 
@@ -177,6 +179,7 @@ impl TrainingRun {
             clock: Instant::now(),
             last_test: None,
             scratch: Default::default(),
+            forced: Vec::new(),
             finished: Vec::new(),
         }
     }
@@ -256,13 +259,14 @@ impl TrainingRun {
             (s_obs, s_rew, s_done),
             &mut self.env_blowups,
         );
-        let forced: Vec<DoneCode>;
         let dones = if force_time {
-            forced = dones
-                .iter()
-                .map(|d| if d.is_done() { *d } else { DoneCode::Time })
-                .collect();
-            &forced[..]
+            self.forced.clear();
+            self.forced.extend(
+                dones
+                    .iter()
+                    .map(|d| if d.is_done() { *d } else { DoneCode::Time }),
+            );
+            &self.forced[..]
         } else {
             dones
         };
@@ -281,6 +285,12 @@ impl TrainingRun {
         self.finished
             .extend((0..dones.len()).filter(|&i| dones[i].is_done()));
         &self.finished
+    }
+
+    /// The envs whose episodes ended in the last [`record_step`](Self::record_step), with the
+    /// generator to reset them from (both borrowed at once, so no copy of the list is needed).
+    pub fn finished_envs(&mut self) -> (&[usize], &mut SeededRng) {
+        (&self.finished, &mut self.env_rng)
     }
 
     /// How many demo windows the next update needs (0: none).

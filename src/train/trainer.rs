@@ -263,8 +263,8 @@ impl Trainer {
         let mut env_s = (t2 - t1).as_secs_f64();
         if !finished.is_empty() {
             let t3 = Instant::now();
-            let finished = finished.to_vec();
-            self.env.reset(&finished, &mut self.run.env_rng);
+            let (finished, rng) = self.run.finished_envs();
+            self.env.reset(finished, rng);
             env_s += t3.elapsed().as_secs_f64();
         }
         times.act_s += (t1 - t0).as_secs_f64();

@@ -15,7 +15,7 @@ use crate::learning::models::ActorCritic;
 use crate::learning::nets::NetError;
 use crate::learning::normalizer::{ActionNormalizer, BadActionBound, RunningNormalizer};
 use crate::learning::optimizer::{GroupOptimizer, group_of};
-use crate::learning::policy::upload_rows;
+use crate::learning::policy::{download_into, normalized_input, upload_rows};
 use crate::spaces::{ActionSpace, DoneCode};
 
 /// Rows per forward pass when a network evaluates a whole buffer.
@@ -53,15 +53,16 @@ pub enum AgentError {
 }
 
 /// Actions chosen for one step, kept between acting and recording; sized once and reused.
+/// (The actor's input and the noise become the storage of the tensors uploaded, so they are
+/// built fresh for each step: see [`upload_rows`].)
 #[derive(Default)]
 struct StepActions {
     env: Vec<f32>,
     norm: Vec<f32>,
     logp: Vec<f32>,
     exploratory: Vec<bool>,
-    noise: Vec<f32>,
-    /// The actor's input: normalised observations, each followed by its condition.
-    input: Vec<f32>,
+    /// The downloaded `[rows × (action_len + 1)]` actions and log-probabilities.
+    packed: Vec<f32>,
 }
 
 /// An on-policy agent for a batch of environments: the core every algorithm shares, and the
@@ -330,15 +331,12 @@ impl Agent {
             "training rollouts need exactly num_envs observations"
         );
         let a = &mut self.actions;
-        a.norm.clear();
-        a.norm.extend_from_slice(&obs[..n * od]);
-        self.state.obs_norm.normalize_in_place(&mut a.norm);
         let cd = self.algo.condition_dim();
         let cond = self
             .algo
             .act_condition(mode, n, self.step_in_iter, &mut self.state.rng);
-        join_rows(&a.norm, od, cond, cd, &mut a.input);
-        let obs_t = upload_rows(std::mem::take(&mut a.input), od + cd, &self.device);
+        let input = normalized_input(&obs[..n * od], od, &mut self.state.obs_norm, cond, cd);
+        let obs_t = upload_rows(input, od + cd, &self.device);
         let dist = self.policy.eval_actor(obs_t);
         let outputs = self.state.action_space.policy_outputs();
         let action_len = self.state.action_space.action_len();
@@ -356,12 +354,13 @@ impl Agent {
                 let rng = &mut self.state.rng;
                 a.exploratory
                     .extend((0..n).map(|_| p >= 1.0 || rng.random_bool(p)));
-                a.noise.clear();
+                // The noise tensor's storage.
+                let mut noise = Vec::with_capacity(n * outputs);
                 match self.state.action_space {
-                    ActionSpace::Box { .. } => a
-                        .noise
-                        .extend((0..n * outputs).map(|_| rng.sample::<f32, _>(StandardNormal))),
-                    ActionSpace::Discrete(_) => a.noise.extend((0..n * outputs).map(|_| {
+                    ActionSpace::Box { .. } => {
+                        noise.extend((0..n * outputs).map(|_| rng.sample::<f32, _>(StandardNormal)))
+                    }
+                    ActionSpace::Discrete(_) => noise.extend((0..n * outputs).map(|_| {
                         let u: f32 = rng.random_range(f32::EPSILON..1.0);
                         -(-u.ln()).ln()
                     })),
@@ -369,22 +368,21 @@ impl Agent {
                 // Non-exploratory envs act with the mode: zero Gaussian noise, or no Gumbel noise.
                 for (e, explore) in a.exploratory.iter().enumerate() {
                     if !explore {
-                        a.noise[e * outputs..(e + 1) * outputs].fill(0.0);
+                        noise[e * outputs..(e + 1) * outputs].fill(0.0);
                     }
                 }
-                let noise = upload_rows(a.noise.clone(), outputs, &self.device);
+                let noise = upload_rows(noise, outputs, &self.device);
                 let sample = dist.sample(noise);
                 let logp = dist.log_prob(sample.clone());
                 (sample, logp)
             }
         };
-        let packed: Vec<f32> = Tensor::cat(vec![norm_actions, logp.unsqueeze_dim(1)], 1)
-            .into_data()
-            .try_into_vec()
-            .expect("f32 actions");
+        // One download (burn's `cat` takes its tensors as a `Vec`).
+        let packed = Tensor::cat(vec![norm_actions, logp.unsqueeze_dim(1)], 1).into_data();
+        download_into(&packed, &mut a.packed);
         a.norm.clear();
         a.logp.clear();
-        for row in packed.chunks_exact(action_len + 1) {
+        for row in a.packed.chunks_exact(action_len + 1) {
             a.norm.extend_from_slice(&row[..action_len]);
             a.logp.push(row[action_len]);
         }
@@ -410,36 +408,44 @@ impl Agent {
     /// Values of raw observations (`[rows × obs_dim]`) under the current critic (with the
     /// training rollout's current conditions, which must be one per row).
     pub fn values(&mut self, raw_obs: &[f32]) -> Vec<f32> {
-        let cond = self.algo.current_condition().to_vec();
-        self.values_with(raw_obs, &cond)
+        critic_values(
+            &self.policy,
+            &self.device,
+            &mut self.state.obs_norm,
+            raw_obs,
+            self.state.obs_dim,
+            self.algo.current_condition(),
+            self.algo.condition_dim(),
+        )
     }
+}
 
-    /// Values of raw observations, each row with its condition from `cond`.
-    pub(super) fn values_with(&mut self, raw_obs: &[f32], cond: &[f32]) -> Vec<f32> {
-        let od = self.state.obs_dim;
-        let cd = self.algo.condition_dim();
-        let mut out = Vec::with_capacity(raw_obs.len() / od);
-        let (mut norm, mut input) = (Vec::new(), Vec::new());
-        for (c, chunk) in raw_obs.chunks(VALUE_CHUNK * od).enumerate() {
-            norm.clear();
-            norm.extend_from_slice(chunk);
-            self.state.obs_norm.normalize_in_place(&mut norm);
-            let rows = chunk.len() / od;
-            let cond = if cd == 0 {
-                &[][..]
-            } else {
-                &cond[c * VALUE_CHUNK * cd..(c * VALUE_CHUNK + rows) * cd]
-            };
-            join_rows(&norm, od, cond, cd, &mut input);
-            let t = upload_rows(std::mem::take(&mut input), od + cd, &self.device);
-            let v: Vec<f32> = self
-                .policy
-                .eval_critic(t)
-                .into_data()
-                .try_into_vec()
-                .expect("f32 values");
-            out.extend(v);
-        }
-        out
+/// Values of raw observations (`[rows × obs_dim]`, normalised by `obs_norm`) under `policy`'s
+/// critic, each row with its condition from `cond` (`cond_dim` wide), in chunks of
+/// [`VALUE_CHUNK`] rows. A function of the agent's fields, so that the conditions can be
+/// borrowed from the algorithm while the normaliser is borrowed mutably.
+pub(super) fn critic_values(
+    policy: &ActorCritic,
+    device: &Device,
+    obs_norm: &mut RunningNormalizer,
+    raw_obs: &[f32],
+    obs_dim: usize,
+    cond: &[f32],
+    cond_dim: usize,
+) -> Vec<f32> {
+    let (od, cd) = (obs_dim, cond_dim);
+    let mut out = Vec::with_capacity(raw_obs.len() / od);
+    for (c, chunk) in raw_obs.chunks(VALUE_CHUNK * od).enumerate() {
+        let rows = chunk.len() / od;
+        let cond = if cd == 0 {
+            &[][..]
+        } else {
+            &cond[c * VALUE_CHUNK * cd..(c * VALUE_CHUNK + rows) * cd]
+        };
+        let input = normalized_input(chunk, od, obs_norm, cond, cd);
+        let t = upload_rows(input, od + cd, device);
+        let v = policy.eval_critic(t).into_data();
+        out.extend_from_slice(v.as_slice::<f32>().expect("f32 values"));
     }
+    out
 }

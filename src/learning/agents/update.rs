@@ -7,7 +7,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Tensor, TensorData};
 use rand::seq::SliceRandom;
 
-use super::agent::join_rows;
+use super::agent::{critic_values, join_rows};
 use super::{Agent, AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, UpdateCtx};
 use crate::learning::log_row::{LogRow, MeanAccumulator};
 use crate::learning::models::ActorCritic;
@@ -52,11 +52,21 @@ impl Agent {
 
         // Critic values with each transition's condition, bootstrapped TD(λ) returns,
         // normalised advantages.
-        let cond = self.algo.buffered_condition().to_vec();
+        let od = self.state.obs_dim;
+        let cd = self.algo.condition_dim();
         let obs = std::mem::take(&mut self.buffer.obs);
-        let values = self.values_with(&obs, &cond);
         let next_obs = std::mem::take(&mut self.buffer.next_obs);
-        let mut next_values = self.values_with(&next_obs, &cond);
+        let [values, mut next_values] = [&obs, &next_obs].map(|rows| {
+            critic_values(
+                &self.policy,
+                &self.device,
+                &mut self.state.obs_norm,
+                rows,
+                od,
+                self.algo.buffered_condition(),
+                cd,
+            )
+        });
         self.buffer.next_obs = next_obs;
         bootstrap_values(&mut next_values, &self.buffer.dones);
         let ret = td_lambda_returns(
@@ -82,10 +92,14 @@ impl Agent {
         self.state.obs_norm.record(&obs);
         let mut norm_obs = obs;
         self.state.obs_norm.normalize_in_place(&mut norm_obs);
-        let od = self.state.obs_dim;
-        let cd = self.algo.condition_dim();
         let mut input = Vec::new();
-        join_rows(&norm_obs, od, &cond, cd, &mut input);
+        join_rows(
+            &norm_obs,
+            od,
+            self.algo.buffered_condition(),
+            cd,
+            &mut input,
+        );
 
         // Minibatches walk a fresh random permutation each epoch.
         let width = od + cd;
