@@ -13,13 +13,14 @@
 //! (which includes episode resets):
 //!
 //! - our phases (PD targets, reference motion, observations, rewards and dones, recording a
-//!   step) allocate nothing;
+//!   step, episode resets) allocate nothing;
 //! - acting (burn's forward pass; our code around it only builds the buffers burn's tensors
 //!   take over) allocates the same every step, and as much with ASE's latents as without;
-//! - the engine's target and state-read systems allocate the same every step (today only the
-//!   engine's own `Vec`s of world items, under the engine refactor: then nothing);
-//! - rapier's step allocates with the contacts and resets allocate in the engine's files (see
-//!   the list below): not constant, but the same step by step in a second identical run;
+//! - the engine's own systems (PD targets onto the motors, the state read) allocate nothing,
+//!   and writing queued reset states into the worlds allocates only inside rapier (the list
+//!   of bodies it marks modified), so nothing on a step with nothing queued;
+//! - rapier's step allocates with the contacts, and the state writes with the resets: not
+//!   constant, but the same step by step in a second identical run;
 //! - Bevy's frame is counted and printed, not asserted: its parallel transform propagation
 //!   allocates as the compute pool's threads happen to wake up.
 //!
@@ -77,6 +78,8 @@ enum Phase {
     Act,
     /// Actions written as PD targets (`CharacterEnv::step` before the engine runs).
     Targets,
+    /// `SimSet::WriteStates`: states queued by resets into the worlds (the engine).
+    WriteStates,
     /// `SimSet::ApplyTargets`: PD targets onto the joint motors (the engine).
     SimTargets,
     /// `SimSet::Step` and bevy_rapier's writeback: the physics (the engine).
@@ -96,12 +99,13 @@ enum Phase {
     Reset,
 }
 
-const PHASES: usize = 12;
+const PHASES: usize = 13;
 const ALL: [Phase; PHASES] = [
     Phase::Idle,
     Phase::Frame,
     Phase::Act,
     Phase::Targets,
+    Phase::WriteStates,
     Phase::SimTargets,
     Phase::Step,
     Phase::ReadState,
@@ -119,6 +123,7 @@ impl Phase {
             Phase::Frame => "frame",
             Phase::Act => "act",
             Phase::Targets => "targets",
+            Phase::WriteStates => "write_states",
             Phase::SimTargets => "sim_targets",
             Phase::Step => "step",
             Phase::ReadState => "read_state",
@@ -301,8 +306,11 @@ fn add_markers(world: &mut World, mimic_sets: bool) {
         .set_executor(SingleThreadedExecutor::new());
     schedules.add_systems(MarkFrame, mark(Phase::Frame));
     let engine_and_env = (
-        mark(Phase::SimTargets)
+        mark(Phase::WriteStates)
             .after(PhysicsSet::SyncBackend)
+            .before(SimSet::WriteStates),
+        mark(Phase::SimTargets)
+            .after(SimSet::WriteStates)
             .before(SimSet::ApplyTargets),
         mark(Phase::Step)
             .after(SimSet::ApplyTargets)
@@ -433,28 +441,34 @@ fn spread(steps: &[StepCounts], phase: Phase) -> String {
     )
 }
 
-/// Allocations + reallocations of `phase` per episode reset, over the steps with resets.
-fn per_reset(steps: &[StepCounts], phase: Phase) -> f64 {
+/// Allocations + reallocations of `phase` per episode reset, in the steps right after the
+/// steps with resets (the engine writes the queued states at the start of the next step).
+fn per_reset_after(steps: &[StepCounts], phase: Phase) -> f64 {
     let (mut allocs, mut resets) = (0, 0);
-    for s in steps.iter().filter(|s| s.resets > 0) {
-        allocs += s.of(phase).0 + s.of(phase).1;
-        resets += s.resets;
+    for w in steps.windows(2).filter(|w| w[0].resets > 0) {
+        allocs += w[1].of(phase).0 + w[1].of(phase).1;
+        resets += w[0].resets;
     }
     allocs as f64 / resets.max(1) as f64
 }
 
-// What an episode reset allocates today, all in files under the engine refactor (the
-// assertions on resets are reproducibility until it lands; then they become `assert_none`):
-// - `EnvResets::reset` (env/character/resets.rs) builds an owned `CharacterState` with
-//   `CharacterState::from_motion_frame` (sim/state.rs): the DoFs and DoF velocities (2, motion
-//   resets only);
-// - `SimWorlds::set_env_state` (sim/plugin/worlds.rs): `state_slice` collects a `Vec` of one
-//   slice (sim/plugin/read.rs) (1); `write_env` (sim/world.rs) calls
-//   `CharacterState::body_states` (sim/state.rs) (1), which calls
-//   `CharacterModel::forward_kinematics` (anim/character.rs) for fresh position and rotation
-//   `Vec`s (2);
-// - rapier's own: `RigidBodySet::get_mut` records the bodies written in a list that grows with
-//   the resets of a step.
+/// The engine's systems around the physics allocate nothing of ours: PD targets onto the
+/// motors and the state read never; writing queued states only in rapier (the list of bodies
+/// it marks modified), so nothing on a step after one without resets.
+fn assert_engine_phases(steps: &[StepCounts], what: &str) {
+    assert_none(steps, Phase::SimTargets, what);
+    assert_none(steps, Phase::ReadState, what);
+    let quiet: Vec<StepCounts> = steps
+        .windows(2)
+        .filter(|w| w[0].resets == 0)
+        .map(|w| w[1])
+        .collect();
+    assert_none(
+        &quiet,
+        Phase::WriteStates,
+        &format!("{what}, steps after steps without resets"),
+    );
+}
 
 // ---------------------------------------------------------------------------------------------
 // Play mode.
@@ -529,7 +543,17 @@ fn run_play(dir: &Path, num_envs: usize, what: &str, trace: bool) -> Vec<StepCou
     }
     assert!(warm_resets > 0, "{what}: no restart in the warm-up");
     let expected = [
-        Frame, Act, SimTargets, Step, ReadState, Reference, Observe, RewardDone, Record, Frame,
+        Frame,
+        Act,
+        WriteStates,
+        SimTargets,
+        Step,
+        ReadState,
+        Reference,
+        Observe,
+        RewardDone,
+        Record,
+        Frame,
     ];
     let mut steps = Vec::with_capacity(PLAY_STEPS);
     TRACING.store(trace, Ordering::SeqCst);
@@ -570,16 +594,15 @@ fn check_play(policy: &str, num_envs: usize) {
     for phase in [Reference, Observe, RewardDone] {
         assert_none(&steps, phase, &what);
     }
-    // Ours: recording and restarting finished episodes; a restart allocates in the files
-    // under the engine refactor (see above), so only the steps without one are checked here.
-    let plain: Vec<StepCounts> = steps.iter().copied().filter(|s| s.resets == 0).collect();
-    assert_none(&plain, Record, &format!("{what}, steps without restarts"));
+    // Ours: recording and restarting finished episodes (a restart queues the state for the
+    // engine and refreshes `SimState`).
+    assert_none(&steps, Record, &what);
     // burn's forward pass (and our code around it: normaliser, latents, PD targets).
     let act = assert_constant(&steps, Act, &what);
-    // The engine's systems: today only their `Vec`s of world items for `for_each_parallel`
-    // (sim/plugin/step.rs, read.rs: ours, under the engine refactor; then both are 0).
-    let sim_targets = assert_constant(&steps, SimTargets, &what);
-    let read_state = assert_constant(&steps, ReadState, &what);
+    // The engine's own systems around the physics (sim/rapier/): PD targets onto the motors,
+    // the state read; writing queued states allocates only in rapier (its list of modified
+    // bodies), so nothing on steps with nothing queued.
+    assert_engine_phases(&steps, &what);
     // rapier's step allocates with the contacts (parry's contact manifolds, the CCD solver, the
     // broad phase, the island solver), restarts with what they touch: not constant, but
     // reproducible. (Bevy's frame is not: its parallel transform propagation allocates as
@@ -588,15 +611,23 @@ fn check_play(policy: &str, num_envs: usize) {
         &steps,
         &again,
         &[
-            Act, SimTargets, Step, ReadState, Reference, Observe, RewardDone, Record,
+            Act,
+            WriteStates,
+            SimTargets,
+            Step,
+            ReadState,
+            Reference,
+            Observe,
+            RewardDone,
+            Record,
         ],
         &what,
     );
     println!(
-        "{what}: per step act {act:?}, sim_targets {sim_targets:?}, read_state {read_state:?} (allocations, reallocations); step {}, frame {}; record {:.1} per restart",
+        "{what}: per step act {act:?} (allocations, reallocations); step {}, frame {}; write_states {:.1} per restart",
         spread(&steps, Step),
         spread(&steps, Frame),
-        per_reset(&steps, Record)
+        per_reset_after(&steps, WriteStates)
     );
 }
 
@@ -655,6 +686,9 @@ fn latents_add_no_allocation_to_acting() {
 
 const LIVE_WARMUP: usize = 40;
 const LIVE_STEPS: usize = 60;
+/// Warm-up updates at which every env is told to restart: two in a row, so that both of
+/// Bevy's message buffers have held an `EpisodeDone` per env (they grow to what they hold).
+const LIVE_WARM_RESETS: [usize; 2] = [8, 9];
 
 fn live_app(dir: &Path, agent: &str, env: &str, num_envs: usize) -> App {
     let agent_file = dir.join("agent.yaml");
@@ -696,7 +730,11 @@ fn live_app(dir: &Path, agent: &str, env: &str, num_envs: usize) -> App {
 }
 
 /// One update of the live driver's rollout, counted (resets: the episodes it reported).
-fn live_step(app: &mut App) -> (StepCounts, Vec<Phase>) {
+/// One live update, counted; `reset` asks for every env to restart.
+fn live_step(app: &mut App, reset: bool) -> (StepCounts, Vec<Phase>) {
+    if reset {
+        app.world_mut().write_message(TrainingRequest::ResetEnvs);
+    }
     begin_step();
     enter(Phase::Frame);
     app.update();
@@ -716,17 +754,27 @@ fn run_live(agent: &str, env: &str, num_envs: usize, what: &str, trace: bool) ->
     // The first update builds the worlds and starts every episode.
     app.update();
     let mut warm_resets = 0;
-    for _ in 0..LIVE_WARMUP {
-        warm_resets += live_step(&mut app).0.resets;
+    for i in 0..LIVE_WARMUP {
+        warm_resets += live_step(&mut app, LIVE_WARM_RESETS.contains(&i)).0.resets;
     }
     assert!(warm_resets > 0, "{what}: no reset in the warm-up");
     let expected = [
-        Frame, Act, SimTargets, Step, ReadState, Reference, Observe, RewardDone, Record, Frame,
+        Frame,
+        Act,
+        WriteStates,
+        SimTargets,
+        Step,
+        ReadState,
+        Reference,
+        Observe,
+        RewardDone,
+        Record,
+        Frame,
     ];
     let mut steps = Vec::with_capacity(LIVE_STEPS);
     TRACING.store(trace, Ordering::SeqCst);
     for _ in 0..LIVE_STEPS {
-        let (counts, seq) = live_step(&mut app);
+        let (counts, seq) = live_step(&mut app, false);
         assert_sequence(&seq, &expected, what);
         steps.push(counts);
     }
@@ -759,24 +807,30 @@ fn check_live(agent: &str, env: &str, num_envs: usize) {
     for phase in [Reference, Observe, RewardDone] {
         assert_none(&steps, phase, &what);
     }
-    let plain: Vec<StepCounts> = steps.iter().copied().filter(|s| s.resets == 0).collect();
-    assert_none(&plain, Record, &format!("{what}, steps without resets"));
+    assert_none(&steps, Record, &what);
     let act = assert_constant(&steps, Act, &what);
-    let sim_targets = assert_constant(&steps, SimTargets, &what);
-    let read_state = assert_constant(&steps, ReadState, &what);
+    assert_engine_phases(&steps, &what);
     assert_reproducible(
         &steps,
         &again,
         &[
-            Act, SimTargets, Step, ReadState, Reference, Observe, RewardDone, Record,
+            Act,
+            WriteStates,
+            SimTargets,
+            Step,
+            ReadState,
+            Reference,
+            Observe,
+            RewardDone,
+            Record,
         ],
         &what,
     );
     println!(
-        "{what}: per step act {act:?}, sim_targets {sim_targets:?}, read_state {read_state:?} (allocations, reallocations); step {}, frame {}; record {:.1} per env reset",
+        "{what}: per step act {act:?} (allocations, reallocations); step {}, frame {}; write_states {:.1} per env reset",
         spread(&steps, Step),
         spread(&steps, Frame),
-        per_reset(&steps, Record)
+        per_reset_after(&steps, WriteStates)
     );
 }
 
@@ -910,8 +964,19 @@ fn run_rollout(
     }
     assert!(warm_resets > 0, "{what}: no reset in the warm-up");
     let expected = [
-        Act, Targets, Frame, SimTargets, Step, ReadState, Reference, Observe, RewardDone, Frame,
-        Record, Reset,
+        Act,
+        Targets,
+        Frame,
+        WriteStates,
+        SimTargets,
+        Step,
+        ReadState,
+        Reference,
+        Observe,
+        RewardDone,
+        Frame,
+        Record,
+        Reset,
     ];
     let mut steps = Vec::with_capacity(ROLLOUT_STEPS);
     TRACING.store(trace, Ordering::SeqCst);
@@ -945,27 +1010,35 @@ fn check_rollout(agent: &str, env_file: &str, num_envs: usize) {
     );
 
     // Ours: PD targets, the env's terms, recording.
-    for phase in [Targets, Reference, Observe, RewardDone, Record] {
+    for phase in [Targets, Reference, Observe, RewardDone, Record, Reset] {
         assert_none(&steps, phase, &what);
     }
     // See the play-mode test for the other phases; resets are their own phase here.
     let act = assert_constant(&steps, Act, &what);
-    let sim_targets = assert_constant(&steps, SimTargets, &what);
-    let read_state = assert_constant(&steps, ReadState, &what);
+    assert_engine_phases(&steps, &what);
     assert_reproducible(
         &steps,
         &again,
         &[
-            Act, Targets, SimTargets, Step, ReadState, Reference, Observe, RewardDone, Record,
+            Act,
+            Targets,
+            WriteStates,
+            SimTargets,
+            Step,
+            ReadState,
+            Reference,
+            Observe,
+            RewardDone,
+            Record,
             Reset,
         ],
         &what,
     );
     println!(
-        "{what}: per step act {act:?}, sim_targets {sim_targets:?}, read_state {read_state:?} (allocations, reallocations); step {}, frame {}; reset {:.1} per env reset",
+        "{what}: per step act {act:?} (allocations, reallocations); step {}, frame {}; write_states {:.1} per env reset",
         spread(&steps, Step),
         spread(&steps, Frame),
-        per_reset(&steps, Reset)
+        per_reset_after(&steps, WriteStates)
     );
 }
 

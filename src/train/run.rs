@@ -165,8 +165,9 @@ impl TrainingRun {
         wall_offset_s: f64,
         env_blowups: u64,
     ) -> Self {
+        let num_envs = agent.state().num_envs;
         Self {
-            tracker: EpisodeTracker::new(agent.state().num_envs),
+            tracker: EpisodeTracker::new(num_envs),
             agent: Some(agent),
             env_rng,
             env_blowups,
@@ -179,8 +180,9 @@ impl TrainingRun {
             clock: Instant::now(),
             last_test: None,
             scratch: Default::default(),
-            forced: Vec::new(),
-            finished: Vec::new(),
+            // Sized for every env at once, so recording never grows them.
+            forced: Vec::with_capacity(num_envs),
+            finished: Vec::with_capacity(num_envs),
         }
     }
 

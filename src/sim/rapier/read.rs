@@ -16,7 +16,10 @@ use crate::sim::state::SimState;
 /// The state buffers of envs `envs`.
 pub(super) fn state_slice(state: &mut SimState, envs: Range<usize>) -> StateSliceMut<'_> {
     let (nb, nd) = (state.num_bodies, state.num_dofs);
-    let (b, d) = (envs.start * nb..envs.end * nb, envs.start * nd..envs.end * nd);
+    let (b, d) = (
+        envs.start * nb..envs.end * nb,
+        envs.start * nd..envs.end * nd,
+    );
     StateSliceMut {
         body_pos: &mut state.body_pos[b.clone()],
         body_rot: &mut state.body_rot[b.clone()],
