@@ -268,3 +268,73 @@ fn amp_and_ase_resume_with_their_replay_buffer_and_latents() {
         );
     }
 }
+
+/// A checkpoint from before fingerprints: the shipped walk's files without `character.yaml`,
+/// its env config's `char_file` replaced by `char_file`.
+fn pre_fingerprint_checkpoint(dir: &std::path::Path, char_file: Option<&std::path::Path>) {
+    use bevy_mimic::learning::checkpoint::{read_dir, write_dir};
+    let shipped =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies/deepmimic_walk");
+    let mut files = read_dir(&shipped).unwrap();
+    files.retain(|(n, _)| n != "character.yaml");
+    if let Some(path) = char_file {
+        let env = files
+            .iter_mut()
+            .find(|(n, _)| n == "env_config.yaml")
+            .unwrap();
+        let text = String::from_utf8(env.1.clone()).unwrap();
+        let text = text.replace(
+            "char_file: assets/characters/humanoid.xml",
+            &format!("char_file: {}", path.display()),
+        );
+        assert!(
+            text.contains(&path.display().to_string()),
+            "the char_file line is rewritten"
+        );
+        env.1 = text.into_bytes();
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    write_dir(dir, &refs).unwrap();
+}
+
+#[test]
+fn ship_fingerprints_an_old_checkpoint_only_when_its_char_file_still_fits() {
+    use bevy_mimic::train::ship_policy;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = TempDir::new("ship_old");
+    let old = tmp.path().join("old");
+    pre_fingerprint_checkpoint(&old, None);
+    let out = tmp.path().join("shipped");
+    ship_policy(&old, &out).unwrap();
+    let print = std::fs::read(out.join("character.yaml")).unwrap();
+    let original =
+        std::fs::read(root.join("assets/policies/deepmimic_walk/character.yaml")).unwrap();
+    assert_eq!(
+        print, original,
+        "the fingerprint taken from char_file is the one training stored"
+    );
+
+    // The character file changed since: a knee that bends further gives other action bounds.
+    let xml = std::fs::read_to_string(root.join("assets/characters/humanoid.xml")).unwrap();
+    let changed = tmp.path().join("humanoid_changed.xml");
+    let line = xml
+        .lines()
+        .find(|l| l.contains("name=\"right_knee\""))
+        .expect("the humanoid has a right knee");
+    let edited = line.replace("range=\"0 160\"", "range=\"0 170\"");
+    assert_ne!(edited, line, "the knee's range is edited: {line}");
+    std::fs::write(&changed, xml.replace(line, &edited)).unwrap();
+    let stale = tmp.path().join("stale");
+    pre_fingerprint_checkpoint(&stale, Some(&changed));
+    let err = ship_policy(&stale, &tmp.path().join("refused"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no longer fits") && err.contains("humanoid_changed.xml"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("refused").exists(), "nothing is written");
+}

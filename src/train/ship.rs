@@ -8,12 +8,19 @@ use super::run::{ENV_CONFIG_FILE, RunError};
 use crate::anim::fingerprint::CharacterFingerprint;
 use crate::anim::mjcf::load_mjcf;
 use crate::config::parse_env_config;
+use crate::env::character::action_bounds;
 use crate::fit::CHARACTER_FILE;
+use crate::learning::agents::AgentState;
 use crate::learning::checkpoint::{SHIPPED_FILES, read_dir, write_dir};
+use crate::spaces::ActionSpace;
+
+/// The agent's state in a checkpoint.
+const AGENT_FILE: &str = "agent.yaml";
 
 /// Writes the policy of checkpoint `from` into `to` (atomically, replacing it). A checkpoint
-/// written before fingerprints gets its character's from the env config's `char_file`.
-/// Returns the bytes written.
+/// written before fingerprints gets its character's from the env config's `char_file`, but only
+/// if that character still fits the policy (its DoFs and action bounds are the ones the policy
+/// was trained with); a line on stderr says so. Returns the bytes written.
 pub fn ship_policy(from: &Path, to: &Path) -> Result<u64, RunError> {
     let files = read_dir(from)?;
     let mut kept: Vec<(String, Vec<u8>)> = files
@@ -50,5 +57,33 @@ fn character_of(
     };
     let model = load_mjcf(&c.char_file)
         .map_err(|e| RunError::Invalid(format!("{}: char_file: {e}", file.display())))?;
+    // The file may have changed since training: its character must still fit the policy.
+    let Some((_, state)) = files.iter().find(|(n, _)| n == AGENT_FILE) else {
+        return Err(RunError::Invalid(format!(
+            "{}: no {AGENT_FILE}",
+            dir.display()
+        )));
+    };
+    let state: AgentState = serde_yaml_ng::from_slice(state)
+        .map_err(|e| RunError::Invalid(format!("{}: {e}", dir.join(AGENT_FILE).display())))?;
+    let (low, high) = action_bounds(&model, c.zero_center_action);
+    let here = ActionSpace::Box { low, high };
+    if here != state.action_space {
+        return Err(RunError::Invalid(format!(
+            "{} predates character fingerprints, and its char_file {} no longer fits it: the \
+             policy acts on {} DoFs with other bounds than the {} DoFs of that file; ship it \
+             with the character it was trained on",
+            dir.display(),
+            c.char_file.display(),
+            state.action_space.action_len(),
+            here.action_len()
+        )));
+    }
+    eprintln!(
+        "note: {} predates character fingerprints; its fingerprint is taken from char_file {} \
+         (its DoFs and action bounds fit the policy)",
+        dir.display(),
+        c.char_file.display()
+    );
     Ok(Some(CharacterFingerprint::of(&model)))
 }
