@@ -286,7 +286,7 @@ fn engine_yaml_errors_name_the_file_and_key() {
     for (text, key) in [
         ("sim_freq: 100\n", "sim_freq"),
         ("num_threads: 0\n", "num_threads"),
-        ("engine_name: isaac_gym\n", "engine_name"),
+        ("engine_name: physx\n", "engine_name"),
         ("control_mode: torque\n", "control_mode"),
         ("solver_iters: 4\n", "solver_iters"),
     ] {
@@ -326,4 +326,63 @@ fn an_engine_file_fills_the_env_files_engine_block() {
         panic!()
     };
     assert_eq!(c.engine.unwrap().num_threads, 1);
+}
+
+#[test]
+fn mimickits_engine_files_run_on_rapier_with_their_rates_and_spacing() {
+    use bevy_mimic::config::load_engine_config;
+    use bevy_mimic::sim::engine::substitution_note;
+    let dir = std::env::temp_dir().join(format!(
+        "bevy_mimic_mimickit_engines_{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    // MimicKit's engine files (data/engines/*.yaml) as published: quoted names, blank lines.
+    for (name, text, sim_freq) in [
+        (
+            "isaac_gym",
+            "engine_name: \"isaac_gym\"\n    \ncontrol_mode: \"pos\"\ncontrol_freq: 30\nsim_freq: 120\nenv_spacing: 5\n    \nground_contact_height: 0.3",
+            120.0,
+        ),
+        (
+            "isaac_lab",
+            "engine_name: \"isaac_lab\"\n    \ncontrol_mode: \"pos\"\ncontrol_freq: 30\nsim_freq: 120\nenv_spacing: 5",
+            120.0,
+        ),
+        (
+            "newton",
+            "engine_name: \"newton\"\n    \ncontrol_mode: \"pos\"\ncontrol_freq: 30\nsim_freq: 240\nenv_spacing: 5",
+            240.0,
+        ),
+    ] {
+        let file = dir.join(format!("{name}_engine.yaml"));
+        std::fs::write(&file, text).unwrap();
+        let config = load_engine_config(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (config.sim_freq, config.env_spacing),
+            (sim_freq, 5.0),
+            "{name}"
+        );
+        let note = substitution_note(&config).expect("a MimicKit engine is noted");
+        assert!(note.contains(name) && note.contains("rapier"), "{note}");
+        // It simulates: rapier with the file's substeps, the character standing on its PD.
+        let m = humanoid();
+        let mut e = HeadlessSim::new(m.clone(), 2, config.clone()).unwrap();
+        let start = CharacterState::default_pose(&m, [0.0, 0.0], 0.0);
+        let targets: Vec<f32> = (0..2).flat_map(|_| start.dofs.clone()).collect();
+        for _ in 0..15 {
+            e.pd_targets_mut().copy_from_slice(&targets);
+            e.step();
+        }
+        assert!(
+            e.state().env_is_valid(0) && e.state().root_pos(0).z > 0.7,
+            "{name}: {:?}",
+            e.state().root_pos(0)
+        );
+    }
+    assert!(
+        substitution_note(&EngineConfig::default()).is_none(),
+        "rapier itself is not noted"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -33,7 +33,8 @@ pub enum JointLimits {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
-    /// The engine (see [`ENGINE_NAMES`](super::ENGINE_NAMES)); `rapier` by default.
+    /// The engine (see [`ENGINE_NAMES`](super::ENGINE_NAMES)); `rapier` by default. MimicKit's
+    /// `isaac_gym`, `isaac_lab` and `newton` run on rapier with their rates and spacing.
     pub engine_name: String,
     /// How actions drive the joints.
     pub control_mode: ControlMode,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bevy::prelude::App;
 
+use super::config::EngineConfig;
 use super::rapier::RapierEngine;
 
 /// A physics engine simulating every environment's character inside a Bevy app.
@@ -40,13 +41,32 @@ pub trait Engine: Send + Sync + 'static {
     fn build(&self, app: &mut App, writeback: bool);
 }
 
-/// The `engine_name`s there are.
-pub const ENGINE_NAMES: &[&str] = &["rapier"];
+/// The `engine_name`s there are: ours, then MimicKit's engines (simulated on rapier).
+pub const ENGINE_NAMES: &[&str] = &["rapier", "isaac_gym", "isaac_lab", "newton"];
+
+/// MimicKit's engines, by `engine_name`, and what they are. A MimicKit engine file runs on
+/// rapier with its common keys (control and simulation rates, env spacing, ground contact
+/// height, control mode), so MimicKit's files work unchanged.
+const MIMICKIT_ENGINES: &[(&str, &str)] = &[
+    ("isaac_gym", "Isaac Gym"),
+    ("isaac_lab", "Isaac Lab"),
+    ("newton", "Newton"),
+];
 
 /// The engine an `engine_name` selects, if there is one.
 pub fn engine_named(name: &str) -> Option<Arc<dyn Engine>> {
-    match name {
-        "rapier" => Some(Arc::new(RapierEngine)),
-        _ => None,
-    }
+    let mimickit = MIMICKIT_ENGINES.iter().any(|(n, _)| *n == name);
+    (name == "rapier" || mimickit).then(|| Arc::new(RapierEngine) as Arc<dyn Engine>)
+}
+
+/// The line to print when `config` names one of MimicKit's engines, which runs on rapier.
+pub fn substitution_note(config: &EngineConfig) -> Option<String> {
+    let (name, what) = MIMICKIT_ENGINES
+        .iter()
+        .find(|(n, _)| *n == config.engine_name)?;
+    Some(format!(
+        "engine_name {name} (MimicKit's {what} engine) runs on rapier here, with its \
+         control_freq {}, sim_freq {}, env_spacing {} and ground_contact_height {}",
+        config.control_freq, config.sim_freq, config.env_spacing, config.ground_contact_height
+    ))
 }

@@ -71,6 +71,17 @@ pub struct CharacterEnvSetup {
     pub default_reset_prob: f64,
 }
 
+/// Says once per process, on stderr, that a MimicKit engine name runs on rapier.
+fn note_engine_substitution(engine: &EngineConfig) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static NOTED: AtomicBool = AtomicBool::new(false);
+    if let Some(note) = crate::sim::engine::substitution_note(engine)
+        && !NOTED.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("note: {note}");
+    }
+}
+
 impl CharacterEnvSetup {
     /// Loads the character and motions named in `config` for `num_envs` envs. Errors are
     /// `(key, message)`.
@@ -80,6 +91,9 @@ impl CharacterEnvSetup {
         num_envs: usize,
     ) -> Result<Self, BuildError> {
         let imp = character_kind(kind);
+        if let Some(engine) = &config.engine {
+            note_engine_substitution(engine);
+        }
         let model =
             load_mjcf(&config.char_file).map_err(|e| ("char_file".to_string(), e.to_string()))?;
         let motions = match &config.motion_file {
