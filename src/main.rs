@@ -389,7 +389,24 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    // MimicKit's `--arg_file` / `--mode` become our subcommands (arguments that are not UTF-8
+    // go to clap as they are, which reports them).
+    let os_args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv: Vec<std::ffi::OsString> = match os_args
+        .iter()
+        .map(|a| a.to_str().map(str::to_string))
+        .collect::<Option<Vec<String>>>()
+    {
+        Some(utf8) => match cli::mimickit_args::translate(utf8) {
+            Ok(a) => a.into_iter().map(Into::into).collect(),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => os_args,
+    };
+    match run(Cli::parse_from(argv)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

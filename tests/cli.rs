@@ -144,3 +144,58 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let (ok, _, stderr) = bevy_mimic(&["test", "--model_file", dir.path().to_str().unwrap()]);
     assert!(!ok && stderr.contains("manifest"), "{stderr}");
 }
+
+#[test]
+fn mimickits_arg_files_and_mode_flags_run_train_and_test() {
+    let dir = TempDir::new("cli_args");
+    let out = dir.path().join("run");
+    let agent = config_path("agents/ppo_cartpole.yaml");
+    let env = config_path("envs/cartpole.yaml");
+    // MimicKit's args/*.txt syntax: `--key value` tokens over lines, comments, blank lines.
+    let args_file = dir.path().join("cartpole_args.txt");
+    std::fs::write(
+        &args_file,
+        format!(
+            "--num_envs 4096\n\n# MimicKit's runner flags\n--env_config {}\n--agent_config {}\n\
+             --visualize true\n--logger txt\n--devices cpu\n\n--out_dir {}\n--max_samples 256\n",
+            env.display(),
+            agent.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    let file = args_file.to_str().unwrap();
+    // The command line wins over the file (4 envs, not 4096).
+    let (ok, stdout, stderr) =
+        bevy_mimic(&["--arg_file", file, "--num_envs", "4", "--mode", "train"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout.matches("|                 Iteration |").count(),
+        2,
+        "2 iterations of 4 envs × 32 steps: {stdout}"
+    );
+    assert!(
+        stderr.contains("--visualize"),
+        "the headless run says so: {stderr}"
+    );
+    let model = out.join("model");
+    let (ok, stdout, stderr) = bevy_mimic(&[
+        "--mode",
+        "test",
+        "--model_file",
+        model.to_str().unwrap(),
+        "--num_envs",
+        "2",
+        "--test_episodes",
+        "2",
+        "--visualize",
+        "false",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Test_Return"), "{stdout}");
+    // A flag MimicKit's runner has but that means nothing here is named, with the file.
+    let (ok, _, stderr) = bevy_mimic(&["--arg_file", file, "--int_output_dir", "x"]);
+    assert!(!ok && stderr.contains("--int_output_dir"), "{stderr}");
+    let (ok, _, stderr) = bevy_mimic(&["--arg_file", "no/such/args.txt"]);
+    assert!(!ok && stderr.contains("no/such/args.txt"), "{stderr}");
+}
