@@ -20,18 +20,62 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// Parses `text` (the contents of `file`) as `T`, reporting the failing key path.
+/// Parses `text` (the contents of `file`) as `T`, reporting the failing key path and line.
 pub fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ConfigError> {
     let de = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let key = (path != ".").then_some(path);
+        let mut key = (path != ".").then_some(path);
+        let mut message = e.into_inner().to_string();
+        // Tagged enums (the env files' `env_name`) buffer their fields, and serde then loses
+        // where an unknown one was: find it in the text.
+        if !message.contains(" at line ")
+            && let Some(name) = unknown_field(&message)
+            && let Some((found, line)) = locate_key(text, name)
+        {
+            key = Some(found);
+            message = format!("{message} at line {line}");
+        }
         ConfigError {
             file: file.to_path_buf(),
             key,
-            message: e.into_inner().to_string(),
+            message,
         }
     })
+}
+
+/// The field an "unknown field `x`" message names.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.split("unknown field `").nth(1)?;
+    rest.split('`').next()
+}
+
+/// The key path (`engine.sim_freq`) and 1-based line of the first mapping key `name` in a
+/// YAML text, found by indentation.
+fn locate_key(text: &str, name: &str) -> Option<(String, usize)> {
+    let mut parents: Vec<(usize, &str)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let Some((k, _)) = trimmed.split_once(':') else {
+            continue;
+        };
+        let k = k.trim().trim_matches(['"', '\'']);
+        if k.is_empty() || k.contains(' ') || k.starts_with('-') {
+            continue;
+        }
+        parents.retain(|(d, _)| *d < indent);
+        if k == name {
+            let mut path: Vec<&str> = parents.iter().map(|(_, p)| *p).collect();
+            path.push(k);
+            return Some((path.join("."), i + 1));
+        }
+        parents.push((indent, k));
+    }
+    None
 }
 
 /// Reads and parses a YAML file.
@@ -139,6 +183,20 @@ mod tests {
         assert!(msg.starts_with("agents/x.yaml:"), "{msg}");
         assert!(msg.contains("actor_nett"), "{msg}");
         assert_eq!(e.key.as_deref(), Some("model.actor_nett"));
+    }
+
+    #[test]
+    fn an_unknown_env_key_names_file_key_and_line() {
+        let text = "env_name: deepmimic\nchar_file: a.xml\nmotion_file: b.bmotion\n\n\
+                    enable_phase_obs: true\n";
+        let e = parse_env_config(Path::new("envs/x.yaml"), text).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("enable_phase_obs"), "{e}");
+        assert!(e.to_string().contains("at line 5"), "{e}");
+        let text =
+            "env_name: deepmimic\nchar_file: a.xml\nengine:\n  sim_freq: 120\n  sim_frq: 1\n";
+        let e = parse_env_config(Path::new("envs/x.yaml"), text).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("engine.sim_frq"), "{e}");
+        assert!(e.to_string().contains("at line 5"), "{e}");
     }
 
     #[test]
