@@ -164,7 +164,21 @@ pub fn load_env_config(file: &Path) -> Result<EnvConfig, ConfigError> {
 
 /// Parses an env config from text and checks its values.
 pub fn parse_env_config(file: &Path, text: &str) -> Result<EnvConfig, ConfigError> {
-    let config: EnvConfig = parse_yaml(file, text)?;
+    let mut config: EnvConfig = parse_yaml(file, text)?;
+    if let Some(c) = config.character_mut() {
+        // Paths are kept as written in the stored text; the parsed config holds where they are.
+        let resolve = |key: &str, path: &Path| {
+            crate::files::resolve_from(file, path).map_err(|message| ConfigError {
+                file: file.to_path_buf(),
+                key: Some(key.into()),
+                message,
+            })
+        };
+        c.char_file = resolve("char_file", &c.char_file)?;
+        if let Some(m) = &c.motion_file {
+            c.motion_file = Some(resolve("motion_file", m)?);
+        }
+    }
     checked(file, config.validate(), config)
 }
 

@@ -51,6 +51,30 @@ pub fn exists(path: &Path) -> bool {
         || path.exists()
 }
 
+/// Where a path a config names (`char_file`, `motion_file`) is: as given (embedded, absolute,
+/// or from the working directory), else from the config file's folder or the nearest folder
+/// above it that has it, so a project's configs and policies load from any working directory.
+/// `Err` lists where it looked.
+pub fn resolve_from(config_file: &Path, path: &Path) -> Result<PathBuf, String> {
+    if exists(path) || path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    let start = config_file.parent().unwrap_or(Path::new(""));
+    let mut looked = vec![format!("{} (from the working directory)", path.display())];
+    for dir in start.ancestors().filter(|d| !d.as_os_str().is_empty()) {
+        let candidate = dir.join(path);
+        if exists(&candidate) {
+            return Ok(candidate);
+        }
+        looked.push(candidate.display().to_string());
+    }
+    Err(format!(
+        "`{}` not found; looked at {}",
+        path.display(),
+        looked.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,3 +199,39 @@ fn mimickits_arg_files_and_mode_flags_run_train_and_test() {
     let (ok, _, stderr) = bevy_mimic(&["--arg_file", "no/such/args.txt"]);
     assert!(!ok && stderr.contains("no/such/args.txt"), "{stderr}");
 }
+
+#[test]
+fn shipped_policies_and_configs_load_from_any_working_directory() {
+    let dir = TempDir::new("cli_cwd");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = root.join("assets/policies/ase_skills");
+    let out = Command::new(env!("CARGO_BIN_EXE_bevy_mimic"))
+        .current_dir(dir.path())
+        .args(["test", "--model_file", policy.to_str().unwrap()])
+        .args(["--num_envs", "2", "--test_episodes", "2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Test_Return"));
+    // A path found nowhere names where it was looked for.
+    let env = dir.path().join("env.yaml");
+    std::fs::write(
+        &env,
+        "env_name: deepmimic\nchar_file: characters/none.xml\nmotion_file: m.bmotion\n",
+    )
+    .unwrap();
+    let agent = root.join("assets/configs/agents/deepmimic_humanoid_ppo_cpu.yaml");
+    let out = Command::new(env!("CARGO_BIN_EXE_bevy_mimic"))
+        .current_dir(dir.path())
+        .args(["train", "--agent_config", agent.to_str().unwrap()])
+        .args(["--env_config", env.to_str().unwrap(), "--max_samples", "64"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("char_file") && stderr.contains("working directory"),
+        "{stderr}"
+    );
+}

@@ -125,3 +125,47 @@ fn datasets_sample_clips_by_weight_and_times_in_range() {
         .to_string();
     assert!(e.contains("dataset.yaml") && e.contains("wieght"), "{e}");
 }
+
+#[test]
+fn dataset_entries_resolve_from_the_working_directory_then_the_yamls_folder() {
+    // Tests run in the crate root: MimicKit's datasets name clips from the working directory.
+    assert_eq!(
+        std::env::current_dir().unwrap().canonicalize().unwrap(),
+        root().canonicalize().unwrap()
+    );
+    let dir = TempDir::new("dataset_paths");
+    let file = dir.path().join("dataset.yaml");
+    std::fs::write(
+        &file,
+        "motions:\n  - file: assets/motions/deepmimic_walk.bmotion\n    weight: 1\n",
+    )
+    .unwrap();
+    assert_eq!(MotionLib::load(&file, &humanoid()).unwrap().num_clips(), 1);
+    // The shipped dataset names its clips beside it, and loads from here as from anywhere.
+    let shipped = MotionLib::load(
+        &root().join("assets/motions/ase_humanoid_skills.yaml"),
+        &humanoid(),
+    );
+    assert_eq!(shipped.unwrap().num_clips(), 4);
+    // Neither place has it: the error says where it looked.
+    std::fs::write(
+        &file,
+        "motions:\n  - file: clips/missing.bmotion\n    weight: 1\n",
+    )
+    .unwrap();
+    let e = MotionLib::load(&file, &humanoid())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("motions[0].file")
+            && e.contains("working directory")
+            && e.contains(
+                &dir.path()
+                    .join("clips/missing.bmotion")
+                    .display()
+                    .to_string()
+            ),
+        "{e}"
+    );
+}

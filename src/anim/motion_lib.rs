@@ -80,9 +80,39 @@ fn stem(file: &Path) -> String {
     )
 }
 
+/// Where a dataset entry `file` is: as given (absolute, or from the working directory, as
+/// MimicKit resolves it), else in `base`, the dataset YAML's folder.
+fn resolve_entry(file: &Path, base: &Path) -> Result<PathBuf, String> {
+    let candidates = if file.is_absolute() || base.as_os_str().is_empty() {
+        vec![file.to_path_buf()]
+    } else {
+        vec![file.to_path_buf(), base.join(file)]
+    };
+    if let Some(found) = candidates.iter().find(|c| c.is_file()) {
+        return Ok(found.clone());
+    }
+    let cwd = std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string());
+    let looked: Vec<String> = candidates
+        .iter()
+        .map(|c| {
+            if c.is_absolute() {
+                c.display().to_string()
+            } else {
+                format!("{} (from the working directory {cwd})", c.display())
+            }
+        })
+        .collect();
+    Err(format!(
+        "`{}` not found; looked at {}",
+        file.display(),
+        looked.join(" and ")
+    ))
+}
+
 impl MotionLib {
-    /// A library of one clip file, or of a dataset YAML (`motions: [{file, weight}]`, files
-    /// relative to the YAML's folder).
+    /// A library of one clip file, or of a dataset YAML (`motions: [{file, weight}]`). A
+    /// dataset's relative file is looked for as MimicKit does, from the working directory, then
+    /// from the YAML's folder.
     pub fn load(file: &Path, model: &CharacterModel) -> Result<Self, MotionError> {
         let is_yaml = matches!(
             file.extension().and_then(|e| e.to_str()),
@@ -116,7 +146,9 @@ impl MotionLib {
                     format!("must be ≥ 0, got {}", entry.weight),
                 ));
             }
-            clips.push((load_motion(&base.join(&entry.file), model)?, entry.weight));
+            let path = resolve_entry(&entry.file, base)
+                .map_err(|message| err(Some(format!("motions[{i}].file")), message))?;
+            clips.push((load_motion(&path, model)?, entry.weight));
         }
         Ok(Self::from_clips(model.clone(), clips, file)?.with_names(names))
     }

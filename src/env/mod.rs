@@ -274,6 +274,18 @@ impl EnvConfig {
             _ => return None,
         })
     }
+
+    /// The character env's config, mutably (none for the classic tasks).
+    pub fn character_mut(&mut self) -> Option<&mut CharacterEnvConfig> {
+        match self {
+            EnvConfig::Char(c)
+            | EnvConfig::DeepMimic(c)
+            | EnvConfig::Amp(c)
+            | EnvConfig::Ase(c)
+            | EnvConfig::Add(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// Number of control steps in an episode of `seconds` at `dt` per step (at least 1).
