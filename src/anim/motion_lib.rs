@@ -88,7 +88,7 @@ fn resolve_entry(file: &Path, base: &Path) -> Result<PathBuf, String> {
     } else {
         vec![file.to_path_buf(), base.join(file)]
     };
-    if let Some(found) = candidates.iter().find(|c| c.is_file()) {
+    if let Some(found) = candidates.iter().find(|c| crate::files::exists(c)) {
         return Ok(found.clone());
     }
     let cwd = std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string());
