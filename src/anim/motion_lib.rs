@@ -346,3 +346,31 @@ impl ClipData {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_entries_are_found_among_embedded_files() {
+        // The web demo embeds its clips beside the dataset YAML's path; nothing is on disk.
+        crate::files::embed("embedded_dataset/clips/walk.bmotion", b"");
+        let found = resolve_entry(
+            Path::new("clips/walk.bmotion"),
+            Path::new("embedded_dataset"),
+        );
+        assert_eq!(
+            found.unwrap(),
+            Path::new("embedded_dataset/clips/walk.bmotion")
+        );
+        let missing = resolve_entry(
+            Path::new("clips/run.bmotion"),
+            Path::new("embedded_dataset"),
+        );
+        assert!(
+            missing
+                .unwrap_err()
+                .contains("embedded_dataset/clips/run.bmotion")
+        );
+    }
+}
