@@ -8,10 +8,13 @@ use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 
 use super::RapierCharacter;
+use super::layout::CharacterLayout;
 use super::step::for_each_parallel;
-use super::world::{PhysicsWorld, StateSliceMut, read_env, read_ground_contacts};
+use super::world::{PhysicsWorld, StateSliceMut, WorldHandles, read_env, read_ground_contacts};
+use crate::anim::character::CharacterModel;
 use crate::sim::plugin::{SimCharacter, SimSettings, SimStats};
 use crate::sim::state::SimState;
+use bevy_rapier3d::rapier::dynamics::RigidBodySet;
 
 /// The state buffers of envs `envs`.
 pub(super) fn state_slice(state: &mut SimState, envs: Range<usize>) -> StateSliceMut<'_> {
@@ -28,6 +31,30 @@ pub(super) fn state_slice(state: &mut SimState, envs: Range<usize>) -> StateSlic
         dof_pos: &mut state.dof_pos[d.clone()],
         dof_vel: &mut state.dof_vel[d],
         ground_contact: &mut state.ground_contact[b],
+    }
+}
+
+/// Reads every env of one world (`envs`, its global indices) into `out`, slot by local index.
+pub(super) fn read_world(
+    handles: &WorldHandles,
+    layout: &CharacterLayout,
+    model: &CharacterModel,
+    bodies: &RigidBodySet,
+    settings: &SimSettings,
+    envs: Range<usize>,
+    out: &mut StateSliceMut,
+) {
+    for (local, env) in envs.enumerate() {
+        read_env(
+            handles,
+            layout,
+            model,
+            bodies,
+            settings.origins[env],
+            local,
+            out,
+            local,
+        );
     }
 }
 
@@ -71,18 +98,15 @@ pub(super) fn read_sim_state(
         let handles = world.handles.as_ref().expect("every world is built");
         let n = world.envs.len();
         let mut slice = state_slice(&mut world.read, 0..n);
-        for (local, env) in world.envs.clone().enumerate() {
-            read_env(
-                handles,
-                layout,
-                model,
-                &bodies.bodies,
-                settings.origins[env],
-                local,
-                &mut slice,
-                local,
-            );
-        }
+        read_world(
+            handles,
+            layout,
+            model,
+            &bodies.bodies,
+            &settings,
+            world.envs.clone(),
+            &mut slice,
+        );
         read_ground_contacts(handles, &sim.narrow_phase, slice.ground_contact);
     });
     for (world, _, _) in &worlds {

@@ -12,8 +12,8 @@ use bevy_rapier3d::rapier::math::Pose;
 
 use super::RapierCharacter;
 use super::layout::{CharacterLayout, armature_inertia};
-use super::read::state_slice;
-use super::world::{PhysicsWorld, WorldHandles, read_env, write_env};
+use super::read::{read_world, state_slice};
+use super::world::{PhysicsWorld, WorldHandles, write_env};
 use crate::anim::character::{CharacterModel, Joint, Shape};
 use crate::sim::config::{EngineConfig, JointLimits};
 use crate::sim::plugin::{SimBody, SimCharacter, SimGeom, SimReady, SimSettings, split_envs};
@@ -311,18 +311,15 @@ pub(super) fn init_worlds(
             );
         }
         let mut slice = state_slice(&mut state, world.envs.clone());
-        for (local, env) in world.envs.clone().enumerate() {
-            read_env(
-                &handles,
-                layout,
-                model,
-                &bodies.bodies,
-                settings.origins[env],
-                local,
-                &mut slice,
-                local,
-            );
-        }
+        read_world(
+            &handles,
+            layout,
+            model,
+            &bodies.bodies,
+            &settings,
+            world.envs.clone(),
+            &mut slice,
+        );
         slice.ground_contact.fill(false);
         world.handles = Some(handles);
     }
