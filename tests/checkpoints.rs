@@ -261,6 +261,16 @@ fn amp_and_ase_resume_with_their_replay_buffer_and_latents() {
             Trainer::resume(options(split.path(), 8, 10 * 64, 4), Backend::Flex.device()).unwrap();
         c.train().unwrap();
         assert_same_weights(a.agent().model(), c.agent().model());
+        // The discriminator, which the algorithm owns, resumes exactly too.
+        let disc = |t: &Trainer| {
+            use bevy_mimic::learning::agents::{Amp, Ase};
+            let agent = t.agent();
+            match agent.algorithm::<Amp>() {
+                Some(amp) => weights(amp.disc()),
+                None => weights(agent.algorithm::<Ase>().unwrap().amp.disc()),
+            }
+        };
+        assert!(disc(&a) == disc(&c), "{agent}: the discriminators differ");
         assert_eq!(
             rows_without_timings(straight.path()),
             rows_without_timings(split.path()),
@@ -337,4 +347,45 @@ fn ship_fingerprints_an_old_checkpoint_only_when_its_char_file_still_fits() {
         "{err}"
     );
     assert!(!tmp.path().join("refused").exists(), "nothing is written");
+}
+
+#[test]
+fn a_model_file_must_hold_exactly_the_networks_its_agent_trains() {
+    use bevy_mimic::learning::checkpoint::{load_policy, read_dir, write_dir};
+    let dir = TempDir::new("networks");
+    adversarial_trainer("AMP", dir.path(), 3).train().unwrap();
+    let files = read_dir(&dir.path().join("model")).unwrap();
+    // The AMP checkpoint's files under `agent_name: PPO`: its discriminator would land nowhere.
+    let relabelled: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(name, bytes)| {
+            if name == "agent.yaml" {
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(text.contains("agent_name: AMP"), "{text}");
+                (
+                    name,
+                    text.replace("agent_name: AMP", "agent_name: PPO")
+                        .into_bytes(),
+                )
+            } else {
+                (name, bytes)
+            }
+        })
+        .collect();
+    let ppo = dir.path().join("as_ppo");
+    let refs: Vec<(&str, &[u8])> = relabelled
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    write_dir(&ppo, &refs).unwrap();
+    let err = load_agent(&ppo, Backend::Flex.device())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("model.bpk") && err.contains("\"disc\"") && err.contains("PPO"),
+        "{err}"
+    );
+    // To act, networks a policy does not use are left unread.
+    load_policy(&ppo, Backend::Flex.device()).unwrap();
 }

@@ -11,15 +11,14 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
-use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "train")]
-use super::agents::Agent;
-use super::agents::AgentState;
-use super::models::ActorCritic;
+use super::agents::{Agent, AgentLoadError};
+use super::agents::{AgentState, condition_dim};
+use super::models::{ActorCritic, Encoder, NetworkRecords};
+use super::nets::NetInput;
 use super::policy::Policy;
 
 /// Version of the checkpoint layout; bumped when it changes incompatibly.
@@ -218,10 +217,8 @@ pub fn save_agent(
     extra: &[(&str, &[u8])],
 ) -> Result<(), CheckpointError> {
     let model = agent
-        .model()
-        .clone()
-        .into_record()
-        .into_bytes()
+        .network_records()
+        .and_then(NetworkRecords::into_bytes)
         .map_err(|e| invalid(dir, format!("model record: {e}")))?;
     let optimizer = agent
         .optimizer_bytes()
@@ -245,11 +242,12 @@ pub struct LoadedAgent {
     pub extra: Vec<(String, Vec<u8>)>,
 }
 
-/// A checkpoint's parts: its state, its model on `device` (weights loaded), the optimizer's
-/// bytes, and the other files.
+/// A checkpoint's parts: its state, the core's networks on `device` (weights loaded), the
+/// model file's other networks, the optimizer's bytes, and the other files.
 struct Parts {
     state: AgentState,
     model: ActorCritic,
+    networks: NetworkRecords,
     #[cfg_attr(not(feature = "train"), allow(dead_code))]
     optimizer: Option<Vec<u8>>,
     extra: Vec<(String, Vec<u8>)>,
@@ -279,19 +277,17 @@ fn read_parts(dir: &Path, device: &Device, with_optimizer: bool) -> Result<Parts
         .map_err(|e| invalid(&dir.join(AGENT), format!("unreadable agent state: {e}")))?;
     // The architecture is rebuilt from the stored config; its initial weights are overwritten.
     let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
-    let model = ActorCritic::for_agent(
-        state.config.agent_name,
+    let model = ActorCritic::new(
         &state.config.model,
-        state.obs_dim,
+        NetInput::Flat(state.obs_dim + condition_dim(&state.config)),
         &state.action_space,
-        state.disc_obs_dim,
         &mut rng,
         device,
     )
     .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_bytes))
+    let mut networks = NetworkRecords::from_bytes(Bytes::from_bytes_vec(model_bytes))
         .map_err(|e| invalid(&dir.join(MODEL), format!("unreadable model record: {e}")))?;
-    let model = model.try_load_record(record).map_err(|e| {
+    let model = model.load_from(&mut networks).map_err(|e| {
         invalid(
             &dir.join(MODEL),
             format!("the weights do not fit the model its agent.yaml describes: {e}"),
@@ -300,6 +296,7 @@ fn read_parts(dir: &Path, device: &Device, with_optimizer: bool) -> Result<Parts
     Ok(Parts {
         state,
         model,
+        networks,
         optimizer,
         extra: files,
     })
@@ -313,13 +310,12 @@ pub fn load_agent(dir: &Path, device: Device) -> Result<LoadedAgent, CheckpointE
         parts.state,
         device,
         parts.model,
+        parts.networks,
         parts.optimizer.map(Bytes::from_bytes_vec),
     )
-    .map_err(|e| {
-        invalid(
-            &dir.join(OPTIMIZER),
-            format!("unreadable optimizer state: {e}"),
-        )
+    .map_err(|e| match e {
+        AgentLoadError::Networks(why) => invalid(&dir.join(MODEL), why),
+        AgentLoadError::Optimizer(_) => invalid(&dir.join(OPTIMIZER), e.to_string()),
     })?;
     Ok(LoadedAgent {
         agent,
@@ -338,9 +334,28 @@ pub struct LoadedPolicy {
 /// Loads the policy of a checkpoint written by [`save_agent`] onto `device`, for acting only
 /// (the optimizer's state is neither read nor needed, no autodiff).
 pub fn load_policy(dir: &Path, device: Device) -> Result<LoadedPolicy, CheckpointError> {
-    let parts = read_parts(dir, &device, false)?;
+    let mut parts = read_parts(dir, &device, false)?;
+    // ASE's skill encoder, when the model file has one, reads motion back as a latent; the
+    // other networks an algorithm trained are not needed to act.
+    let encoder = if parts.networks.contains(Encoder::RECORD_NAME) {
+        let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
+        let blank = Encoder::from_config(
+            &parts.state.config.model,
+            parts.state.disc_obs_dim,
+            &mut rng,
+            &device,
+        )
+        .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
+        let enc = parts
+            .networks
+            .take(Encoder::RECORD_NAME, blank)
+            .map_err(|e| invalid(&dir.join(MODEL), e.to_string()))?;
+        Some(enc)
+    } else {
+        None
+    };
     Ok(LoadedPolicy {
-        policy: Policy::new(parts.state, parts.model, device),
+        policy: Policy::new(parts.state, parts.model, encoder, device),
         extra: parts.extra,
     })
 }

@@ -3,8 +3,8 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::agents::{AgentState, LatentSchedule, LatentSlots};
-use super::models::ActorCritic;
+use super::agents::{AgentState, LatentSchedule, LatentSlots, condition_dim};
+use super::models::{ActorCritic, Encoder};
 use super::normalizer::RunningNormalizer;
 use crate::spaces::DoneCode;
 
@@ -57,17 +57,25 @@ pub struct Policy {
     state: AgentState,
     device: Device,
     model: ActorCritic,
+    encoder: Option<Encoder>,
     latents: Option<LatentSlots>,
     actions: Vec<f32>,
 }
 
 impl Policy {
-    /// A policy from a checkpoint's state and its model (loaded on `device`).
-    pub fn new(state: AgentState, model: ActorCritic, device: Device) -> Self {
+    /// A policy from a checkpoint's state, its actor and critic, and ASE's skill encoder if it
+    /// has one (loaded on `device`). A policy conditioned on latents keeps one per character.
+    pub fn new(
+        state: AgentState,
+        model: ActorCritic,
+        encoder: Option<Encoder>,
+        device: Device,
+    ) -> Self {
         let c = &state.config;
-        let latents = model.enc.is_some().then(|| {
+        let cd = condition_dim(c);
+        let latents = (cd > 0).then(|| {
             LatentSlots::new(
-                c.model.latent_dim,
+                cd,
                 LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, state.step_dt),
             )
         });
@@ -75,6 +83,7 @@ impl Policy {
             state,
             device,
             model,
+            encoder,
             latents,
             actions: Vec::new(),
         }
@@ -154,8 +163,7 @@ impl Policy {
     /// ASE: the encoder's unit vectors ẑ for raw discriminator observations, normalised as in
     /// training. Empty without an encoder.
     pub fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
-        let (Some(norm), Some(enc)) = (self.state.disc_norm.as_mut(), self.model.enc.as_ref())
-        else {
+        let (Some(norm), Some(enc)) = (self.state.disc_norm.as_mut(), self.encoder.as_ref()) else {
             return Vec::new();
         };
         let mut rows = raw_disc_obs.to_vec();

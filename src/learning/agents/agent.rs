@@ -6,13 +6,13 @@ use burn::tensor::{Device, Tensor};
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
-use super::builder::{build_algorithm, new_disc_normalizer};
+use super::builder::{build_algorithm, condition_dim, new_disc_normalizer};
 use super::state::default_step_dt;
 use super::{ActMode, AgentConfig, AgentState, Algorithm};
 use crate::SeededRng;
 use crate::learning::buffers::ExperienceBuffer;
-use crate::learning::models::ActorCritic;
-use crate::learning::nets::NetError;
+use crate::learning::models::{ActorCritic, NetworkRecords};
+use crate::learning::nets::{NetError, NetInput};
 use crate::learning::normalizer::{ActionNormalizer, BadActionBound, RunningNormalizer};
 use crate::learning::optimizer::{GroupOptimizer, group_of};
 use crate::learning::policy::{download_into, normalized_input, upload_rows};
@@ -50,6 +50,18 @@ pub enum AgentError {
         /// Samples per iteration.
         samples: usize,
     },
+}
+
+/// Why a checkpoint's parts do not make an agent.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentLoadError {
+    /// The model file lacks a network the algorithm trains, holds one it does not, or a
+    /// network does not fit.
+    #[error("{0}")]
+    Networks(String),
+    /// The optimizer's state is unreadable.
+    #[error("unreadable optimizer state: {0}")]
+    Optimizer(burn::store::RecordError),
 }
 
 /// Actions chosen for one step, kept between acting and recording; sized once and reused.
@@ -124,15 +136,15 @@ impl Agent {
         if batch > samples {
             return Err(AgentError::BatchTooLarge { batch, samples });
         }
+        // Weights are drawn in MimicKit's order: actor, critic, then the algorithm's networks.
         let mut init_rng = SeededRng::seed_from_u64(seed);
-        let model = ActorCritic::for_agent(
-            config.agent_name,
+        let autodiff = device.clone().autodiff();
+        let model = ActorCritic::new(
             &config.model,
-            obs_dim,
+            NetInput::Flat(obs_dim + condition_dim(&config)),
             &action_space,
-            disc_obs_dim,
             &mut init_rng,
-            &device.clone().autodiff(),
+            &autodiff,
         )?;
         let action_norm = match &action_space {
             ActionSpace::Box { low, high } => Some(ActionNormalizer::from_bounds(low, high)?),
@@ -152,33 +164,55 @@ impl Agent {
             disc_norm,
             step_dt: default_step_dt(),
         };
-        Ok(Self::assemble(state, device, model))
+        let algo = build_algorithm(&state, &mut init_rng, &autodiff)?;
+        Ok(Self::assemble(state, device, model, algo))
     }
 
-    /// An agent from a checkpoint's parts: its state, its model, and the optimizer state bytes.
+    /// An agent from a checkpoint's parts: its state, the core's networks, the model file's
+    /// other networks (the algorithm's, all of which it must take), and the optimizer state
+    /// bytes.
     pub fn from_parts(
         state: AgentState,
         device: Device,
         model: ActorCritic,
+        mut networks: NetworkRecords,
         optimizer: Option<burn::tensor::Bytes>,
-    ) -> Result<Self, burn::store::RecordError> {
-        let mut agent = Self::assemble(state, device, model);
+    ) -> Result<Self, AgentLoadError> {
+        let networks_error = |e: String| AgentLoadError::Networks(e);
+        // The algorithm's networks are built, then overwritten by the file's.
+        let mut rng = SeededRng::seed_from_u64(0);
+        let mut algo = build_algorithm(&state, &mut rng, &device.clone().autodiff())
+            .map_err(|e| networks_error(e.to_string()))?;
+        algo.load_networks(&mut networks)
+            .map_err(|e| networks_error(format!("{}: {e}", algo.name())))?;
+        let extra = networks.remaining();
+        if !extra.is_empty() {
+            return Err(networks_error(format!(
+                "holds networks {extra:?} that {} does not train",
+                algo.name()
+            )));
+        }
+        let mut agent = Self::assemble(state, device, model, algo);
         if let Some(bytes) = optimizer {
             let optim =
                 std::mem::replace(&mut agent.optim.optim, burn::optim::SgdConfig::new().init());
-            agent.optim.optim = optim.from_bytes(bytes)?;
+            agent.optim.optim = optim.from_bytes(bytes).map_err(AgentLoadError::Optimizer)?;
         }
         Ok(agent)
     }
 
-    fn assemble(state: AgentState, device: Device, model: ActorCritic) -> Self {
-        let algo = build_algorithm(&state);
+    fn assemble(
+        state: AgentState,
+        device: Device,
+        model: ActorCritic,
+        algo: Box<dyn Algorithm>,
+    ) -> Self {
         let c = &state.config;
         let mut groups = vec![
             (group_of(&model.actor), &c.actor_optimizer),
             (group_of(&model.critic), &c.critic_optimizer),
         ];
-        groups.extend(algo.optimizer_groups(&model, c));
+        groups.extend(algo.optimizer_groups(c));
         let optim = GroupOptimizer::new(groups);
         let buffer = ExperienceBuffer::new(
             c.steps_per_iter,
@@ -290,6 +324,15 @@ impl Agent {
     /// The inference copy of the model used to act.
     pub fn policy(&self) -> &ActorCritic {
         &self.policy
+    }
+
+    /// Every network the agent trains, the core's and the algorithm's, by name: what a
+    /// checkpoint's model file holds.
+    pub fn network_records(&self) -> Result<NetworkRecords, burn::store::RecordError> {
+        let mut records = NetworkRecords::new();
+        self.model.save_into(&mut records)?;
+        self.algo.save_networks(&mut records)?;
+        Ok(records)
     }
 
     /// The optimizer's state, serialised.

@@ -4,22 +4,24 @@
 //! advantages, walks the minibatches and sums every loss term of one minibatch into one
 //! backward pass and one optimizer step. An [`Algorithm`] supplies the actor objective and,
 //! through hooks whose defaults do nothing, anything else: rewards it shapes before the critic
-//! values, networks it adds to the optimizer, loss terms it adds to each minibatch, what it
-//! reads from the env each step, a condition appended to every observation (ASE's latent z),
+//! values, networks it owns (built, saved, loaded and stepped by itself, with the gradients of
+//! the same backward pass and the agent's one optimizer), loss terms it adds to each minibatch,
+//! what it reads from the env each step, a condition appended to every observation (ASE's latent z),
 //! and what it keeps after an update. PPO and AWR implement the objective only; AMP wraps PPO,
 //! ADD and ASE wrap AMP, each calling its parent's hooks and adding its own.
 
 use std::any::Any;
 
 use burn::module::ParamGroup;
-use burn::tensor::{Device, Tensor};
+use burn::store::RecordError;
+use burn::tensor::{Device, Gradients, Tensor};
 
 use super::{ActMode, AgentConfig, AgentState};
 use crate::SeededRng;
 use crate::learning::distributions::ActionDist;
 use crate::learning::log_row::LogRow;
-use crate::learning::models::ActorCritic;
-use crate::learning::optimizer::OptimizerConfig;
+use crate::learning::models::{ActorCritic, NetworkRecords};
+use crate::learning::optimizer::{GroupOptimizer, OptimizerConfig};
 use crate::spaces::DoneCode;
 
 /// Scalars to log from one minibatch's loss, detached from the graph.
@@ -54,8 +56,6 @@ impl Minibatch {
 pub struct UpdateCtx<'a> {
     /// Config, normalisers and the agent's generator.
     pub state: &'a mut AgentState,
-    /// The inference copy of the model (no autodiff): rewards are computed with it.
-    pub policy: &'a ActorCritic,
     /// The device without autodiff.
     pub device: &'a Device,
     /// This update's log row.
@@ -64,8 +64,6 @@ pub struct UpdateCtx<'a> {
 
 /// What the per-minibatch hooks may read and change.
 pub struct MinibatchCtx<'a> {
-    /// The model being trained.
-    pub model: &'a ActorCritic,
     /// Config, normalisers and the agent's generator.
     pub state: &'a mut AgentState,
     /// The autodiff device.
@@ -94,14 +92,28 @@ pub trait Algorithm: Send + Sync + Any {
     /// are added by the core.
     fn actor_loss(&self, dist: &ActionDist, mb: &Minibatch, terms: &mut LossTerms) -> Tensor<1>;
 
-    /// Networks besides actor and critic that the one optimizer steps, each with its config.
+    /// Parameter groups of the networks the algorithm adds (its discriminator, its encoder),
+    /// each with its config, for the agent's one optimizer.
     fn optimizer_groups<'c>(
         &self,
-        _model: &ActorCritic,
         _config: &'c AgentConfig,
     ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
         Vec::new()
     }
+
+    /// Adds the algorithm's networks to the model file, each under its name.
+    fn save_networks(&self, _records: &mut NetworkRecords) -> Result<(), RecordError> {
+        Ok(())
+    }
+
+    /// Loads the algorithm's networks from a model file (taking them out of `records`).
+    fn load_networks(&mut self, _records: &mut NetworkRecords) -> Result<(), RecordError> {
+        Ok(())
+    }
+
+    /// Steps the algorithm's networks with their gradients from the minibatch's one backward
+    /// pass (the core has taken the actor's and critic's), through the agent's optimizer.
+    fn step_networks(&mut self, _grads: &mut Gradients, _optim: &mut GroupOptimizer) {}
 
     /// Values per discriminator observation read from the env each step (0: none).
     fn disc_obs_dim(&self) -> usize {

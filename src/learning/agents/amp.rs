@@ -1,11 +1,12 @@
-//! AMP (MimicKit's `amp_agent.py`) over PPO: a discriminator in the same model, loss and
-//! optimizer step. What it adds to PPO:
+//! AMP (MimicKit's `amp_agent.py`) over PPO: a discriminator, trained by the same summed loss,
+//! backward pass and optimizer step. What it adds to PPO:
 //! - each step, the env's discriminator observation is stored with the transition;
 //! - before the critic values, rewards become `task_reward_weight × r_env +
 //!   disc_reward_weight × r_disc`, `r_disc = −ln(max(1 − σ(D), 1e-4)) × disc_reward_scale`;
 //! - each minibatch of the first `disc_update_epochs` epochs adds `disc_loss_weight ×` (BCE of
 //!   agent and replayed rows against positives, a gradient penalty on both, a logit-weight
-//!   regulariser); the discriminator is its own optimizer group (its weight decay);
+//!   regulariser); the discriminator is AMP's own network (`disc` in the model file) and its own
+//!   optimizer group (its weight decay);
 //! - after the update the iteration's rows enter the replay buffer and the discriminator
 //!   normaliser merges them.
 //!
@@ -16,17 +17,20 @@ use std::any::Any;
 use std::marker::PhantomData;
 
 use burn::module::ParamGroup;
-use burn::tensor::Tensor;
+use burn::store::RecordError;
+use burn::tensor::{Device, Gradients, Tensor};
 use rand::RngExt;
 
+use super::network::OwnedNetwork;
 use super::{
     AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, Ppo, UpdateCtx, VALUE_CHUNK,
 };
 use crate::SeededRng;
 use crate::learning::distributions::ActionDist;
-use crate::learning::models::{ActorCritic, Discriminator};
+use crate::learning::models::{Discriminator, NetworkRecords};
+use crate::learning::nets::NetError;
 use crate::learning::normalizer::{DiscNormalizer, RunningNormalizer};
-use crate::learning::optimizer::{OptimizerConfig, group_of};
+use crate::learning::optimizer::{GroupOptimizer, OptimizerConfig};
 use crate::learning::policy::upload_rows;
 use crate::learning::replay::ReplayBuffer;
 use crate::learning::stats::mean_std;
@@ -138,6 +142,7 @@ pub fn amp_disc_normalizer(dim: usize, clip: f64, max_samples: f64) -> DiscNorma
 pub struct Amp<P: Positives = DemoWindows> {
     /// The actor objective AMP inherits.
     pub ppo: Ppo,
+    disc: OwnedNetwork<Discriminator>,
     objective: DiscObjective,
     dim: usize,
     /// Values per buffered step: `num_envs × dim`.
@@ -163,11 +168,20 @@ pub struct Amp<P: Positives = DemoWindows> {
 }
 
 impl<P: Positives> Amp<P> {
-    /// The delta for `num_envs` envs writing `dim` discriminator values per step.
-    pub fn new(config: &AgentConfig, num_envs: usize, dim: usize) -> Self {
+    /// The delta for `num_envs` envs writing `dim` discriminator values per step; the
+    /// discriminator's weights are drawn from `rng` on the autodiff `device`.
+    pub fn new(
+        config: &AgentConfig,
+        num_envs: usize,
+        dim: usize,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Result<Self, NetError> {
         let c = config;
-        Self {
+        let disc = Discriminator::from_config(&c.model, dim, rng, device)?;
+        Ok(Self {
             ppo: Ppo::new(c),
+            disc: OwnedNetwork::new(Discriminator::RECORD_NAME, disc),
             objective: DiscObjective {
                 grad_penalty: c.disc_grad_penalty as f32,
                 logit_reg: c.disc_logit_reg as f32,
@@ -188,7 +202,12 @@ impl<P: Positives> Amp<P> {
             neg: Vec::new(),
             pos: Vec::new(),
             positives: PhantomData,
-        }
+        })
+    }
+
+    /// The discriminator being trained.
+    pub fn disc(&self) -> &Discriminator {
+        self.disc.train()
     }
 
     /// This iteration's normalised agent rows (what ASE's encoder reads), valid from
@@ -223,14 +242,21 @@ impl<P: Positives> Algorithm for Amp<P> {
 
     fn optimizer_groups<'c>(
         &self,
-        model: &ActorCritic,
         config: &'c AgentConfig,
     ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
-        let disc = model
-            .disc
-            .as_ref()
-            .expect("AMP's model has a discriminator");
-        vec![(group_of(disc), &config.disc_optimizer)]
+        vec![(self.disc.group(), &config.disc_optimizer)]
+    }
+
+    fn save_networks(&self, records: &mut NetworkRecords) -> Result<(), RecordError> {
+        self.disc.save(records)
+    }
+
+    fn load_networks(&mut self, records: &mut NetworkRecords) -> Result<(), RecordError> {
+        self.disc.load(records)
+    }
+
+    fn step_networks(&mut self, grads: &mut Gradients, optim: &mut GroupOptimizer) {
+        self.disc.step(grads, optim);
     }
 
     fn disc_obs_dim(&self) -> usize {
@@ -273,9 +299,11 @@ impl<P: Positives> Algorithm for Amp<P> {
         let mut r_disc = Vec::with_capacity(self.norm_obs.len() / dim);
         for chunk in self.norm_obs.chunks(VALUE_CHUNK * dim) {
             let t = upload_rows(chunk.to_vec(), dim, ctx.device);
-            let logits: Vec<f32> = ctx
-                .policy
-                .eval_disc(t)
+            let logits: Vec<f32> = self
+                .disc
+                .eval()
+                .forward(t)
+                .squeeze_dim::<1>(1)
                 .into_data()
                 .try_into_vec()
                 .expect("f32 logits");
@@ -304,7 +332,6 @@ impl<P: Positives> Algorithm for Amp<P> {
             return None;
         }
         let norm = ctx.state.disc_norm.as_mut()?;
-        let disc = ctx.model.disc.as_ref()?;
         let dim = self.dim;
         let b = ctx.idx.len();
         self.neg.clear();
@@ -321,7 +348,7 @@ impl<P: Positives> Algorithm for Amp<P> {
             return None;
         }
         let loss = self.objective.loss(
-            disc,
+            self.disc.train(),
             upload_rows(self.neg.clone(), dim, ctx.device),
             upload_rows(self.pos.clone(), dim, ctx.device),
             terms,
@@ -333,6 +360,7 @@ impl<P: Positives> Algorithm for Amp<P> {
         self.replay
             .store_iteration(&self.obs, self.replay_samples, &mut ctx.state.rng);
         self.demo.clear();
+        self.disc.refresh();
         if let Some(norm) = ctx.state.disc_norm.as_mut() {
             norm.update();
         }

@@ -6,14 +6,16 @@
 //!   encoder's reading of the step's normalised discriminator window;
 //! - each minibatch adds `enc_loss_weight × mean(−z·ẑ)` in the discriminator's epochs, and to
 //!   the actor loss `diversity_weight × mean((diversity_tar − ratio)²)` for a fresh z′ per row;
-//! - the encoder is its own optimizer group.
+//! - the encoder is ASE's own network (`enc` in the model file) and its own optimizer group.
 
 use std::any::Any;
 
 use burn::module::ParamGroup;
-use burn::tensor::Tensor;
+use burn::store::RecordError;
+use burn::tensor::{Device, Gradients, Tensor};
 
 use super::amp::Amp;
+use super::network::OwnedNetwork;
 use super::{
     ActMode, Agent, AgentConfig, Algorithm, LatentSchedule, LatentSlots, LossTerms, Minibatch,
     MinibatchCtx, UpdateCtx, VALUE_CHUNK,
@@ -21,8 +23,11 @@ use super::{
 use crate::SeededRng;
 use crate::learning::distributions::ActionDist;
 use crate::learning::latents::sample_unit;
-use crate::learning::models::{ActorCritic, diversity_loss, encoder_loss, encoder_reward};
-use crate::learning::optimizer::{OptimizerConfig, group_of};
+use crate::learning::models::{
+    ActorCritic, Encoder, NetworkRecords, diversity_loss, encoder_loss, encoder_reward,
+};
+use crate::learning::nets::NetError;
+use crate::learning::optimizer::{GroupOptimizer, OptimizerConfig};
 use crate::learning::policy::upload_rows;
 use crate::learning::stats::mean_std;
 use crate::spaces::DoneCode;
@@ -41,6 +46,7 @@ struct MinibatchLatents {
 pub struct Ase {
     /// The discriminator ASE inherits.
     pub amp: Amp,
+    enc: OwnedNetwork<Encoder>,
     /// Latents of the training rollout.
     explore: LatentSlots,
     /// Latents of deterministic rollouts (tests, play).
@@ -58,14 +64,25 @@ pub struct Ase {
 
 impl Ase {
     /// The delta for `num_envs` envs writing `disc_obs_dim` discriminator values per step,
-    /// with latent durations counted in steps of `step_dt` seconds.
-    pub fn new(config: &AgentConfig, num_envs: usize, disc_obs_dim: usize, step_dt: f64) -> Self {
+    /// with latent durations counted in steps of `step_dt` seconds; the discriminator's and
+    /// then the encoder's weights are drawn from `rng` on the autodiff `device`.
+    pub fn new(
+        config: &AgentConfig,
+        num_envs: usize,
+        disc_obs_dim: usize,
+        step_dt: f64,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Result<Self, NetError> {
         let c = config;
         let schedule = LatentSchedule::from_times(c.latent_time_min, c.latent_time_max, step_dt);
         let mut explore = LatentSlots::new(c.model.latent_dim, schedule);
         explore.resize(num_envs);
-        Self {
-            amp: Amp::new(c, num_envs, disc_obs_dim),
+        let amp = Amp::new(c, num_envs, disc_obs_dim, rng, device)?;
+        let enc = Encoder::from_config(&c.model, disc_obs_dim, rng, device)?;
+        Ok(Self {
+            amp,
+            enc: OwnedNetwork::new(Encoder::RECORD_NAME, enc),
             explore,
             eval: LatentSlots::new(c.model.latent_dim, schedule),
             z: vec![0.0; c.steps_per_iter * num_envs * c.model.latent_dim],
@@ -75,7 +92,7 @@ impl Ase {
             diversity_tar: c.diversity_tar as f32,
             minibatch: None,
             scratch: Default::default(),
-        }
+        })
     }
 
     /// Values per latent.
@@ -107,9 +124,10 @@ impl Ase {
         for (k, chunk) in self.amp.norm_obs().chunks(VALUE_CHUNK * dim).enumerate() {
             let rows = chunk.len() / dim;
             let z = &self.z[k * VALUE_CHUNK * ld..(k * VALUE_CHUNK + rows) * ld];
-            let z_hat = ctx
-                .policy
-                .eval_enc(upload_rows(chunk.to_vec(), dim, ctx.device));
+            let z_hat = self
+                .enc
+                .eval()
+                .forward(upload_rows(chunk.to_vec(), dim, ctx.device));
             let r: Vec<f32> = encoder_reward(z_hat, upload_rows(z.to_vec(), ld, ctx.device))
                 .into_data()
                 .try_into_vec()
@@ -135,13 +153,26 @@ impl Algorithm for Ase {
 
     fn optimizer_groups<'c>(
         &self,
-        model: &ActorCritic,
         config: &'c AgentConfig,
     ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
-        let mut groups = self.amp.optimizer_groups(model, config);
-        let enc = model.enc.as_ref().expect("ASE's model has an encoder");
-        groups.push((group_of(enc), &config.enc_optimizer));
+        let mut groups = self.amp.optimizer_groups(config);
+        groups.push((self.enc.group(), &config.enc_optimizer));
         groups
+    }
+
+    fn save_networks(&self, records: &mut NetworkRecords) -> Result<(), RecordError> {
+        self.amp.save_networks(records)?;
+        self.enc.save(records)
+    }
+
+    fn load_networks(&mut self, records: &mut NetworkRecords) -> Result<(), RecordError> {
+        self.amp.load_networks(records)?;
+        self.enc.load(records)
+    }
+
+    fn step_networks(&mut self, grads: &mut Gradients, optim: &mut GroupOptimizer) {
+        self.amp.step_networks(grads, optim);
+        self.enc.step(grads, optim);
     }
 
     fn disc_obs_dim(&self) -> usize {
@@ -293,7 +324,6 @@ impl Algorithm for Ase {
             return disc;
         }
         // The encoder recovers each row's latent from its discriminator observation.
-        let enc = ctx.model.enc.as_ref()?;
         let lat = self.minibatch.as_ref()?;
         let dim = self.amp.disc_obs_dim();
         let rows = &mut self.scratch[3];
@@ -301,7 +331,10 @@ impl Algorithm for Ase {
         for &i in ctx.idx {
             rows.extend_from_slice(&self.amp.norm_obs()[i * dim..(i + 1) * dim]);
         }
-        let z_hat = enc.forward(upload_rows(rows.clone(), dim, ctx.device));
+        let z_hat = self
+            .enc
+            .train()
+            .forward(upload_rows(rows.clone(), dim, ctx.device));
         let enc_loss = encoder_loss(z_hat, lat.z.clone());
         terms.push(("Enc_Loss", enc_loss.clone().detach()));
         let enc_loss = enc_loss.mul_scalar(self.enc_loss_weight);
@@ -313,6 +346,7 @@ impl Algorithm for Ase {
 
     fn finish_update(&mut self, ctx: &mut UpdateCtx) {
         self.minibatch = None;
+        self.enc.refresh();
         self.amp.finish_update(ctx);
     }
 
@@ -388,17 +422,18 @@ impl Agent {
     /// ASE: the encoder's unit vectors ẑ for raw discriminator observations
     /// (`[rows × disc_obs_dim]`), normalised as in training. Empty without an encoder.
     pub fn encode(&mut self, raw_disc_obs: &[f32]) -> Vec<f32> {
-        if self.ase().is_none() {
-            return Vec::new();
-        }
         let dim = self.disc_obs_dim();
-        let (Some(norm), Some(enc)) = (self.state.disc_norm.as_mut(), self.policy.enc.as_ref())
-        else {
+        let (Some(ase), Some(norm)) = (
+            self.algo.as_any().downcast_ref::<Ase>(),
+            self.state.disc_norm.as_mut(),
+        ) else {
             return Vec::new();
         };
         let mut rows = raw_disc_obs.to_vec();
         norm.normalize_in_place(&mut rows);
-        enc.forward(upload_rows(rows, dim, &self.device))
+        ase.enc
+            .eval()
+            .forward(upload_rows(rows, dim, &self.device))
             .into_data()
             .try_into_vec()
             .expect("f32 latents")

@@ -28,16 +28,6 @@ pub enum AgentName {
 }
 
 impl AgentName {
-    /// Whether the agent trains a discriminator.
-    pub fn has_disc(self) -> bool {
-        matches!(self, AgentName::Amp | AgentName::Add | AgentName::Ase)
-    }
-
-    /// Whether the agent trains a skill encoder and conditions its policy on latents (ASE).
-    pub fn has_encoder(self) -> bool {
-        self == AgentName::Ase
-    }
-
     /// The name as written in `agent_name`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -350,7 +340,8 @@ impl AgentConfig {
                 return bad(key, format!("must be > 0, got {v}"));
             }
         }
-        if self.agent_name.has_disc() && self.disc_buffer_size == 0 {
+        // Checked whatever the agent: neither value means anything at 0.
+        if self.disc_buffer_size == 0 {
             return bad("disc_buffer_size", "must be at least 1".into());
         }
         if !(self.latent_time_max.is_finite() && self.latent_time_max >= self.latent_time_min) {
@@ -365,7 +356,7 @@ impl AgentConfig {
         if !self.diversity_tar.is_finite() {
             return bad("diversity_tar", "must be finite".into());
         }
-        if self.agent_name.has_encoder() && self.model.latent_dim == 0 {
+        if self.model.latent_dim == 0 {
             return bad("model.latent_dim", "must be at least 1".into());
         }
         for (key, opt) in [

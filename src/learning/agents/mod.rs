@@ -3,7 +3,7 @@
 //! [`Agent`] is the core every on-policy algorithm shares (model, normalisers, experience
 //! buffer, returns and advantages, the minibatch loop with one summed loss, one backward pass
 //! and one optimizer step). Each algorithm is a file stating only its delta through the
-//! [`Algorithm`] hooks, as in the design notes' class diagram: [`Ppo`] and [`Awr`] beside each
+//! [`Algorithm`] hooks, including the networks it adds, as in the design notes' class diagram: [`Ppo`] and [`Awr`] beside each
 //! other, [`Amp`] over PPO, [`Ase`] and [`Add`] over AMP. `builder.rs` is the one place that
 //! reads `agent_name`. The agent and the algorithms are training code (feature `train`); the
 //! config, the state a checkpoint stores and ASE's latent slots are not.
@@ -20,10 +20,11 @@ mod amp;
 mod ase;
 #[cfg(feature = "train")]
 mod awr;
-#[cfg(feature = "train")]
 mod builder;
 mod config;
 mod latent_slots;
+#[cfg(feature = "train")]
+mod network;
 #[cfg(feature = "train")]
 mod ppo;
 mod state;
@@ -35,7 +36,7 @@ pub use add::{Add, ZeroDifference};
 #[cfg(feature = "train")]
 pub(crate) use agent::VALUE_CHUNK;
 #[cfg(feature = "train")]
-pub use agent::{Agent, AgentError};
+pub use agent::{Agent, AgentError, AgentLoadError};
 #[cfg(feature = "train")]
 pub use algorithm::{Algorithm, LossTerms, Minibatch, MinibatchCtx, UpdateCtx};
 #[cfg(feature = "train")]
@@ -44,6 +45,7 @@ pub use amp::{Amp, DemoWindows, DiscObjective, Positives};
 pub use ase::Ase;
 #[cfg(feature = "train")]
 pub use awr::Awr;
+pub(crate) use builder::condition_dim;
 pub use config::{AgentConfig, AgentName};
 pub use latent_slots::{LatentSchedule, LatentSlots};
 #[cfg(feature = "train")]

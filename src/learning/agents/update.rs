@@ -43,7 +43,6 @@ impl Agent {
             &mut rewards,
             &mut UpdateCtx {
                 state: &mut self.state,
-                policy: &self.policy,
                 device: &self.device,
                 row: &mut row,
             },
@@ -132,7 +131,6 @@ impl Agent {
                 }
                 let b = idx.len();
                 let mut ctx = MinibatchCtx {
-                    model: &self.model,
                     state: &mut self.state,
                     device: &ad,
                     epoch,
@@ -169,17 +167,20 @@ impl Agent {
                 for (k, v) in names.into_iter().zip(values) {
                     means.add(k, f64::from(v));
                 }
-                let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+                // One backward pass; the core steps actor and critic with their gradients, the
+                // algorithm its own networks with theirs, through the one optimizer.
+                let mut grads = loss.backward();
+                let core = GradientsParams::from_module(&mut grads, &self.model);
                 // The optimizer takes the model by value; the inference copy holds its place.
                 let model = std::mem::replace(&mut self.model, self.policy.clone());
-                self.model = self.optim.step(model, grads);
+                self.model = self.optim.step(model, core);
+                self.algo.step_networks(&mut grads, &mut self.optim);
             }
         }
         means.write_means(&mut row);
         row.set("Nonfinite_Loss_Skipped", f64::from(skipped));
         self.algo.finish_update(&mut UpdateCtx {
             state: &mut self.state,
-            policy: &self.policy,
             device: &self.device,
             row: &mut row,
         });

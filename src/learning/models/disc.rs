@@ -18,6 +18,26 @@ pub struct Discriminator {
 }
 
 impl Discriminator {
+    /// Its name in a model file ([`NetworkRecords`](super::NetworkRecords)).
+    pub const RECORD_NAME: &'static str = "disc";
+
+    /// The discriminator of a `model:` section (`disc_net`, `disc_init_output_scale`) reading
+    /// `input_dim` values.
+    pub fn from_config(
+        config: &super::ModelConfig,
+        input_dim: usize,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Result<Self, NetError> {
+        Self::new(
+            &config.disc_net,
+            input_dim,
+            config.disc_init_output_scale,
+            rng,
+            device,
+        )
+    }
+
     /// A discriminator reading `input_dim` values: backbone `net`, logit weights uniform in
     /// ±`init_output_scale` (MimicKit: 1.0) and bias 0. Only fully connected backbones have an
     /// input gradient here.

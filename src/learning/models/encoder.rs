@@ -17,6 +17,27 @@ pub struct Encoder {
 }
 
 impl Encoder {
+    /// Its name in a model file ([`NetworkRecords`](super::NetworkRecords)).
+    pub const RECORD_NAME: &'static str = "enc";
+
+    /// The encoder of a `model:` section (`enc_net`, `latent_dim`, `enc_init_output_scale`)
+    /// reading `input_dim` values (the discriminator's observation).
+    pub fn from_config(
+        config: &super::ModelConfig,
+        input_dim: usize,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Result<Self, NetError> {
+        Self::new(
+            &config.enc_net,
+            input_dim,
+            config.latent_dim,
+            config.enc_init_output_scale,
+            rng,
+            device,
+        )
+    }
+
     /// An encoder of `input_dim` values (the discriminator's observation) to `latent_dim`.
     pub fn new(
         net: &str,

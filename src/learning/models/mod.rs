@@ -1,14 +1,18 @@
 //! Models: backbones from [`nets`](super::nets) joined to their heads, as MimicKit's model
-//! classes (`PPOModel`, `AWRModel`, `AMPModel` = PPO's networks + the discriminator, and
-//! `ASEModel` = AMP's + the skill encoder, with actor and critic reading `[obs, z]`).
+//! classes. The core's [`ActorCritic`] is `PPOModel`/`AWRModel`; MimicKit's `AMPModel` is
+//! those networks and a [`Discriminator`], which the AMP algorithm owns, and `ASEModel` adds a
+//! skill [`Encoder`], which ASE owns, with actor and critic reading `[obs, z]`. One model file
+//! holds them all by name ([`NetworkRecords`]).
 
 mod disc;
 mod encoder;
 mod ppo;
+mod records;
 
 pub use disc::{Discriminator, mlp_input_grad, mlp_logit};
 pub use encoder::{Encoder, diversity_loss, encoder_loss, encoder_reward};
-pub use ppo::{Actor, ActorCritic, AmpModel, AseModel, AwrModel, Critic, PpoModel};
+pub use ppo::{Actor, ActorCritic, AwrModel, Critic, PpoModel};
+pub use records::NetworkRecords;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,9 +5,10 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
-use super::{Discriminator, Encoder, ModelConfig};
+use burn::store::RecordError;
+
+use super::{ModelConfig, NetworkRecords};
 use crate::SeededRng;
-use crate::learning::agents::AgentName;
 use crate::learning::distributions::{ActionDist, ActionHead, CategoricalHead, GaussianDiagHead};
 use crate::learning::nets::{Backbone, NetError, NetInput, build_net, hidden_linear};
 use crate::spaces::ActionSpace;
@@ -83,30 +84,25 @@ impl Critic {
     }
 }
 
-/// Actor and critic (and, for AMP and ADD, the discriminator), trained together by one
-/// summed loss.
+/// Actor and critic: the networks every algorithm trains. What an algorithm adds (AMP's
+/// discriminator, ASE's encoder) it owns itself; all of them are stored in one model file by
+/// name ([`NetworkRecords`]).
 #[derive(Module, Debug)]
 pub struct ActorCritic {
     /// The policy.
     pub actor: Actor,
     /// The value function.
     pub critic: Critic,
-    /// The discriminator (AMP, ADD, ASE); none for PPO and AWR.
-    pub disc: Option<Discriminator>,
-    /// The skill encoder (ASE).
-    pub enc: Option<Encoder>,
 }
 
 /// MimicKit's `PPOModel`.
 pub type PpoModel = ActorCritic;
 /// MimicKit's `AWRModel`: the same networks as PPO's, trained by another objective.
 pub type AwrModel = ActorCritic;
-/// MimicKit's `AMPModel` (ADD's too): PPO's networks with a discriminator
-/// ([`ActorCritic::with_disc`]).
-pub type AmpModel = ActorCritic;
-/// MimicKit's `ASEModel`: AMP's networks with actor and critic reading `[obs, z]`, and a skill
-/// encoder ([`ActorCritic::with_enc`]).
-pub type AseModel = ActorCritic;
+
+/// The names of the core's networks in a model file.
+const ACTOR: &str = "actor";
+const CRITIC: &str = "critic";
 
 impl ActorCritic {
     /// Builds both networks, drawing their weights from `rng`.
@@ -120,106 +116,21 @@ impl ActorCritic {
         Ok(Self {
             actor: Actor::new(config, input, action_space, rng, device)?,
             critic: Critic::new(config, input, rng, device)?,
-            disc: None,
-            enc: None,
         })
     }
 
-    /// The model `agent` trains, for `obs_dim` observations (and `disc_obs_dim` discriminator
-    /// observations for the adversarial agents): actor, critic, then discriminator, then
-    /// encoder, drawn from `rng` in that order. ASE's actor and critic read `obs_dim +
-    /// latent_dim` values.
-    pub fn for_agent(
-        agent: AgentName,
-        config: &ModelConfig,
-        obs_dim: usize,
-        action_space: &ActionSpace,
-        disc_obs_dim: usize,
-        rng: &mut SeededRng,
-        device: &Device,
-    ) -> Result<Self, NetError> {
-        let latent_dim = if agent.has_encoder() {
-            config.latent_dim
-        } else {
-            0
-        };
-        let mut model = Self::new(
-            config,
-            NetInput::Flat(obs_dim + latent_dim),
-            action_space,
-            rng,
-            device,
-        )?;
-        if agent.has_disc() && disc_obs_dim > 0 {
-            model = model.with_disc(config, disc_obs_dim, rng, device)?;
-            if agent.has_encoder() {
-                model = model.with_enc(config, disc_obs_dim, rng, device)?;
-            }
-        }
-        Ok(model)
+    /// Adds both networks to a model file's records.
+    pub fn save_into(&self, records: &mut NetworkRecords) -> Result<(), RecordError> {
+        records.insert(ACTOR, self.actor.clone())?;
+        records.insert(CRITIC, self.critic.clone())
     }
 
-    /// Adds ASE's skill encoder (`enc_net` backbone → `latent_dim`, L2-normalised) reading
-    /// `enc_obs_dim` values (the discriminator's observation).
-    pub fn with_enc(
-        mut self,
-        config: &ModelConfig,
-        enc_obs_dim: usize,
-        rng: &mut SeededRng,
-        device: &Device,
-    ) -> Result<Self, NetError> {
-        self.enc = Some(Encoder::new(
-            &config.enc_net,
-            enc_obs_dim,
-            config.latent_dim,
-            config.enc_init_output_scale,
-            rng,
-            device,
-        )?);
-        Ok(self)
-    }
-
-    /// MimicKit's `eval_enc`: unit vectors ẑ `[batch, latent_dim]` of normalised encoder
-    /// (discriminator) observations.
-    ///
-    /// # Panics
-    /// If the model has no encoder.
-    pub fn eval_enc(&self, norm_enc_obs: Tensor<2>) -> Tensor<2> {
-        self.enc
-            .as_ref()
-            .expect("the model has an encoder")
-            .forward(norm_enc_obs)
-    }
-
-    /// Adds the discriminator (`disc_net` backbone, logit weights ±`disc_init_output_scale`)
-    /// reading `disc_obs_dim` values.
-    pub fn with_disc(
-        mut self,
-        config: &ModelConfig,
-        disc_obs_dim: usize,
-        rng: &mut SeededRng,
-        device: &Device,
-    ) -> Result<Self, NetError> {
-        self.disc = Some(Discriminator::new(
-            &config.disc_net,
-            disc_obs_dim,
-            config.disc_init_output_scale,
-            rng,
-            device,
-        )?);
-        Ok(self)
-    }
-
-    /// MimicKit's `eval_disc`: logits `[batch]` of normalised discriminator observations.
-    ///
-    /// # Panics
-    /// If the model has no discriminator.
-    pub fn eval_disc(&self, norm_disc_obs: Tensor<2>) -> Tensor<1> {
-        self.disc
-            .as_ref()
-            .expect("the model has a discriminator")
-            .forward(norm_disc_obs)
-            .squeeze_dim(1)
+    /// Loads both networks from a model file's records (taking them out of the set).
+    pub fn load_from(self, records: &mut NetworkRecords) -> Result<Self, RecordError> {
+        Ok(Self {
+            actor: records.take(ACTOR, self.actor)?,
+            critic: records.take(CRITIC, self.critic)?,
+        })
     }
 
     /// MimicKit's `eval_actor`.

@@ -1,0 +1,159 @@
+//! A model file holding several networks by name: the core's `actor` and `critic` and whatever
+//! an algorithm adds (AMP's `disc`, ASE's `enc`), each owned by the part of the code that
+//! trains it, in one burnpack file.
+//!
+//! Each network's tensors are stored under `<name>.<path in the network>`, which is exactly
+//! how burn records a struct with those networks as fields; so the files written before the
+//! networks were split between the core and the algorithms read back unchanged.
+
+use std::collections::BTreeMap;
+
+use burn::module::Module;
+use burn::store::{ModuleRecord, RecordError};
+use burn::tensor::Bytes;
+
+/// Named networks' records, read from or to be written into one model file.
+#[derive(Debug, Default)]
+pub struct NetworkRecords {
+    parts: BTreeMap<String, Vec<burn_pack::Tensor>>,
+}
+
+fn pack_error(e: burn_pack::Error) -> RecordError {
+    RecordError::Io(e.to_string())
+}
+
+impl NetworkRecords {
+    /// No networks yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Splits a model file's bytes into its networks (by the first segment of each path).
+    pub fn from_bytes(bytes: Bytes) -> Result<Self, RecordError> {
+        let mut parts: BTreeMap<String, Vec<burn_pack::Tensor>> = BTreeMap::new();
+        let tensors = burn_pack::Reader::from_bytes(bytes)
+            .and_then(burn_pack::Reader::into_tensors)
+            .map_err(pack_error)?;
+        for mut t in tensors {
+            let Some((network, rest)) = t.name.split_once('.') else {
+                return Err(RecordError::Validation(format!(
+                    "tensor `{}` belongs to no network",
+                    t.name
+                )));
+            };
+            let network = network.to_string();
+            t.name = rest.to_string();
+            parts.entry(network).or_default().push(t);
+        }
+        Ok(Self { parts })
+    }
+
+    /// Adds `network`'s weights under `name`.
+    pub fn insert<M: Module>(&mut self, name: &str, network: M) -> Result<(), RecordError> {
+        let bytes = network.into_record().into_bytes()?;
+        let tensors = burn_pack::Reader::from_bytes(bytes)
+            .and_then(burn_pack::Reader::into_tensors)
+            .map_err(pack_error)?;
+        self.parts.insert(name.to_string(), tensors);
+        Ok(())
+    }
+
+    /// Whether a network named `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.parts.contains_key(name)
+    }
+
+    /// Loads the network stored as `name` into `network` (built with the same architecture)
+    /// and removes it from the set; an error when it is absent or does not fit.
+    pub fn take<M: Module>(&mut self, name: &str, network: M) -> Result<M, RecordError> {
+        let tensors = self.parts.remove(name).ok_or_else(|| {
+            RecordError::Validation(format!("the file holds no network `{name}`"))
+        })?;
+        let bytes = burn_pack::Writer::new(tensors)
+            .into_bytes()
+            .map_err(pack_error)?;
+        let record = ModuleRecord::from_bytes(bytes)?;
+        network
+            .try_load_record(record)
+            .map_err(|e| RecordError::Validation(format!("network `{name}`: {e}")))
+    }
+
+    /// Names of the networks not taken yet.
+    pub fn remaining(&self) -> Vec<&str> {
+        self.parts.keys().map(String::as_str).collect()
+    }
+
+    /// One model file holding every network, each under its name.
+    pub fn into_bytes(self) -> Result<Bytes, RecordError> {
+        let tensors = self
+            .parts
+            .into_iter()
+            .flat_map(|(network, tensors)| {
+                tensors.into_iter().map(move |mut t| {
+                    t.name = format!("{network}.{}", t.name);
+                    t
+                })
+            })
+            .collect();
+        burn_pack::Writer::new(tensors)
+            .into_bytes()
+            .map_err(pack_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SeededRng;
+    use crate::learning::nets::hidden_linear;
+    use burn::nn::Linear;
+    use burn::tensor::Device;
+    use rand::SeedableRng;
+
+    #[derive(Module, Debug)]
+    struct Pair {
+        actor: Linear,
+        disc: Linear,
+    }
+
+    fn weights(l: &Linear) -> Vec<f32> {
+        l.weight.val().into_data().try_into_vec().unwrap()
+    }
+
+    #[test]
+    fn networks_saved_apart_read_as_one_struct_and_back() {
+        let dev = Device::flex();
+        let rng = &mut SeededRng::seed_from_u64(3);
+        let pair = Pair {
+            actor: hidden_linear(3, 2, rng, &dev),
+            disc: hidden_linear(4, 1, rng, &dev),
+        };
+        // Written apart, read as the struct a file of both networks used to be.
+        let mut records = NetworkRecords::new();
+        records.insert("actor", pair.actor.clone()).unwrap();
+        records.insert("disc", pair.disc.clone()).unwrap();
+        let bytes = records.into_bytes().unwrap();
+        let blank = Pair {
+            actor: hidden_linear(3, 2, rng, &dev),
+            disc: hidden_linear(4, 1, rng, &dev),
+        };
+        let whole = blank
+            .try_load_record(ModuleRecord::from_bytes(bytes).unwrap())
+            .unwrap();
+        assert_eq!(weights(&whole.actor), weights(&pair.actor));
+        assert_eq!(weights(&whole.disc), weights(&pair.disc));
+
+        // Written as the struct, read apart.
+        let bytes = pair.clone().into_record().into_bytes().unwrap();
+        let mut records = NetworkRecords::from_bytes(bytes).unwrap();
+        assert_eq!(records.remaining(), ["actor", "disc"]);
+        let disc = records
+            .take("disc", hidden_linear(4, 1, rng, &dev))
+            .unwrap();
+        assert_eq!(weights(&disc), weights(&pair.disc));
+        assert_eq!(records.remaining(), ["actor"]);
+        let wrong = records.take("actor", hidden_linear(5, 2, rng, &dev));
+        assert!(wrong.unwrap_err().to_string().contains("network `actor`"));
+        assert!(records.take("enc", hidden_linear(1, 1, rng, &dev)).is_err());
+    }
+}
