@@ -25,8 +25,8 @@ fn agent(net: &str, epochs: usize, backend: Backend) -> Agent {
     let mut c = AgentConfig::defaults(AgentName::Ppo);
     c.model.actor_net = net.into();
     c.model.critic_net = net.into();
-    c.actor_optimizer = OptimizerConfig::sgd(1e-4);
-    c.critic_optimizer = OptimizerConfig::sgd(1e-4);
+    c.actor_optimizer = Some(OptimizerConfig::sgd(1e-4));
+    c.critic_optimizer = Some(OptimizerConfig::sgd(1e-4));
     c.steps_per_iter = 1;
     c.batch_size = 1;
     c.update_epochs = epochs;
@@ -133,7 +133,7 @@ fn amp_update_per_sec(
     c.steps_per_iter = STEPS;
     c.batch_size = 4;
     c.update_epochs = 5;
-    c.disc_update_epochs = 2;
+    c.disc_update_epochs = Some(2);
     c.disc_grad_penalty = grad_penalty;
     c.disc_buffer_size = 50_000;
     let space = ActionSpace::Box {

@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(c.steps_per_iter, 32);
         assert_eq!(c.model.action_std, 0.05);
         assert_eq!(c.model.actor_net, "fc_2layers_1024units");
-        assert_eq!(c.actor_optimizer.learning_rate, 1e-4);
+        assert_eq!(c.actor_optimizer().learning_rate, 1e-4);
         assert_eq!(c.action_bound_weight, 10.0);
         assert_eq!(c.norm_adv_clip, 4.0);
     }

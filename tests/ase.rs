@@ -42,6 +42,7 @@ iters_per_output: 100000
 test_episodes: 8
 update_epochs: 4
 batch_size: 2
+disc_update_epochs: 2
 disc_buffer_size: 20000
 disc_replay_samples: 256
 latent_time_min: 1.0

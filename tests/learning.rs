@@ -34,6 +34,44 @@ fn ppo_balances_cartpole_within_100k_steps() {
 }
 
 #[test]
+fn ppo_balances_cartpole_under_mimickits_per_network_update() {
+    // MimicKit's schedule since February 2026: the critic's own passes, then the actor's, each
+    // with its own loss and step. Ten passes of two minibatches each reached 500 by 100k
+    // samples with seeds 1, 2 and 3; the summed preset's twenty full-batch passes, run this way,
+    // oscillate (345–500 at 150k).
+    let dir = TempDir::new("run");
+    let mut t = trainer(
+        "agents/ppo_cartpole.yaml",
+        &[
+            ("actor_epochs", "10"),
+            ("actor_batch_size", "16"),
+            ("critic_epochs", "10"),
+            ("critic_batch_size", "16"),
+        ],
+        "envs/cartpole.yaml",
+        options(dir.path(), 8, 100_000, 1),
+    );
+    assert_eq!(
+        t.agent().config().update_mode(),
+        bevy_mimic::learning::agents::UpdateMode::PerNetwork
+    );
+    let row = t.train().unwrap();
+    assert!(row.get("Loss").is_none(), "no summed loss in this mode");
+    assert!(row.get("Critic_Loss").is_some_and(f64::is_finite));
+    let test = t.last_test().unwrap();
+    println!(
+        "PPO CartPole, per-network update: test return {:.1} after {} samples",
+        test.mean_return,
+        t.agent().sample_count()
+    );
+    assert!(
+        test.mean_return >= 475.0,
+        "test return {:.1}",
+        test.mean_return
+    );
+}
+
+#[test]
 fn ppo_swings_up_pendulum_within_300k_steps() {
     let dir = TempDir::new("run");
     let mut t = trainer(
@@ -118,6 +156,17 @@ fn deepmimic_training_tracks_the_walk_better_than_the_untrained_policy() {
 /// `iterations` iterations of 64 envs × 8 steps; returns the mean distance of its deterministic
 /// points from where they should be, before and after.
 fn point_match_distances(agent_name: &str, mode: &str, iterations: u64, seed: u64) -> (f64, f64) {
+    point_match_distances_with(agent_name, mode, "", iterations, seed)
+}
+
+/// As [`point_match_distances`], with `extra` YAML lines appended to the agent config.
+fn point_match_distances_with(
+    agent_name: &str,
+    mode: &str,
+    extra: &str,
+    iterations: u64,
+    seed: u64,
+) -> (f64, f64) {
     use bevy_mimic::env::{PointMatch, PointMatchConfig, PointMatchMode, VecEnv};
     use bevy_mimic::learning::agents::ActMode;
     use rand::SeedableRng;
@@ -140,12 +189,13 @@ iters_per_output: 100000
 test_episodes: 8
 update_epochs: 4
 batch_size: 2
+disc_update_epochs: 2
 disc_buffer_size: 20000
 disc_replay_samples: 256
 disc_grad_penalty: {}
 ",
         if agent_name == "ADD" { 2.0 } else { 5.0 }
-    );
+    ) + extra;
     let env_yaml = format!("env_name: point_match\nmode: {mode}\n");
     let dir = TempDir::new("point-match");
     let num_envs = 64;
@@ -215,4 +265,14 @@ fn add_teaches_the_policy_to_hit_its_target_from_the_difference_alone() {
     let (before, after) = point_match_distances("ADD", "add", 60, 2);
     assert!(before > 0.6, "{before}");
     assert!(after < 0.2, "distance to target {before} -> {after}");
+}
+
+#[test]
+fn amp_learns_under_mimickits_per_network_update() {
+    // Critic, actor and discriminator each in their own passes (MimicKit's current keys).
+    let extra = "actor_epochs: 4\nactor_batch_size: 2\ncritic_epochs: 2\ncritic_batch_size: 2\n\
+                 disc_epochs: 2\ndisc_batch_size: 2\n";
+    let (before, after) = point_match_distances_with("AMP", "amp", extra, 60, 1);
+    assert!(before > 0.8, "the untrained policy starts near 0: {before}");
+    assert!(after < 0.2, "points stayed {after} from the demo mean");
 }

@@ -8,7 +8,7 @@ use rand_distr::StandardNormal;
 
 use super::builder::{build_algorithm, condition_dim, new_disc_normalizer};
 use super::state::default_step_dt;
-use super::{ActMode, AgentConfig, AgentState, Algorithm};
+use super::{ActMode, AgentConfig, AgentState, Algorithm, UpdateMode};
 use crate::SeededRng;
 use crate::learning::buffers::ExperienceBuffer;
 use crate::learning::models::{ActorCritic, NetworkRecords};
@@ -20,6 +20,15 @@ use crate::spaces::{ActionSpace, DoneCode};
 
 /// Rows per forward pass when a network evaluates a whole buffer.
 pub(crate) const VALUE_CHUNK: usize = 16_384;
+
+/// Rows per forward pass for a config's `*_eval_batch_size` (0: [`VALUE_CHUNK`]).
+pub(super) fn eval_chunk(configured: usize) -> usize {
+    if configured > 0 {
+        configured
+    } else {
+        VALUE_CHUNK
+    }
+}
 /// Observations are normalised values clipped to ±this.
 const OBS_CLIP: f64 = 10.0;
 
@@ -42,14 +51,28 @@ pub enum AgentError {
     },
     /// The minibatch would be larger than the data of one iteration.
     #[error(
-        "batch_size × num_envs = {batch} is more than steps_per_iter × num_envs = {samples} samples per iteration"
+        "{key} × num_envs = {batch} is more than steps_per_iter × num_envs = {samples} samples per iteration"
     )]
     BatchTooLarge {
+        /// The config key of the minibatch size.
+        key: &'static str,
         /// Minibatch size in samples.
         batch: usize,
         /// Samples per iteration.
         samples: usize,
     },
+}
+
+/// A minibatch no larger than an iteration's samples (MimicKit asserts the same).
+fn check_batch(key: &'static str, batch: usize, samples: usize) -> Result<(), AgentError> {
+    if batch > samples {
+        return Err(AgentError::BatchTooLarge {
+            key,
+            batch,
+            samples,
+        });
+    }
+    Ok(())
 }
 
 /// Why a checkpoint's parts do not make an agent.
@@ -132,9 +155,8 @@ impl Agent {
         let disc_norm = new_disc_normalizer(&config, disc_obs_dim, OBS_CLIP)?;
         let disc_obs_dim = if disc_norm.is_some() { disc_obs_dim } else { 0 };
         let samples = config.steps_per_iter * num_envs;
-        let batch = config.batch_size * num_envs;
-        if batch > samples {
-            return Err(AgentError::BatchTooLarge { batch, samples });
+        if config.update_mode() == UpdateMode::Summed {
+            check_batch("batch_size", config.batch_size * num_envs, samples)?;
         }
         // Weights are drawn in MimicKit's order: actor, critic, then the algorithm's networks.
         let mut init_rng = SeededRng::seed_from_u64(seed);
@@ -165,6 +187,13 @@ impl Agent {
             step_dt: default_step_dt(),
         };
         let algo = build_algorithm(&state, &mut init_rng, &autodiff)?;
+        if state.config.update_mode() == UpdateMode::PerNetwork {
+            let c = &state.config;
+            let nets = [c.actor_schedule(), c.critic_schedule()];
+            for s in nets.into_iter().chain(algo.network_schedules(c)) {
+                check_batch(s.batch_key, s.minibatch(num_envs), samples)?;
+            }
+        }
         Ok(Self::assemble(state, device, model, algo))
     }
 
@@ -209,8 +238,8 @@ impl Agent {
     ) -> Self {
         let c = &state.config;
         let mut groups = vec![
-            (group_of(&model.actor), &c.actor_optimizer),
-            (group_of(&model.critic), &c.critic_optimizer),
+            (group_of(&model.actor), c.actor_optimizer()),
+            (group_of(&model.critic), c.critic_optimizer()),
         ];
         groups.extend(algo.optimizer_groups(c));
         let optim = GroupOptimizer::new(groups);
@@ -455,35 +484,46 @@ impl Agent {
             &self.policy,
             &self.device,
             &mut self.state.obs_norm,
-            raw_obs,
-            self.state.obs_dim,
-            self.algo.current_condition(),
-            self.algo.condition_dim(),
+            Rows {
+                data: raw_obs,
+                width: self.state.obs_dim,
+            },
+            Rows {
+                data: self.algo.current_condition(),
+                width: self.algo.condition_dim(),
+            },
+            eval_chunk(self.state.config.critic_eval_batch_size),
         )
     }
 }
 
-/// Values of raw observations (`[rows × obs_dim]`, normalised by `obs_norm`) under `policy`'s
-/// critic, each row with its condition from `cond` (`cond_dim` wide), in chunks of
-/// [`VALUE_CHUNK`] rows. A function of the agent's fields, so that the conditions can be
+/// Row-major values `width` wide.
+#[derive(Clone, Copy)]
+pub(super) struct Rows<'a> {
+    pub data: &'a [f32],
+    pub width: usize,
+}
+
+/// Values of raw observations (`raw_obs`, normalised by `obs_norm`) under `policy`'s critic,
+/// each row with its condition from `cond` (none when 0 wide), in chunks of `chunk_rows` rows. A function of the agent's fields, so that the conditions can be
 /// borrowed from the algorithm while the normaliser is borrowed mutably.
 pub(super) fn critic_values(
     policy: &ActorCritic,
     device: &Device,
     obs_norm: &mut RunningNormalizer,
-    raw_obs: &[f32],
-    obs_dim: usize,
-    cond: &[f32],
-    cond_dim: usize,
+    raw_obs: Rows,
+    cond: Rows,
+    chunk_rows: usize,
 ) -> Vec<f32> {
-    let (od, cd) = (obs_dim, cond_dim);
+    let (od, cd) = (raw_obs.width, cond.width);
+    let (raw_obs, cond) = (raw_obs.data, cond.data);
     let mut out = Vec::with_capacity(raw_obs.len() / od);
-    for (c, chunk) in raw_obs.chunks(VALUE_CHUNK * od).enumerate() {
+    for (c, chunk) in raw_obs.chunks(chunk_rows * od).enumerate() {
         let rows = chunk.len() / od;
         let cond = if cd == 0 {
             &[][..]
         } else {
-            &cond[c * VALUE_CHUNK * cd..(c * VALUE_CHUNK + rows) * cd]
+            &cond[c * chunk_rows * cd..(c * chunk_rows + rows) * cd]
         };
         let input = normalized_input(chunk, od, obs_norm, cond, cd);
         let t = upload_rows(input, od + cd, device);

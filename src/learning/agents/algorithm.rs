@@ -16,7 +16,7 @@ use burn::module::ParamGroup;
 use burn::store::RecordError;
 use burn::tensor::{Device, Gradients, Tensor};
 
-use super::{ActMode, AgentConfig, AgentState};
+use super::{ActMode, AgentConfig, AgentState, NetworkSchedule};
 use crate::SeededRng;
 use crate::learning::distributions::ActionDist;
 use crate::learning::log_row::LogRow;
@@ -182,10 +182,28 @@ pub trait Algorithm: Send + Sync + Any {
         None
     }
 
-    /// Weighted terms added to the minibatch's summed loss (the discriminator's, the
-    /// encoder's).
+    /// The summed mode: weighted terms added to the minibatch's summed loss (the
+    /// discriminator's, the encoder's).
     fn minibatch_terms(
         &mut self,
+        _ctx: &mut MinibatchCtx,
+        _terms: &mut LossTerms,
+    ) -> Option<Tensor<1>> {
+        None
+    }
+
+    /// The per-network mode's schedule of each network the algorithm adds, in the order they
+    /// are trained (after the critic and the actor).
+    fn network_schedules(&self, _config: &AgentConfig) -> Vec<NetworkSchedule> {
+        Vec::new()
+    }
+
+    /// The per-network mode: the unweighted loss of network `network` (an index into
+    /// [`network_schedules`](Self::network_schedules)) on one minibatch; nothing when there is
+    /// nothing to train it on.
+    fn network_loss(
+        &mut self,
+        _network: usize,
         _ctx: &mut MinibatchCtx,
         _terms: &mut LossTerms,
     ) -> Option<Tensor<1>> {

@@ -21,9 +21,11 @@ use burn::store::RecordError;
 use burn::tensor::{Device, Gradients, Tensor};
 use rand::RngExt;
 
+use super::agent::eval_chunk;
 use super::network::OwnedNetwork;
 use super::{
-    AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, Ppo, UpdateCtx, VALUE_CHUNK,
+    AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, NetworkSchedule, Ppo, UpdateCtx,
+    UpdateMode,
 };
 use crate::SeededRng;
 use crate::learning::distributions::ActionDist;
@@ -44,6 +46,9 @@ pub struct DiscObjective {
     pub logit_reg: f32,
     /// Scale of the style reward (`disc_reward_scale`, 2).
     pub reward_scale: f32,
+    /// Weight of `Σ W²` over all the discriminator's weights (`disc_weight_decay` of
+    /// MimicKit's earlier schema; 0 in the current one, which decays in the optimizer).
+    pub weight_decay: f32,
 }
 
 /// `ln(1 + eˣ)`, stable for large |x|.
@@ -87,7 +92,13 @@ impl DiscObjective {
         ));
         terms.push(("Disc_Agent_Logit", neg_logit.mean().detach()));
         terms.push(("Disc_Demo_Logit", pos_logit.mean().detach()));
-        bce + gp.mul_scalar(self.grad_penalty) + reg.mul_scalar(self.logit_reg)
+        let loss = bce + gp.mul_scalar(self.grad_penalty) + reg.mul_scalar(self.logit_reg);
+        if self.weight_decay > 0.0 {
+            let decay = disc.weight_sq();
+            terms.push(("Disc_Weight_Decay", decay.clone().detach()));
+            return loss + decay.mul_scalar(self.weight_decay);
+        }
+        loss
     }
 
     /// The style reward of one logit (no gradient; computed on the host).
@@ -149,6 +160,11 @@ pub struct Amp<P: Positives = DemoWindows> {
     step_len: usize,
     loss_weight: f64,
     update_epochs: usize,
+    /// Summed mode with `disc_batch_size` (MimicKit's earlier schema): at most this many demo
+    /// rows and half as many agent rows of each minibatch.
+    summed_rows: Option<usize>,
+    /// Rows per pass when the rewards are computed.
+    eval_chunk: usize,
     task_reward_weight: f32,
     disc_reward_weight: f32,
     replay_samples: usize,
@@ -186,11 +202,17 @@ impl<P: Positives> Amp<P> {
                 grad_penalty: c.disc_grad_penalty as f32,
                 logit_reg: c.disc_logit_reg as f32,
                 reward_scale: c.disc_reward_scale as f32,
+                weight_decay: c.disc_weight_decay as f32,
             },
+            summed_rows: match c.update_mode() {
+                UpdateMode::Summed => c.disc_batch_size.map(|b| b.ceil() as usize),
+                UpdateMode::PerNetwork => None,
+            },
+            eval_chunk: eval_chunk(c.disc_eval_batch_size),
             dim,
             step_len: num_envs * dim,
             loss_weight: c.disc_loss_weight,
-            update_epochs: c.disc_update_epochs,
+            update_epochs: c.disc_update_epochs.unwrap_or(usize::MAX),
             task_reward_weight: c.task_reward_weight as f32,
             disc_reward_weight: c.disc_reward_weight as f32,
             replay_samples: c.disc_replay_samples,
@@ -221,9 +243,48 @@ impl<P: Positives> Amp<P> {
         &self.replay
     }
 
-    /// Whether minibatches of `epoch` train the discriminator.
+    /// Whether minibatches of `epoch` train the discriminator (summed mode).
     pub fn trains_in(&self, epoch: usize) -> bool {
         epoch < self.update_epochs
+    }
+
+    /// The discriminator's unweighted loss on a minibatch of `B` agent rows: negatives are
+    /// those rows and as many replayed ones, positives `B` rows from [`Positives`] (fewer under
+    /// the earlier schema's `disc_batch_size`). Nothing when there are no positives to compare
+    /// with.
+    fn disc_loss(&mut self, ctx: &mut MinibatchCtx, terms: &mut LossTerms) -> Option<Tensor<1>> {
+        let norm = ctx.state.disc_norm.as_mut()?;
+        let dim = self.dim;
+        let b = ctx.idx.len();
+        let (agent_rows, demo_rows) = match self.summed_rows {
+            Some(cap) => (b.min(cap.div_ceil(2)), b.min(cap)),
+            None => (b, b),
+        };
+        self.neg.clear();
+        for &i in &ctx.idx[..agent_rows] {
+            self.neg
+                .extend_from_slice(&self.norm_obs[i * dim..(i + 1) * dim]);
+        }
+        let start = self.neg.len();
+        self.replay
+            .sample_into(agent_rows, &mut ctx.state.rng, &mut self.neg);
+        norm.normalize_in_place(&mut self.neg[start..]);
+        self.pos.clear();
+        if !P::draw(
+            &self.norm_demo,
+            dim,
+            demo_rows,
+            &mut ctx.state.rng,
+            &mut self.pos,
+        ) {
+            return None;
+        }
+        Some(self.objective.loss(
+            self.disc.train(),
+            upload_rows(self.neg.clone(), dim, ctx.device),
+            upload_rows(self.pos.clone(), dim, ctx.device),
+            terms,
+        ))
     }
 }
 
@@ -244,7 +305,7 @@ impl<P: Positives> Algorithm for Amp<P> {
         &self,
         config: &'c AgentConfig,
     ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
-        vec![(self.disc.group(), &config.disc_optimizer)]
+        vec![(self.disc.group(), config.disc_optimizer())]
     }
 
     fn save_networks(&self, records: &mut NetworkRecords) -> Result<(), RecordError> {
@@ -297,7 +358,7 @@ impl<P: Positives> Algorithm for Amp<P> {
         norm.record(&self.obs);
         norm.record(&self.demo);
         let mut r_disc = Vec::with_capacity(self.norm_obs.len() / dim);
-        for chunk in self.norm_obs.chunks(VALUE_CHUNK * dim) {
+        for chunk in self.norm_obs.chunks(self.eval_chunk * dim) {
             let t = upload_rows(chunk.to_vec(), dim, ctx.device);
             let logits: Vec<f32> = self
                 .disc
@@ -320,9 +381,6 @@ impl<P: Positives> Algorithm for Amp<P> {
         ctx.row.set("Shaped_Reward_Mean", mean_std(rewards).0);
     }
 
-    /// The discriminator loss of one minibatch of `B` agent rows: negatives are those rows and
-    /// `B` replayed ones, positives `B` rows from [`Positives`]. Nothing when there are no
-    /// positives to compare with.
     fn minibatch_terms(
         &mut self,
         ctx: &mut MinibatchCtx,
@@ -331,29 +389,23 @@ impl<P: Positives> Algorithm for Amp<P> {
         if !self.trains_in(ctx.epoch) {
             return None;
         }
-        let norm = ctx.state.disc_norm.as_mut()?;
-        let dim = self.dim;
-        let b = ctx.idx.len();
-        self.neg.clear();
-        for &i in ctx.idx {
-            self.neg
-                .extend_from_slice(&self.norm_obs[i * dim..(i + 1) * dim]);
-        }
-        let start = self.neg.len();
-        self.replay
-            .sample_into(b, &mut ctx.state.rng, &mut self.neg);
-        norm.normalize_in_place(&mut self.neg[start..]);
-        self.pos.clear();
-        if !P::draw(&self.norm_demo, dim, b, &mut ctx.state.rng, &mut self.pos) {
+        Some(self.disc_loss(ctx, terms)?.mul_scalar(self.loss_weight))
+    }
+
+    fn network_schedules(&self, config: &AgentConfig) -> Vec<NetworkSchedule> {
+        vec![config.disc_schedule()]
+    }
+
+    fn network_loss(
+        &mut self,
+        network: usize,
+        ctx: &mut MinibatchCtx,
+        terms: &mut LossTerms,
+    ) -> Option<Tensor<1>> {
+        if network != 0 {
             return None;
         }
-        let loss = self.objective.loss(
-            self.disc.train(),
-            upload_rows(self.neg.clone(), dim, ctx.device),
-            upload_rows(self.pos.clone(), dim, ctx.device),
-            terms,
-        );
-        Some(loss.mul_scalar(self.loss_weight))
+        self.disc_loss(ctx, terms)
     }
 
     fn finish_update(&mut self, ctx: &mut UpdateCtx) {
@@ -401,6 +453,7 @@ mod tests {
         grad_penalty: 5.0,
         logit_reg: 0.01,
         reward_scale: 2.0,
+        weight_decay: 0.0,
     };
 
     fn value(t: &Tensor<1>) -> f32 {

@@ -14,11 +14,12 @@ use burn::module::ParamGroup;
 use burn::store::RecordError;
 use burn::tensor::{Device, Gradients, Tensor};
 
+use super::agent::eval_chunk;
 use super::amp::Amp;
 use super::network::OwnedNetwork;
 use super::{
     ActMode, Agent, AgentConfig, Algorithm, LatentSchedule, LatentSlots, LossTerms, Minibatch,
-    MinibatchCtx, UpdateCtx, VALUE_CHUNK,
+    MinibatchCtx, NetworkSchedule, UpdateCtx,
 };
 use crate::SeededRng;
 use crate::learning::distributions::ActionDist;
@@ -31,6 +32,9 @@ use crate::learning::optimizer::{GroupOptimizer, OptimizerConfig};
 use crate::learning::policy::upload_rows;
 use crate::learning::stats::mean_std;
 use crate::spaces::DoneCode;
+
+/// Networks AMP adds before ASE's encoder.
+const AMP_NETWORKS: usize = 1;
 
 /// The checkpoint file holding the training rollout's latents, timers and holds.
 const LATENTS_FILE: &str = "ase_latents.json";
@@ -58,6 +62,8 @@ pub struct Ase {
     diversity_weight: f64,
     diversity_tar: f32,
     minibatch: Option<MinibatchLatents>,
+    /// Rows per pass when the encoder's rewards are computed.
+    eval_chunk: usize,
     /// Scratch rows of one minibatch (z, z′, `[norm_obs, z′]`, encoder inputs).
     scratch: [Vec<f32>; 4],
 }
@@ -91,6 +97,7 @@ impl Ase {
             diversity_weight: c.diversity_weight,
             diversity_tar: c.diversity_tar as f32,
             minibatch: None,
+            eval_chunk: eval_chunk(c.enc_eval_batch_size),
             scratch: Default::default(),
         })
     }
@@ -116,14 +123,34 @@ impl Ase {
         }
     }
 
+    /// The encoder's unweighted loss on a minibatch: it recovers each row's latent from the
+    /// row's discriminator observation.
+    fn enc_loss(&mut self, ctx: &MinibatchCtx, terms: &mut LossTerms) -> Option<Tensor<1>> {
+        let lat = self.minibatch.as_ref()?;
+        let dim = self.amp.disc_obs_dim();
+        let rows = &mut self.scratch[3];
+        rows.clear();
+        for &i in ctx.idx {
+            rows.extend_from_slice(&self.amp.norm_obs()[i * dim..(i + 1) * dim]);
+        }
+        let z_hat = self
+            .enc
+            .train()
+            .forward(upload_rows(rows.clone(), dim, ctx.device));
+        let loss = encoder_loss(z_hat, lat.z.clone());
+        terms.push(("Enc_Loss", loss.clone().detach()));
+        Some(loss)
+    }
+
     /// `enc_reward_weight × max(0, z·ẑ)` of every buffered step, from the inference encoder.
     fn encoder_rewards(&self, ctx: &UpdateCtx) -> Vec<f32> {
         let dim = self.amp.disc_obs_dim();
         let ld = self.latent_dim();
         let mut r_enc = Vec::with_capacity(self.z.len() / ld.max(1));
-        for (k, chunk) in self.amp.norm_obs().chunks(VALUE_CHUNK * dim).enumerate() {
+        let step = self.eval_chunk;
+        for (k, chunk) in self.amp.norm_obs().chunks(step * dim).enumerate() {
             let rows = chunk.len() / dim;
-            let z = &self.z[k * VALUE_CHUNK * ld..(k * VALUE_CHUNK + rows) * ld];
+            let z = &self.z[k * step * ld..(k * step + rows) * ld];
             let z_hat = self
                 .enc
                 .eval()
@@ -156,7 +183,7 @@ impl Algorithm for Ase {
         config: &'c AgentConfig,
     ) -> Vec<(ParamGroup, &'c OptimizerConfig)> {
         let mut groups = self.amp.optimizer_groups(config);
-        groups.push((self.enc.group(), &config.enc_optimizer));
+        groups.push((self.enc.group(), config.enc_optimizer()));
         groups
     }
 
@@ -323,25 +350,34 @@ impl Algorithm for Ase {
         if !self.amp.trains_in(ctx.epoch) {
             return disc;
         }
-        // The encoder recovers each row's latent from its discriminator observation.
-        let lat = self.minibatch.as_ref()?;
-        let dim = self.amp.disc_obs_dim();
-        let rows = &mut self.scratch[3];
-        rows.clear();
-        for &i in ctx.idx {
-            rows.extend_from_slice(&self.amp.norm_obs()[i * dim..(i + 1) * dim]);
-        }
-        let z_hat = self
-            .enc
-            .train()
-            .forward(upload_rows(rows.clone(), dim, ctx.device));
-        let enc_loss = encoder_loss(z_hat, lat.z.clone());
-        terms.push(("Enc_Loss", enc_loss.clone().detach()));
-        let enc_loss = enc_loss.mul_scalar(self.enc_loss_weight);
+        let Some(enc) = self.enc_loss(ctx, terms) else {
+            return disc;
+        };
+        let enc = enc.mul_scalar(self.enc_loss_weight);
         Some(match disc {
-            Some(d) => d + enc_loss,
-            None => enc_loss,
+            Some(d) => d + enc,
+            None => enc,
         })
+    }
+
+    fn network_schedules(&self, config: &AgentConfig) -> Vec<NetworkSchedule> {
+        let mut schedules = self.amp.network_schedules(config);
+        schedules.push(config.enc_schedule());
+        schedules
+    }
+
+    fn network_loss(
+        &mut self,
+        network: usize,
+        ctx: &mut MinibatchCtx,
+        terms: &mut LossTerms,
+    ) -> Option<Tensor<1>> {
+        // The encoder comes after AMP's networks.
+        if network == AMP_NETWORKS {
+            self.enc_loss(ctx, terms)
+        } else {
+            self.amp.network_loss(network, ctx, terms)
+        }
     }
 
     fn finish_update(&mut self, ctx: &mut UpdateCtx) {

@@ -12,6 +12,34 @@ pub(crate) fn condition_dim(config: &AgentConfig) -> usize {
     }
 }
 
+/// MimicKit's `ase_humanoid_agent.yaml` where it differs from the shared defaults.
+const ASE_DEFAULTS: &str = "
+agent_name: ASE
+model:
+  actor_net: fc_3layers_1024units
+  critic_net: fc_3layers_1024units
+  disc_net: fc_3layers_1024units
+actor_optimizer: {type: Adam, learning_rate: 2.0e-5}
+critic_optimizer: {type: Adam, learning_rate: 5.0e-5}
+disc_optimizer: {type: Adam, learning_rate: 5.0e-5, weight_decay: 1.0e-4}
+iters_per_output: 200
+normalizer_samples: 5.0e8
+task_reward_weight: 0.0
+disc_reward_weight: 0.5
+enc_reward_weight: 0.5
+";
+
+/// The agent YAML of MimicKit's defaults for `agent_name`.
+pub(super) fn defaults_yaml(agent_name: AgentName) -> &'static str {
+    match agent_name {
+        AgentName::Ppo => "agent_name: PPO",
+        AgentName::Awr => "agent_name: AWR",
+        AgentName::Amp => "agent_name: AMP",
+        AgentName::Add => "agent_name: ADD\ndisc_grad_penalty: 2.0",
+        AgentName::Ase => ASE_DEFAULTS,
+    }
+}
+
 #[cfg(feature = "train")]
 pub(super) use training::{build_algorithm, new_disc_normalizer};
 

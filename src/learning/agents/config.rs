@@ -49,12 +49,34 @@ pub struct AgentConfig {
     /// Networks.
     #[serde(default)]
     pub model: ModelConfig,
-    /// Optimizer of the actor.
-    #[serde(default = "default_optimizer")]
-    pub actor_optimizer: OptimizerConfig,
-    /// Optimizer of the critic.
-    #[serde(default = "default_optimizer")]
-    pub critic_optimizer: OptimizerConfig,
+    /// MimicKit's earlier schema: one optimizer for every network (a `*_optimizer` given
+    /// beside it wins for its network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<OptimizerConfig>,
+    /// Optimizer of the actor (default SGD 1e-4; read it with
+    /// [`actor_optimizer`](Self::actor_optimizer)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_optimizer: Option<OptimizerConfig>,
+    /// Optimizer of the critic (default SGD 1e-4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critic_optimizer: Option<OptimizerConfig>,
+    /// How an update trains the networks; when absent, [`UpdateMode::PerNetwork`] if any of
+    /// MimicKit's per-network keys (`actor_epochs`, `critic_batch_size`, …) is given, else
+    /// [`UpdateMode::Summed`]. Read it with [`update_mode`](Self::update_mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_mode: Option<UpdateMode>,
+    /// Per-network mode: passes of the actor's updates (MimicKit: 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_epochs: Option<usize>,
+    /// Per-network mode: the actor's minibatch as a multiple of `num_envs` (MimicKit: 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_batch_size: Option<f64>,
+    /// Per-network mode: passes of the critic's updates (MimicKit: 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critic_epochs: Option<usize>,
+    /// Per-network mode: the critic's minibatch as a multiple of `num_envs` (MimicKit: 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critic_batch_size: Option<f64>,
     /// Discount γ.
     #[serde(default = "d_discount")]
     pub discount: f64,
@@ -113,16 +135,29 @@ pub struct AgentConfig {
     #[serde(default)]
     pub exp_anneal_samples: f64,
 
-    /// Optimizer of the discriminator (AMP, ADD): SGD 2.5e-4 with weight decay 1e-4.
-    #[serde(default = "default_disc_optimizer")]
-    pub disc_optimizer: OptimizerConfig,
+    /// Optimizer of the discriminator (AMP, ADD): SGD 2.5e-4 with weight decay 1e-4 by
+    /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disc_optimizer: Option<OptimizerConfig>,
     /// Weight of the discriminator loss in the summed loss.
     #[serde(default = "d_one")]
     pub disc_loss_weight: f64,
-    /// Epochs (of `update_epochs`) whose minibatch losses include the discriminator's
-    /// (MimicKit trains its discriminator for 2 epochs per iteration).
-    #[serde(default = "d_disc_update_epochs")]
-    pub disc_update_epochs: usize,
+    /// Summed mode: the first this many epochs of `update_epochs` add the discriminator's
+    /// loss to their minibatches (all of them when absent, as in MimicKit's earlier schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disc_update_epochs: Option<usize>,
+    /// Per-network mode: passes of the discriminator's updates (MimicKit: 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disc_epochs: Option<usize>,
+    /// Per-network mode: the discriminator's minibatch as a multiple of `num_envs` (MimicKit:
+    /// 2). Summed mode (MimicKit's earlier schema): at most this many demo rows and half as
+    /// many agent (and replayed) rows of each minibatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disc_batch_size: Option<f64>,
+    /// MimicKit's earlier schema: weight of `Σ W²` over all the discriminator's weights,
+    /// added to its loss (the current schema puts weight decay in `disc_optimizer`).
+    #[serde(default)]
+    pub disc_weight_decay: f64,
     /// Weight of the gradient penalty (5 for AMP, 2 for ADD).
     #[serde(default = "d_disc_grad_penalty")]
     pub disc_grad_penalty: f64,
@@ -145,9 +180,25 @@ pub struct AgentConfig {
     #[serde(default = "d_one")]
     pub disc_reward_weight: f64,
 
-    /// Optimizer of the skill encoder (ASE): Adam 5e-5.
-    #[serde(default = "default_enc_optimizer")]
-    pub enc_optimizer: OptimizerConfig,
+    /// Optimizer of the skill encoder (ASE): Adam 5e-5 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enc_optimizer: Option<OptimizerConfig>,
+    /// Per-network mode: passes of the encoder's updates (MimicKit: 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enc_epochs: Option<usize>,
+    /// Per-network mode: the encoder's minibatch as a multiple of `num_envs` (MimicKit: 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enc_batch_size: Option<f64>,
+    /// Rows per evaluation pass of the critic when valuing a whole buffer (0: the default
+    /// chunk); MimicKit's `critic_eval_batch_size`.
+    #[serde(default)]
+    pub critic_eval_batch_size: usize,
+    /// Rows per evaluation pass of the discriminator when computing rewards (0: the default).
+    #[serde(default)]
+    pub disc_eval_batch_size: usize,
+    /// Rows per evaluation pass of the encoder when computing rewards (0: the default).
+    #[serde(default)]
+    pub enc_eval_batch_size: usize,
     /// Weight of the encoder loss `mean(−z·ẑ)` in the summed loss (ASE).
     #[serde(default = "d_one")]
     pub enc_loss_weight: f64,
@@ -168,12 +219,62 @@ pub struct AgentConfig {
     pub latent_time_max: f64,
 }
 
-fn default_enc_optimizer() -> OptimizerConfig {
-    OptimizerConfig {
-        kind: crate::learning::optimizer::OptimizerType::Adam,
-        ..OptimizerConfig::sgd(5e-5)
+/// How an update trains the networks (`update_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateMode {
+    /// The design notes' rule, and MimicKit's before February 2026: in each of
+    /// `update_epochs` passes over the data, every minibatch of `batch_size × num_envs`
+    /// samples sums every network's loss (weighted by `critic_loss_weight`,
+    /// `disc_loss_weight`, `enc_loss_weight`) into one backward pass and one optimizer step.
+    Summed,
+    /// MimicKit's since February 2026: the critic, then the actor, then each network the
+    /// algorithm adds (discriminator, encoder), each in turn for its own `*_epochs` passes over
+    /// minibatches of `*_batch_size × num_envs` samples, with its own loss, backward pass and
+    /// step.
+    PerNetwork,
+}
+
+/// How the per-network mode trains one network: passes over the data and the minibatch size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetworkSchedule {
+    /// The config key of its minibatch size (for error messages).
+    pub batch_key: &'static str,
+    /// Passes over the iteration's samples.
+    pub epochs: usize,
+    /// Minibatch size as a multiple of `num_envs` (rounded up).
+    pub batch_size: f64,
+}
+
+impl NetworkSchedule {
+    /// Samples per minibatch for `num_envs` envs (at least 1).
+    pub fn minibatch(&self, num_envs: usize) -> usize {
+        ((self.batch_size * num_envs as f64).ceil() as usize).max(1)
+    }
+
+    /// Minibatches of `samples` samples: `epochs × ⌈samples / minibatch⌉`, as MimicKit counts.
+    pub fn steps(&self, samples: usize, num_envs: usize) -> usize {
+        self.epochs * samples.div_ceil(self.minibatch(num_envs))
     }
 }
+
+const SGD_1E4: OptimizerConfig = OptimizerConfig {
+    kind: crate::learning::optimizer::OptimizerType::Sgd,
+    learning_rate: 1e-4,
+    weight_decay: 0.0,
+    momentum: 0.9,
+    grad_clip: None,
+};
+const DEFAULT_DISC_OPTIMIZER: OptimizerConfig = OptimizerConfig {
+    learning_rate: 2.5e-4,
+    weight_decay: 1e-4,
+    ..SGD_1E4
+};
+const DEFAULT_ENC_OPTIMIZER: OptimizerConfig = OptimizerConfig {
+    kind: crate::learning::optimizer::OptimizerType::Adam,
+    learning_rate: 5e-5,
+    ..SGD_1E4
+};
 fn d_half() -> f64 {
     0.5
 }
@@ -184,15 +285,6 @@ fn d_latent_time_max() -> f64 {
     5.0
 }
 
-fn default_disc_optimizer() -> OptimizerConfig {
-    OptimizerConfig {
-        weight_decay: 1e-4,
-        ..OptimizerConfig::sgd(2.5e-4)
-    }
-}
-fn d_disc_update_epochs() -> usize {
-    2
-}
 fn d_disc_grad_penalty() -> f64 {
     5.0
 }
@@ -209,9 +301,6 @@ fn d_disc_replay_samples() -> usize {
     1000
 }
 
-fn default_optimizer() -> OptimizerConfig {
-    OptimizerConfig::sgd(1e-4)
-}
 fn d_discount() -> f64 {
     0.99
 }
@@ -252,34 +341,10 @@ fn d_a_weight_clip() -> f64 {
     20.0
 }
 
-/// MimicKit's `ase_humanoid_agent.yaml` where it differs from the shared defaults.
-const ASE_DEFAULTS: &str = "
-agent_name: ASE
-model:
-  actor_net: fc_3layers_1024units
-  critic_net: fc_3layers_1024units
-  disc_net: fc_3layers_1024units
-actor_optimizer: {type: Adam, learning_rate: 2.0e-5}
-critic_optimizer: {type: Adam, learning_rate: 5.0e-5}
-disc_optimizer: {type: Adam, learning_rate: 5.0e-5, weight_decay: 1.0e-4}
-iters_per_output: 200
-normalizer_samples: 5.0e8
-task_reward_weight: 0.0
-disc_reward_weight: 0.5
-enc_reward_weight: 0.5
-";
-
 impl AgentConfig {
     /// MimicKit's defaults for `agent_name`.
     pub fn defaults(agent_name: AgentName) -> Self {
-        let yaml = match agent_name {
-            AgentName::Ppo => "agent_name: PPO",
-            AgentName::Awr => "agent_name: AWR",
-            AgentName::Amp => "agent_name: AMP",
-            AgentName::Add => "agent_name: ADD\ndisc_grad_penalty: 2.0",
-            AgentName::Ase => ASE_DEFAULTS,
-        };
-        serde_yaml_ng::from_str(yaml).expect("defaults parse")
+        serde_yaml_ng::from_str(super::builder::defaults_yaml(agent_name)).expect("defaults parse")
     }
 
     /// Checks value ranges; returns the offending key and why.
@@ -302,7 +367,11 @@ impl AgentConfig {
             ("test_episodes", self.test_episodes),
             ("update_epochs", self.update_epochs),
             ("batch_size", self.batch_size),
-            ("disc_update_epochs", self.disc_update_epochs),
+            ("disc_update_epochs", self.disc_update_epochs.unwrap_or(1)),
+            ("actor_epochs", self.actor_epochs.unwrap_or(1)),
+            ("critic_epochs", self.critic_epochs.unwrap_or(1)),
+            ("disc_epochs", self.disc_epochs.unwrap_or(1)),
+            ("enc_epochs", self.enc_epochs.unwrap_or(1)),
         ] {
             if v == 0 {
                 return bad(key, "must be at least 1".into());
@@ -316,6 +385,7 @@ impl AgentConfig {
             ("normalizer_samples", self.normalizer_samples),
             ("exp_anneal_samples", self.exp_anneal_samples),
             ("disc_loss_weight", self.disc_loss_weight),
+            ("disc_weight_decay", self.disc_weight_decay),
             ("disc_grad_penalty", self.disc_grad_penalty),
             ("disc_logit_reg", self.disc_logit_reg),
             ("disc_reward_scale", self.disc_reward_scale),
@@ -360,14 +430,111 @@ impl AgentConfig {
             return bad("model.latent_dim", "must be at least 1".into());
         }
         for (key, opt) in [
+            ("optimizer", &self.optimizer),
             ("enc_optimizer", &self.enc_optimizer),
             ("actor_optimizer", &self.actor_optimizer),
             ("critic_optimizer", &self.critic_optimizer),
             ("disc_optimizer", &self.disc_optimizer),
         ] {
-            opt.validate().map_err(|why| (key.to_string(), why))?;
+            if let Some(opt) = opt {
+                opt.validate().map_err(|why| (key.to_string(), why))?;
+            }
+        }
+        for (key, v) in [
+            ("actor_batch_size", self.actor_batch_size),
+            ("critic_batch_size", self.critic_batch_size),
+            ("disc_batch_size", self.disc_batch_size),
+            ("enc_batch_size", self.enc_batch_size),
+        ] {
+            if let Some(v) = v
+                && !(v.is_finite() && v > 0.0)
+            {
+                return bad(key, format!("must be a number > 0, got {v}"));
+            }
         }
         Ok(())
+    }
+
+    /// How updates train the networks: `update_mode`, or else per-network when any of
+    /// MimicKit's per-network keys is given.
+    pub fn update_mode(&self) -> UpdateMode {
+        let per_network_keys = self.actor_epochs.is_some()
+            || self.actor_batch_size.is_some()
+            || self.critic_epochs.is_some()
+            || self.critic_batch_size.is_some()
+            || self.disc_epochs.is_some()
+            || self.enc_epochs.is_some()
+            || self.enc_batch_size.is_some();
+        self.update_mode.unwrap_or(if per_network_keys {
+            UpdateMode::PerNetwork
+        } else {
+            UpdateMode::Summed
+        })
+    }
+
+    /// The actor's optimizer: `actor_optimizer`, else `optimizer`, else SGD 1e-4.
+    pub fn actor_optimizer(&self) -> &OptimizerConfig {
+        self.network_optimizer(&self.actor_optimizer, &SGD_1E4)
+    }
+
+    /// The critic's optimizer: `critic_optimizer`, else `optimizer`, else SGD 1e-4.
+    pub fn critic_optimizer(&self) -> &OptimizerConfig {
+        self.network_optimizer(&self.critic_optimizer, &SGD_1E4)
+    }
+
+    /// The discriminator's optimizer: `disc_optimizer`, else `optimizer`, else SGD 2.5e-4
+    /// with weight decay 1e-4.
+    pub fn disc_optimizer(&self) -> &OptimizerConfig {
+        self.network_optimizer(&self.disc_optimizer, &DEFAULT_DISC_OPTIMIZER)
+    }
+
+    /// The encoder's optimizer: `enc_optimizer`, else `optimizer`, else Adam 5e-5.
+    pub fn enc_optimizer(&self) -> &OptimizerConfig {
+        self.network_optimizer(&self.enc_optimizer, &DEFAULT_ENC_OPTIMIZER)
+    }
+
+    fn network_optimizer<'a>(
+        &'a self,
+        own: &'a Option<OptimizerConfig>,
+        default: &'static OptimizerConfig,
+    ) -> &'a OptimizerConfig {
+        own.as_ref().or(self.optimizer.as_ref()).unwrap_or(default)
+    }
+
+    /// Per-network mode: the actor's schedule (MimicKit: 5 epochs of `4 × num_envs`).
+    pub fn actor_schedule(&self) -> NetworkSchedule {
+        NetworkSchedule {
+            batch_key: "actor_batch_size",
+            epochs: self.actor_epochs.unwrap_or(5),
+            batch_size: self.actor_batch_size.unwrap_or(4.0),
+        }
+    }
+
+    /// Per-network mode: the critic's schedule (MimicKit: 2 epochs of `2 × num_envs`).
+    pub fn critic_schedule(&self) -> NetworkSchedule {
+        NetworkSchedule {
+            batch_key: "critic_batch_size",
+            epochs: self.critic_epochs.unwrap_or(2),
+            batch_size: self.critic_batch_size.unwrap_or(2.0),
+        }
+    }
+
+    /// Per-network mode: the discriminator's schedule (MimicKit: 2 epochs of `2 × num_envs`).
+    pub fn disc_schedule(&self) -> NetworkSchedule {
+        NetworkSchedule {
+            batch_key: "disc_batch_size",
+            epochs: self.disc_epochs.unwrap_or(2),
+            batch_size: self.disc_batch_size.unwrap_or(2.0),
+        }
+    }
+
+    /// Per-network mode: the encoder's schedule (MimicKit: 2 epochs of `2 × num_envs`).
+    pub fn enc_schedule(&self) -> NetworkSchedule {
+        NetworkSchedule {
+            batch_key: "enc_batch_size",
+            epochs: self.enc_epochs.unwrap_or(2),
+            batch_size: self.enc_batch_size.unwrap_or(2.0),
+        }
     }
 
     /// Probability of an exploratory (sampled) action after `samples` samples.

@@ -34,8 +34,6 @@ mod update;
 #[cfg(feature = "train")]
 pub use add::{Add, ZeroDifference};
 #[cfg(feature = "train")]
-pub(crate) use agent::VALUE_CHUNK;
-#[cfg(feature = "train")]
 pub use agent::{Agent, AgentError, AgentLoadError};
 #[cfg(feature = "train")]
 pub use algorithm::{Algorithm, LossTerms, Minibatch, MinibatchCtx, UpdateCtx};
@@ -46,7 +44,7 @@ pub use ase::Ase;
 #[cfg(feature = "train")]
 pub use awr::Awr;
 pub(crate) use builder::condition_dim;
-pub use config::{AgentConfig, AgentName};
+pub use config::{AgentConfig, AgentName, NetworkSchedule, UpdateMode};
 pub use latent_slots::{LatentSchedule, LatentSlots};
 #[cfg(feature = "train")]
 pub use ppo::Ppo;

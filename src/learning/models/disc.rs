@@ -79,6 +79,17 @@ impl Discriminator {
     pub fn logit_weight_sq(&self) -> Tensor<1> {
         self.logit.weight.val().powi_scalar(2).sum()
     }
+
+    /// `Σ W²` over every layer's weights and the logit's (not the biases), shape `[1]`:
+    /// the L2 term of MimicKit's earlier `disc_weight_decay`.
+    pub fn weight_sq(&self) -> Tensor<1> {
+        self.backbone
+            .linear_layers()
+            .iter()
+            .fold(self.logit_weight_sq(), |sum, l| {
+                sum + l.weight.val().powi_scalar(2).sum()
+            })
+    }
 }
 
 /// `D(x) = logit(ReLU(… ReLU(x W₁ + b₁) …))` for a ReLU stack `layers`.
