@@ -202,9 +202,9 @@ mod tests {
     #[test]
     fn an_unknown_env_key_names_file_key_and_line() {
         let text = "env_name: deepmimic\nchar_file: a.xml\nmotion_file: b.bmotion\n\n\
-                    enable_phase_obs: true\n";
+                    enable_phase_ob: true\n";
         let e = parse_env_config(Path::new("envs/x.yaml"), text).unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("enable_phase_obs"), "{e}");
+        assert_eq!(e.key.as_deref(), Some("enable_phase_ob"), "{e}");
         assert!(e.to_string().contains("at line 5"), "{e}");
         let text =
             "env_name: deepmimic\nchar_file: a.xml\nengine:\n  sim_freq: 120\n  sim_frq: 1\n";

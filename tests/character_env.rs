@@ -585,3 +585,51 @@ fn a_second_engine_runs_the_deepmimic_env_unchanged() {
     );
     assert!(b.dones.iter().all(|d| !d.is_done()), "{:?}", b.dones);
 }
+
+#[test]
+fn the_phase_observation_follows_the_reference_clip() {
+    use bevy_mimic::anim::motion_lib::MotionLib;
+    let model = humanoid();
+    let edits = [
+        ("enable_phase_obs", "true"),
+        ("num_phase_encoding", "4"),
+        ("rand_reset", "false"),
+        ("enable_tar_obs", "false"),
+    ];
+    let mut env = deepmimic(2, &edits);
+    // MimicKit's layout: the character's 140 values, then the phase and 4 sines and cosines.
+    assert_eq!(env.obs_dim(), 140 + 9);
+    let walk = MotionLib::load(
+        &root().join("assets/motions/deepmimic_walk.bmotion"),
+        &model,
+    )
+    .unwrap();
+    let len = walk.length(0);
+    let mut rng = SeededRng::seed_from_u64(2);
+    env.reset(&[0, 1], &mut rng);
+    let zero = vec![0.0; 2 * model.num_dofs()];
+    for step in 0..6 {
+        let phase = (step as f32 * env.step_dt() as f32 / len).fract();
+        for e in 0..2 {
+            let row = &env.obs()[e * 149..(e + 1) * 149];
+            assert!(
+                (row[140] - phase).abs() < 1e-5,
+                "step {step}: {} vs {phase}",
+                row[140]
+            );
+            for k in 0..4 {
+                let v = phase * std::f32::consts::TAU * (1 << k) as f32;
+                assert!((row[141 + k] - v.sin()).abs() < 1e-4, "sin {k}");
+                assert!((row[145 + k] - v.cos()).abs() < 1e-4, "cos {k}");
+            }
+        }
+        env.step(&zero);
+    }
+    // The phase is the reference's: a `char` env without clips refuses it, naming the key.
+    let c = env_config(
+        "envs/char_humanoid.yaml",
+        &[("enable_phase_obs", "true"), ("motion_file", "null")],
+    );
+    let (key, why) = CharacterEnv::new(EnvKind::Char, &c, 1).err().unwrap();
+    assert_eq!(key, "enable_phase_obs", "{why}");
+}

@@ -101,3 +101,66 @@ fn plots_a_log_to_a_png() {
     let e = plot_log(&log, &png_path, &["Nope".into()]).unwrap_err();
     assert!(e.to_string().contains("Nope"));
 }
+
+/// One iteration (with its test) of the CPU DeepMimic or AMP preset on 4 envs, its env file
+/// edited by `env_edits`.
+fn character_iteration(agent: &str, env: &str, env_edits: &[(&str, &str)]) -> LogRow {
+    use bevy_mimic::learning::device::Backend;
+    let dir = TempDir::new("tracking-log");
+    let mut t = bevy_mimic::train::Trainer::new(
+        &common::config_path(agent),
+        common::config_text(agent, &[("test_episodes", "4"), ("steps_per_iter", "8")]),
+        &common::config_path(env),
+        common::config_text(env, env_edits),
+        common::options(dir.path(), 4, 1, 5),
+        Backend::Flex.device(),
+    )
+    .unwrap();
+    t.train_iteration().unwrap()
+}
+
+#[test]
+fn log_tracking_error_logs_the_test_episodes_tracking_errors() {
+    let tracking = [
+        "Root_Pos",
+        "Root_Rot",
+        "Body_Pos",
+        "Body_Rot",
+        "Dof_Vel",
+        "Root_Vel",
+        "Root_Ang_Vel",
+    ];
+    let dm = (
+        "agents/deepmimic_humanoid_ppo_cpu.yaml",
+        "envs/deepmimic_humanoid_walk.yaml",
+    );
+    let on = character_iteration(dm.0, dm.1, &[("log_tracking_error", "true")]);
+    for name in tracking {
+        // MimicKit's seven errors, for the test episodes and (as always for DeepMimic) training.
+        let test = on.get(&format!("Test_Tracking_{name}_Err"));
+        assert!(
+            test.is_some_and(|v| v.is_finite() && v >= 0.0),
+            "{name}: {test:?}"
+        );
+        assert!(on.get(&format!("Tracking_{name}_Err")).is_some(), "{name}");
+    }
+    let off = character_iteration(dm.0, dm.1, &[]);
+    assert!(off.get("Test_Tracking_Root_Pos_Err").is_none());
+    assert!(off.get("Tracking_Root_Pos_Err").is_some());
+    // AMP tracks the clip each episode started from only when asked.
+    let amp = (
+        "agents/amp_humanoid_cpu.yaml",
+        "envs/amp_humanoid_walk.yaml",
+    );
+    assert!(
+        character_iteration(amp.0, amp.1, &[])
+            .get("Tracking_Body_Pos_Err")
+            .is_none()
+    );
+    let on = character_iteration(amp.0, amp.1, &[("log_tracking_error", "true")]);
+    assert!(
+        on.get("Test_Tracking_Body_Rot_Err")
+            .is_some_and(f64::is_finite)
+    );
+    assert!(on.get("Tracking_Body_Pos_Err").is_some_and(f64::is_finite));
+}

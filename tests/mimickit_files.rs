@@ -177,3 +177,40 @@ fn every_humanoid_agent_file_trains_an_iteration_as_published() {
         }
     }
 }
+
+#[test]
+fn the_humanoid_env_files_parse_with_every_key_they_use() {
+    use bevy_mimic::config::parse_yaml;
+    use bevy_mimic::env::EnvConfig;
+    use bevy_mimic::env::character::CameraMode;
+    for name in ["deepmimic", "amp", "ase", "add"] {
+        let rel = format!("envs/{name}_humanoid_env.yaml");
+        let text = std::fs::read_to_string(data(&rel)).unwrap();
+        let config: EnvConfig =
+            parse_yaml(&data(&rel), &text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        config.validate().unwrap_or_else(|e| panic!("{rel}: {e:?}"));
+        let (_, c) = config.character().unwrap_or_else(|| panic!("{rel}"));
+        assert!(!c.enable_phase_obs, "{rel}");
+        assert_eq!(c.camera_mode, Some(CameraMode::Track), "{rel}");
+        assert_eq!(
+            c.ref_char_offset.as_deref(),
+            Some(&[2.0, 0.0, 0.0][..]),
+            "{rel}"
+        );
+        assert_eq!(c.init_pose.as_ref().map(Vec::len), Some(34), "{rel}");
+        assert_eq!(c.log_tracking_error, name == "add", "{rel}");
+    }
+    // The task envs (steering, location) are not here yet: their files are refused at
+    // `env_name`, naming the file and the line.
+    for name in ["amp_steering", "amp_location"] {
+        let rel = format!("envs/{name}_humanoid_env.yaml");
+        let text = std::fs::read_to_string(data(&rel)).unwrap();
+        let e = parse_yaml::<EnvConfig>(&data(&rel), &text).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.contains(&rel) && message.contains("task_"),
+            "{message}"
+        );
+        assert!(message.contains("line 1"), "{message}");
+    }
+}

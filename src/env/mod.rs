@@ -129,6 +129,10 @@ pub trait VecEnv {
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+    /// Whether test episodes report their tracking errors (MimicKit's `log_tracking_error`).
+    fn logs_test_tracking(&self) -> bool {
+        false
+    }
     /// Values per discriminator observation (0 for envs without one).
     fn disc_obs_dim(&self) -> usize {
         0

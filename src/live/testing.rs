@@ -55,8 +55,13 @@ impl TestRun {
     }
 
     /// The test's statistics, with `dt` seconds per control step and the env's mean root
-    /// speed over the test.
-    pub(super) fn stats(&self, dt: f64, root_speed: Option<f64>) -> EvalStats {
+    /// speed and tracking errors over the test.
+    pub(super) fn stats(
+        &self,
+        dt: f64,
+        root_speed: Option<f64>,
+        tracking: Option<[f64; 7]>,
+    ) -> EvalStats {
         EvalStats {
             episodes: self.tracker.episodes(),
             mean_return: self.tracker.mean_return(),
@@ -64,6 +69,7 @@ impl TestRun {
             fails: self.fails,
             sim_seconds: self.steps as f64 * dt,
             root_speed,
+            tracking,
         }
     }
 }

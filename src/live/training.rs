@@ -25,6 +25,7 @@ use crate::sim::CharacterState;
 use crate::sim::plugin::{PdTargets, SimPaused};
 use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
 use crate::spaces::DoneCode;
+use crate::train::run::test_diagnostics;
 use crate::train::{IterationTimes, TrainingRun};
 
 /// The update running in the background: the agent comes back with its log row and seconds.
@@ -369,15 +370,12 @@ pub(crate) fn finish_update(
 /// The test's statistics; every env starts afresh after it, as after `evaluate`.
 fn end_test(t: &mut Trainee, resets: &mut EnvResets) {
     let test = t.test.take().expect("testing");
-    let root_speed = resets
-        .output_mut()
-        .take_diagnostics()
-        .into_iter()
-        .find(|(k, _)| *k == "Root_Speed")
-        .map(|(_, v)| v);
+    let output = resets.output_mut();
+    let (root_speed, tracking) =
+        test_diagnostics(&output.take_diagnostics(), output.log_test_tracking);
     reset_all(resets, t);
     let _ = resets.output_mut().take_diagnostics();
-    t.run.set_test(test.stats(t.dt, root_speed));
+    t.run.set_test(test.stats(t.dt, root_speed, tracking));
 }
 
 /// The log row, messages, and at output iterations the checkpoint and fresh envs.

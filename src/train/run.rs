@@ -17,7 +17,8 @@ use super::guard::sanitize_step;
 use super::logger::TrainLogger;
 use super::stored::TRAINER_FILE;
 pub use super::stored::{
-    AGENT_CONFIG_FILE, CHECKPOINT_DIR, ENV_CONFIG_FILE, EvalStats, LoadedRun, TrainerState,
+    AGENT_CONFIG_FILE, CHECKPOINT_DIR, ENV_CONFIG_FILE, EvalStats, LoadedRun, TEST_TRACKING_KEYS,
+    TrainerState, test_diagnostics,
 };
 use crate::SeededRng;
 use crate::config::{ConfigError, parse_agent_config};
@@ -341,6 +342,9 @@ impl TrainingRun {
             row.set("Test_Return", test.mean_return);
             row.set("Test_Episode_Length", test.mean_length);
             row.set("Test_Episodes", test.episodes as f64);
+            for (v, (_, key)) in test.tracking.iter().flatten().zip(TEST_TRACKING_KEYS) {
+                row.set(key, *v);
+            }
         }
         row.set("Train_Return", self.tracker.mean_return());
         row.set("Train_Episode_Length", self.tracker.mean_length());

@@ -50,6 +50,43 @@ pub struct EvalStats {
     pub sim_seconds: f64,
     /// Mean horizontal root speed (m/s) for character envs.
     pub root_speed: Option<f64>,
+    /// Mean tracking errors over the test, in [`TEST_TRACKING_KEYS`] order, for envs that log
+    /// them (`log_tracking_error`).
+    #[serde(default)]
+    pub tracking: Option<[f64; 7]>,
+}
+
+/// The env's tracking-error diagnostics and the test columns they are logged as.
+pub const TEST_TRACKING_KEYS: [(&str, &str); 7] = [
+    ("Tracking_Root_Pos_Err", "Test_Tracking_Root_Pos_Err"),
+    ("Tracking_Root_Rot_Err", "Test_Tracking_Root_Rot_Err"),
+    ("Tracking_Body_Pos_Err", "Test_Tracking_Body_Pos_Err"),
+    ("Tracking_Body_Rot_Err", "Test_Tracking_Body_Rot_Err"),
+    ("Tracking_Dof_Vel_Err", "Test_Tracking_Dof_Vel_Err"),
+    ("Tracking_Root_Vel_Err", "Test_Tracking_Root_Vel_Err"),
+    (
+        "Tracking_Root_Ang_Vel_Err",
+        "Test_Tracking_Root_Ang_Vel_Err",
+    ),
+];
+
+/// A test's mean root speed and (when `log_tracking` and the env reported them) tracking
+/// errors, from the env's diagnostics over the test.
+pub fn test_diagnostics(
+    diag: &[(&'static str, f64)],
+    log_tracking: bool,
+) -> (Option<f64>, Option<[f64; 7]>) {
+    let find = |key: &str| diag.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let tracking = log_tracking
+        .then(|| {
+            let mut out = [0.0; 7];
+            for (o, (key, _)) in out.iter_mut().zip(TEST_TRACKING_KEYS) {
+                *o = find(key)?;
+            }
+            Some(out)
+        })
+        .flatten();
+    (find("Root_Speed"), tracking)
 }
 
 impl EvalStats {

@@ -12,6 +12,7 @@ use super::episodes::EpisodeTracker;
 use super::logger::format_table;
 use super::run::{
     CHECKPOINT_DIR, EvalStats, IterationTimes, LoadedRun, RunError, RunOptions, TrainingRun,
+    test_diagnostics,
 };
 use crate::SeededRng;
 use crate::config::{ConfigError, parse_agent_config, parse_env_config};
@@ -353,11 +354,7 @@ pub fn evaluate(
             env.reset(&finished, rng);
         }
     }
-    let root_speed = env
-        .diagnostics()
-        .into_iter()
-        .find(|(k, _)| *k == "Root_Speed")
-        .map(|(_, v)| v);
+    let (root_speed, tracking) = test_diagnostics(&env.diagnostics(), env.logs_test_tracking());
     env.reset(&all, rng);
     EvalStats {
         episodes: tracker.episodes(),
@@ -366,6 +363,7 @@ pub fn evaluate(
         fails,
         sim_seconds: steps as f64 * env.step_dt(),
         root_speed,
+        tracking,
     }
 }
 

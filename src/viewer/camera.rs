@@ -4,6 +4,7 @@ use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
+use crate::env::character::EnvViewSettings;
 use crate::panel::PanelState;
 use crate::sim::SimState;
 use crate::sim::plugin::SimSettings;
@@ -109,8 +110,10 @@ pub(crate) fn orbit_camera(
     panel: Res<PanelState>,
     state: Res<SimState>,
     settings: Res<SimSettings>,
+    view: Option<Res<EnvViewSettings>>,
     mut cameras: Query<(&mut OrbitCamera, &mut Transform)>,
 ) {
+    let tracks = view.is_none_or(|v| v.camera_tracks);
     let on_panel = egui_input.is_some_and(|e| e.wants_any_pointer_input());
     for (mut orbit, mut transform) in &mut cameras {
         if !on_panel {
@@ -121,7 +124,7 @@ pub(crate) fn orbit_camera(
             orbit.distance = (orbit.distance * (1.0 - scroll.delta.y * 0.1)).clamp(1.0, 80.0);
         }
         let env = panel.follow.min(state.num_envs.saturating_sub(1));
-        if env < state.num_envs && state.env_is_finite(env) {
+        if tracks && env < state.num_envs && state.env_is_finite(env) {
             let root = state.root_pos(env) + settings.origins[env];
             let goal = Vec3::new(root.x, root.y, 0.9);
             let k = 1.0 - (-4.0 * time.delta_secs()).exp();

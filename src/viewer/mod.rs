@@ -159,6 +159,24 @@ fn panel_system(
     Ok(())
 }
 
+/// Turns the ghost on when the env file asks for it (`visualize_ref_char`, on by default for
+/// envs with a reference), once, when the env's settings first appear; the panel's toggle
+/// decides after that.
+#[cfg(feature = "train")]
+fn ghost_from_env_file(
+    view: Option<Res<crate::env::character::EnvViewSettings>>,
+    mut panel: ResMut<PanelState>,
+    mut done: Local<bool>,
+) {
+    if *done {
+        return;
+    }
+    if let Some(v) = view {
+        *done = true;
+        panel.ghost |= v.show_ref_char;
+    }
+}
+
 /// The default window: 1280×720, titled.
 pub fn window_plugin(title: &str) -> WindowPlugin {
     WindowPlugin {
@@ -185,6 +203,7 @@ pub fn run_viewer(
         .add_plugins(plugin)
         .add_plugins(ViewerPlugin { source })
         .add_plugins(snapshot::ReportPlugin)
+        .add_systems(Update, ghost_from_env_file)
         .insert_resource(pace_of(&panel))
         .insert_resource(panel);
     if let Some(s) = screenshot {

@@ -6,6 +6,7 @@ use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
 
 use crate::anim::character::{CharacterModel, Shape};
+use crate::env::character::EnvViewSettings;
 use crate::env::character::systems::Reference;
 use crate::panel::PanelState;
 use crate::sim::plugin::{SimBody, SimCharacter, SimGeom, SimSettings};
@@ -187,9 +188,11 @@ fn attach_meshes(
 pub(crate) fn pose_ghost(
     panel: Res<PanelState>,
     reference: Option<Res<Reference>>,
+    view: Option<Res<EnvViewSettings>>,
     settings: Res<SimSettings>,
     mut ghosts: Query<(&GhostBody, &mut Transform, &mut Visibility)>,
 ) {
+    let offset = view.map_or(Vec3::ZERO, |v| v.ref_char_offset);
     let show = panel.ghost && reference.as_ref().is_some_and(|r| r.motions.is_some());
     for (ghost, mut transform, mut visibility) in &mut ghosts {
         let want = if show {
@@ -206,7 +209,7 @@ pub(crate) fn pose_ghost(
         let reference = reference.as_ref().expect("checked");
         let pose = reference.poses.view(ghost.env as usize, 0);
         let b = ghost.body as usize;
-        transform.translation = pose.body_pos[b] + settings.origins[ghost.env as usize];
+        transform.translation = pose.body_pos[b] + settings.origins[ghost.env as usize] + offset;
         transform.rotation = pose.body_rot[b];
     }
 }

@@ -33,6 +33,16 @@ fn w(x: f32) -> f32 {
     x
 }
 
+/// The viewer camera's mode (`camera_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CameraMode {
+    /// The camera stays where the user puts it.
+    Still,
+    /// The camera follows the character picked in the panel.
+    Track,
+}
+
 /// Keys of a character env file (besides `env_name`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +65,21 @@ pub struct CharacterEnvConfig {
     /// Append the reference's future frames (DeepMimic's target observation).
     #[serde(default)]
     pub enable_tar_obs: bool,
+    /// Append the reference's phase (motion time over clip length, wrapped for looping clips)
+    /// to the observation (MimicKit's `enable_phase_obs`). Off when absent: MimicKit's code
+    /// defaults it on, but each of its env files states it.
+    #[serde(default)]
+    pub enable_phase_obs: bool,
+    /// Sinusoidal encodings of the phase, `sin` and `cos` of `2π·2ᵏ·phase` for k below this,
+    /// after the phase itself (MimicKit: 0 when absent).
+    #[serde(default)]
+    pub num_phase_encoding: usize,
+    /// Log the tracking errors of test episodes (`Test_Tracking_*`: root position and
+    /// rotation, body positions and rotations, DoF, root and root angular velocities), as
+    /// MimicKit's `log_tracking_error`; training rollouts of the tracking kinds log them
+    /// always, and `amp`/`ase` ones when this is set.
+    #[serde(default)]
+    pub log_tracking_error: bool,
     /// Which future control steps the target observation shows.
     #[serde(default = "tar_obs_steps")]
     pub tar_obs_steps: Vec<u32>,
@@ -124,13 +149,16 @@ pub struct CharacterEnvConfig {
     /// Frames in each discriminator window (`amp`; MimicKit: 10).
     #[serde(default = "num_disc_obs_steps")]
     pub num_disc_obs_steps: usize,
-    /// Viewer camera mode (read by the viewer; ignored headless).
+    /// The viewer's camera: `track` follows a character, `still` stays where it is put
+    /// (MimicKit's modes; `track` when absent, as every MimicKit env file sets it).
     #[serde(default)]
-    pub camera_mode: Option<String>,
-    /// Show the reference as a ghost in the viewer.
+    pub camera_mode: Option<CameraMode>,
+    /// Show the reference as a ghost in the viewer when it opens (default: yes, as MimicKit's
+    /// DeepMimic env and those built on it; the panel toggles it).
     #[serde(default)]
     pub visualize_ref_char: Option<bool>,
-    /// Where the viewer draws the ghost relative to the character.
+    /// Where the viewer draws the ghost relative to the reference's own position (m, world
+    /// x, y, z; MimicKit's files: `[2, 0, 0]`, beside the character). On top of it when absent.
     #[serde(default)]
     pub ref_char_offset: Option<Vec<f32>>,
     /// The engine for this env (MimicKit's `engine:` block); defaults when absent.
@@ -195,6 +223,14 @@ impl CharacterEnvConfig {
             return bad(
                 "pose_termination_dist",
                 format!("must be > 0, got {}", self.pose_termination_dist),
+            );
+        }
+        if let Some(o) = &self.ref_char_offset
+            && (o.len() != 3 || o.iter().any(|v| !v.is_finite()))
+        {
+            return bad(
+                "ref_char_offset",
+                format!("must be 3 finite numbers (x, y, z in m), got {o:?}"),
             );
         }
         if self.enable_tar_obs && self.tar_obs_steps.is_empty() {

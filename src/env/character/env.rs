@@ -289,6 +289,13 @@ impl VecEnv for CharacterEnv {
         Some(self.engine.state().root_vel(env).to_array())
     }
 
+    fn logs_test_tracking(&self) -> bool {
+        self.engine
+            .world()
+            .resource::<EnvOutput>()
+            .log_test_tracking
+    }
+
     fn diagnostics(&mut self) -> Vec<(&'static str, f64)> {
         let world = self.engine.app_mut().world_mut();
         world.resource_mut::<EnvOutput>().take_diagnostics()

@@ -19,7 +19,7 @@ mod setup;
 pub mod systems;
 
 pub use action::{ActionBounds, action_bounds};
-pub use config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
+pub use config::{CameraMode, CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
 pub use disc_obs::{disc_frame_dim, write_disc_frame, write_disc_window};
 pub use env::{CharacterEnv, OwnedPose};
 pub use kinds::{CharacterKind, EnvKind, character_kind};
@@ -27,4 +27,4 @@ pub use obs::{ObsSpec, write_char_obs, write_tar_obs};
 pub use pose::{PoseView, RefPoses};
 pub use reward::{ErrorWeights, RewardTerms, TrackingErrors, tracking_errors, tracking_reward};
 pub use setup::{BuildError, CharacterEnvPlugin, CharacterEnvSetup};
-pub use systems::EnvSet;
+pub use systems::{EnvSet, EnvViewSettings};

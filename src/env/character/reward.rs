@@ -74,6 +74,14 @@ pub struct TrackingErrors {
     pub body_pos_mean: f32,
     /// Mean absolute DoF velocity error (rad/s), for the log.
     pub dof_vel_mean: f32,
+    /// Mean rotation angle between each body and its reference (rad, world rotations), for
+    /// the log.
+    pub body_rot_mean: f32,
+    /// Mean absolute root velocity error over its components (m/s, world), for the log.
+    pub root_vel_mean: f32,
+    /// Mean absolute root angular velocity error over its components (rad/s, world), for the
+    /// log.
+    pub root_ang_vel_mean: f32,
     /// Largest squared root-relative body position error (pose termination).
     pub body_pos_max_sq: f32,
 }
@@ -149,6 +157,15 @@ pub fn tracking_errors(
         e.body_pos_max_sq = e.body_pos_max_sq.max(d2);
     }
     e.body_pos_mean = sum / model.num_bodies() as f32;
+
+    // MimicKit's logged errors besides: body rotations, root velocities, all in the world.
+    let rot_sum: f32 = (0..model.num_bodies())
+        .map(|b| angle_between(sim.body_rot[b], reference.body_rot[b]))
+        .sum();
+    e.body_rot_mean = rot_sum / model.num_bodies() as f32;
+    let mean_abs = |v: Vec3| v.abs().element_sum() / 3.0;
+    e.root_vel_mean = mean_abs(reference.root_vel - sim.root_vel);
+    e.root_ang_vel_mean = mean_abs(reference.root_ang_vel - sim.root_ang_vel);
     e
 }
 

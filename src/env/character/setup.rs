@@ -5,12 +5,13 @@ use bevy::prelude::*;
 use glam::Vec3;
 
 use super::action::action_bounds;
-use super::config::{CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
+use super::config::{CameraMode, CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
 use super::kinds::{CharacterKind, EnvKind, character_kind};
 use super::obs::ObsSpec;
 use super::reward::{ErrorWeights, RewardTerms};
 use super::systems::{
-    EnvOutput, EnvParams, EnvSet, Reference, advance_reference, done, observe, sum_rewards,
+    EnvOutput, EnvParams, EnvSet, EnvViewSettings, Reference, advance_reference, done, observe,
+    sum_rewards,
 };
 use crate::anim::character::CharacterModel;
 use crate::anim::mjcf::load_mjcf;
@@ -109,6 +110,13 @@ impl CharacterEnvSetup {
             }
             None => None,
         };
+        if config.enable_phase_obs && motions.is_none() {
+            return Err((
+                "enable_phase_obs".into(),
+                "the phase is the reference motion's: give a motion_file, or set it to false"
+                    .into(),
+            ));
+        }
         let key_bodies = body_indices(&model, "key_bodies", &config.key_bodies)?;
         let contact = body_indices(&model, "contact_bodies", &config.contact_bodies)?;
         let per_joint = match &config.joint_err_w {
@@ -128,12 +136,20 @@ impl CharacterEnvSetup {
             }
             None => vec![1.0; model.num_bodies() - 1],
         };
-        let default_state = match &config.init_pose {
+        // MimicKit pads a 3-value init_pose (the root position) with the zero rotation and DoFs.
+        let init_pose = config.init_pose.as_ref().map(|p| {
+            let mut p = p.clone();
+            if p.len() == 3 {
+                p.resize(6 + model.num_dofs(), 0.0);
+            }
+            p
+        });
+        let default_state = match &init_pose {
             Some(p) if p.len() != 6 + model.num_dofs() => {
                 return Err((
                     "init_pose".into(),
                     format!(
-                        "has {} values; expected 6 (root position, exp-map rotation) + {} DoFs",
+                        "has {} values; expected 3 (root position) or 6 (root position, exp-map rotation) + {} DoFs",
                         p.len(),
                         model.num_dofs()
                     ),
@@ -163,6 +179,7 @@ impl CharacterEnvSetup {
         }
         let mut params = EnvParams {
             char_obs_dim: spec.char_obs_dim(&model),
+            phase_encoding: config.enable_phase_obs.then_some(config.num_phase_encoding),
             tar_obs_dim: spec.tar_obs_dim(&model),
             spec,
             weights: ErrorWeights::new(&model, &per_joint),
@@ -180,6 +197,7 @@ impl CharacterEnvSetup {
             pose_dist_sq: config.pose_termination_dist.powi(2),
             succeed_at_clip_end: false,
             log_tracking_errors: false,
+            log_test_tracking: false,
             ground_contact_height,
             dt,
             tar_steps: Vec::new(),
@@ -198,6 +216,14 @@ impl CharacterEnvSetup {
             num_envs,
             reference: Reference::new(motions, num_envs, slots, &model),
             output: EnvOutput::new(&params, num_envs, max_steps),
+            view: EnvViewSettings {
+                camera_tracks: config.camera_mode != Some(CameraMode::Still),
+                show_ref_char: config.visualize_ref_char.unwrap_or(true),
+                ref_char_offset: config
+                    .ref_char_offset
+                    .as_deref()
+                    .map_or(Vec3::ZERO, Vec3::from_slice),
+            },
             params,
         };
         Ok(Self {
@@ -228,6 +254,7 @@ struct EnvResources {
     params: EnvParams,
     reference: Reference,
     output: EnvOutput,
+    view: EnvViewSettings,
 }
 
 /// Puts a loaded env's resources and its [`EnvSet`] systems, the shared ones and its kind's,
@@ -250,6 +277,7 @@ impl Plugin for CharacterEnvPlugin {
         let r = self.resources.clone();
         app.insert_resource(r.reference)
             .insert_resource(r.output)
+            .insert_resource(r.view)
             .insert_resource(r.params.clone())
             .configure_sets(
                 ControlStep,

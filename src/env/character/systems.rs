@@ -57,12 +57,17 @@ pub struct EnvParams {
     pub succeed_at_clip_end: bool,
     /// Report the tracking errors' means in the log.
     pub log_tracking_errors: bool,
+    /// Report them for test episodes too (`log_tracking_error`).
+    pub log_test_tracking: bool,
     /// Bodies below this height count as on the ground.
     pub ground_contact_height: f32,
     /// Seconds per control step.
     pub dt: f32,
     /// Character observation length.
     pub char_obs_dim: usize,
+    /// Sinusoidal encodings after the phase in the observation; `None` without a phase
+    /// observation.
+    pub phase_encoding: Option<usize>,
     /// Target observation length per frame.
     pub tar_obs_dim: usize,
     /// Frames per discriminator window (0 without a discriminator).
@@ -74,13 +79,30 @@ pub struct EnvParams {
 impl EnvParams {
     /// Observation length.
     pub fn obs_dim(&self) -> usize {
-        self.char_obs_dim + self.tar_steps.len() * self.tar_obs_dim
+        self.char_obs_dim + self.phase_obs_dim() + self.tar_steps.len() * self.tar_obs_dim
+    }
+
+    /// Phase observation length: the phase and `sin`/`cos` of each encoding.
+    pub fn phase_obs_dim(&self) -> usize {
+        self.phase_encoding.map_or(0, |n| 1 + 2 * n)
     }
 
     /// Discriminator observation length (a window of frames).
     pub fn disc_obs_dim(&self) -> usize {
         self.disc_steps * self.disc_frame_dim
     }
+}
+
+/// What the env file says about viewing it (`camera_mode`, `visualize_ref_char`,
+/// `ref_char_offset`); the viewer reads it, headless code ignores it.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct EnvViewSettings {
+    /// The camera follows a character.
+    pub camera_tracks: bool,
+    /// The reference ghost is shown when the viewer opens.
+    pub show_ref_char: bool,
+    /// Where the ghost is drawn relative to the reference (m, world).
+    pub ref_char_offset: glam::Vec3,
 }
 
 /// The reference motion of every env.
@@ -147,6 +169,20 @@ impl Reference {
         }
     }
 
+    /// MimicKit's `calc_motion_phase`: env `env`'s motion time over its clip's length, wrapped
+    /// for a looping clip, clipped to [0, 1] (0 without clips).
+    pub fn phase(&self, env: usize) -> f32 {
+        let Some(lib) = &self.motions else { return 0.0 };
+        let id = self.motion_id[env];
+        let phase = self.motion_time[env] / lib.length(id).max(f32::EPSILON);
+        let phase = if lib.clip(id).loop_mode == LoopMode::Wrap {
+            phase - phase.floor()
+        } else {
+            phase
+        };
+        phase.clamp(0.0, 1.0)
+    }
+
     /// Whether env `env` has played its (non-looping) clip to the end.
     pub fn motion_ended(&self, env: usize) -> bool {
         self.motions.as_ref().is_some_and(|lib| {
@@ -168,6 +204,8 @@ pub struct EnvOutput {
     /// Sums for the log since the last report.
     pub diag: Diagnostics,
     log_tracking_errors: bool,
+    /// Whether test episodes report their tracking errors (`log_tracking_error`).
+    pub log_test_tracking: bool,
 }
 
 impl EnvOutput {
@@ -179,6 +217,7 @@ impl EnvOutput {
             disc_obs: vec![0.0; num_envs * params.disc_obs_dim()],
             diag: Diagnostics::default(),
             log_tracking_errors: params.log_tracking_errors,
+            log_test_tracking: params.log_test_tracking,
         }
     }
 
@@ -197,6 +236,9 @@ impl EnvOutput {
                 ("Tracking_Root_Rot_Err", d.root_rot / steps),
                 ("Tracking_Body_Pos_Err", d.body_pos / steps),
                 ("Tracking_Dof_Vel_Err", d.dof_vel / steps),
+                ("Tracking_Body_Rot_Err", d.body_rot / steps),
+                ("Tracking_Root_Vel_Err", d.root_vel / steps),
+                ("Tracking_Root_Ang_Vel_Err", d.root_ang_vel / steps),
             ]);
         }
         out
@@ -216,6 +258,12 @@ pub struct Diagnostics {
     pub body_pos: f64,
     /// Sum of mean DoF velocity errors (rad/s).
     pub dof_vel: f64,
+    /// Sum of mean body rotation errors (rad).
+    pub body_rot: f64,
+    /// Sum of mean root velocity errors (m/s).
+    pub root_vel: f64,
+    /// Sum of mean root angular velocity errors (rad/s).
+    pub root_ang_vel: f64,
     /// Sum of rewards.
     pub reward: f64,
     /// Sum of horizontal root speeds (m/s).
@@ -245,6 +293,9 @@ pub fn observe_env(
 ) {
     let pose = sim_pose(state, env);
     let mut at = write_char_obs(&params.spec, model, &pose, row);
+    if let Some(n) = params.phase_encoding {
+        at += write_phase_obs(reference.phase(env), n, &mut row[at..]);
+    }
     for slot in 1..=params.tar_steps.len() {
         let tar = reference.poses.view(env, slot);
         at += write_tar_obs(
@@ -256,6 +307,18 @@ pub fn observe_env(
             &mut row[at..],
         );
     }
+}
+
+/// Writes MimicKit's phase observation: the phase, then `sin(2π·2ᵏ·phase)` for k below
+/// `encodings`, then the cosines. Returns the values written.
+fn write_phase_obs(phase: f32, encodings: usize, out: &mut [f32]) -> usize {
+    out[0] = phase;
+    for k in 0..encodings {
+        let v = phase * std::f32::consts::TAU * (1u32 << k) as f32;
+        out[1 + k] = v.sin();
+        out[1 + encodings + k] = v.cos();
+    }
+    1 + 2 * encodings
 }
 
 /// Advances every env's motion time by one control step and recomputes its reference poses.

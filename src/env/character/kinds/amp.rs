@@ -10,6 +10,7 @@ use super::super::pose::RefPoses;
 use super::super::systems::{
     EnvOutput, EnvParams, EnvSet, Reference, observe, sim_pose, sum_rewards,
 };
+use super::deepmimic::record_tracking_errors;
 use super::{CharacterKind, constant_reward};
 use crate::anim::character::CharacterModel;
 use crate::sim::plugin::SimCharacter;
@@ -27,6 +28,10 @@ impl CharacterKind for Amp {
     ) {
         params.disc_steps = config.num_disc_obs_steps;
         params.disc_frame_dim = disc_frame_dim(&params.spec, model);
+        // MimicKit's AMP env inherits DeepMimic's error tracking: against the clip each episode
+        // started from, when asked.
+        params.log_tracking_errors = config.log_tracking_error;
+        params.log_test_tracking = config.log_tracking_error;
     }
 
     fn build(&self, app: &mut App, params: &EnvParams, model: &CharacterModel, num_envs: usize) {
@@ -46,6 +51,14 @@ impl CharacterKind for Amp {
                     .before(sum_rewards),
             ),
         );
+        if params.log_tracking_errors {
+            app.add_systems(
+                ControlStep,
+                record_tracking_errors
+                    .in_set(EnvSet::Reward)
+                    .before(sum_rewards),
+            );
+        }
     }
 }
 

@@ -39,6 +39,7 @@ pub(super) fn configure_tracking(config: &CharacterEnvConfig, params: &mut EnvPa
     params.terminate_on_pose_distance = config.pose_termination;
     params.succeed_at_clip_end = true;
     params.log_tracking_errors = true;
+    params.log_test_tracking = config.log_tracking_error;
 }
 
 /// Each env's tracking errors against its reference now, summed for the log; they feed the
@@ -66,6 +67,9 @@ pub(super) fn record_tracking_errors(
         d.root_rot += f64::from(e.root_rot_angle);
         d.body_pos += f64::from(e.body_pos_mean);
         d.dof_vel += f64::from(e.dof_vel_mean);
+        d.body_rot += f64::from(e.body_rot_mean);
+        d.root_vel += f64::from(e.root_vel_mean);
+        d.root_ang_vel += f64::from(e.root_ang_vel_mean);
     }
 }
 
