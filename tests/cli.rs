@@ -235,3 +235,61 @@ fn shipped_policies_and_configs_load_from_any_working_directory() {
         "{stderr}"
     );
 }
+
+#[test]
+fn mimickits_own_args_file_reads_its_engine_env_and_agent_files_from_its_layout() {
+    // A MimicKit checkout's layout, with its published files (tests/data/mimickit) but no
+    // motion data (MimicKit downloads it separately).
+    let dir = TempDir::new("mimickit_layout");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mimickit");
+    for (from, to) in [
+        (
+            "args/deepmimic_humanoid_ppo_args.txt",
+            "args/deepmimic_humanoid_ppo_args.txt",
+        ),
+        (
+            "engines/isaac_gym_engine.yaml",
+            "data/engines/isaac_gym_engine.yaml",
+        ),
+        (
+            "envs/deepmimic_humanoid_env.yaml",
+            "data/envs/deepmimic_humanoid_env.yaml",
+        ),
+        (
+            "agents/deepmimic_humanoid_ppo_agent.yaml",
+            "data/agents/deepmimic_humanoid_ppo_agent.yaml",
+        ),
+        (
+            "assets/humanoid/humanoid.xml",
+            "data/assets/humanoid/humanoid.xml",
+        ),
+    ] {
+        let to = dir.path().join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(from), to).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_bevy_mimic"))
+        .current_dir(dir.path())
+        .args([
+            "--arg_file",
+            "args/deepmimic_humanoid_ppo_args.txt",
+            "--mode",
+            "train",
+            "--num_envs",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    // Every file of the chain was read, and the first thing missing is the clip, named with
+    // its key and where it was looked for.
+    assert!(
+        stderr.contains("data/envs/deepmimic_humanoid_env.yaml")
+            && stderr.contains("motion_file")
+            && stderr.contains("humanoid_spinkick.pkl")
+            && stderr.contains("from the working directory"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

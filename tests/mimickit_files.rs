@@ -214,3 +214,13 @@ fn the_humanoid_env_files_parse_with_every_key_they_use() {
         assert!(message.contains("line 1"), "{message}");
     }
 }
+
+#[test]
+fn mimickits_humanoid_loads() {
+    use bevy_mimic::anim::mjcf::load_mjcf;
+    let model = load_mjcf(&data("assets/humanoid/humanoid.xml")).unwrap_or_else(|e| panic!("{e}"));
+    // MimicKit's humanoid: pelvis and 14 bodies, 28 DoFs (3-DoF ball joints as hinge
+    // triplets, 1-DoF elbows and knees).
+    assert_eq!(model.num_bodies(), 15);
+    assert_eq!(model.num_dofs(), 28);
+}
