@@ -224,3 +224,19 @@ fn mimickits_humanoid_loads() {
     assert_eq!(model.num_bodies(), 15);
     assert_eq!(model.num_dofs(), 28);
 }
+
+#[test]
+fn mimickits_dataset_file_reads_and_names_its_first_missing_clip() {
+    use bevy_mimic::anim::mjcf::load_mjcf;
+    use bevy_mimic::anim::motion_lib::MotionLib;
+    let model = load_mjcf(&data("assets/humanoid/humanoid.xml")).unwrap();
+    let file = data("datasets/dataset_humanoid_locomotion.yaml");
+    let e = MotionLib::load(&file, &model)
+        .err()
+        .expect("its clips are not here")
+        .to_string();
+    assert!(
+        e.contains("dataset_humanoid_locomotion.yaml") && e.contains("humanoid_run.pkl"),
+        "{e}"
+    );
+}
