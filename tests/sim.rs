@@ -386,3 +386,28 @@ fn mimickits_engine_files_run_on_rapier_with_their_rates_and_spacing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_cylinder_stands_on_its_disc_and_rests_on_its_rim_when_lying() {
+    use bevy_mimic::anim::mjcf::parse_mjcf;
+    // A lone body: a cylinder of radius 0.1 and height 0.4, dropped upright, then lying.
+    let xml = r#"<mujoco><worldbody><body name="can" pos="0 0 0.6">
+                 <freejoint/><geom type="cylinder" size="0.1 0.2" density="500"/>
+               </body></worldbody></mujoco>"#;
+    let model = parse_mjcf(xml, Path::new("can.xml")).unwrap();
+    for (tilt, rest) in [(0.0, 0.2), (std::f32::consts::FRAC_PI_2, 0.1)] {
+        let mut e = HeadlessSim::new(model.clone(), 1, EngineConfig::default()).unwrap();
+        let mut start = CharacterState::default_pose(&model, [0.0, 0.0], 0.0);
+        start.root_pos.z = 0.6;
+        start.root_rot = Quat::from_rotation_x(tilt);
+        e.set_env_state(0, &start);
+        for _ in 0..60 {
+            e.step();
+        }
+        let z = e.state().root_pos(0).z;
+        assert!(
+            (z - rest).abs() < 0.02,
+            "tilt {tilt}: rests at {z}, not {rest}"
+        );
+    }
+}

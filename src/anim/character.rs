@@ -75,6 +75,13 @@ pub enum Shape {
         /// Half sizes along x, y, z.
         half_extents: Vec3,
     },
+    /// Cylinder of `radius` and height `2 × half_length` along the geom's local z.
+    Cylinder {
+        /// Radius.
+        radius: f32,
+        /// Half the height.
+        half_length: f32,
+    },
 }
 
 impl Shape {
@@ -88,6 +95,10 @@ impl Shape {
                 half_length,
             } => PI * radius * radius * 2.0 * half_length + 4.0 / 3.0 * PI * radius.powi(3),
             Shape::Box { half_extents } => 8.0 * half_extents.x * half_extents.y * half_extents.z,
+            Shape::Cylinder {
+                radius,
+                half_length,
+            } => PI * radius * radius * 2.0 * half_length,
         }
     }
 }
@@ -230,6 +241,16 @@ impl CharacterModel {
                     } => {
                         let axis = grot * Vec3::Z * half_length;
                         (centre - axis).z.min((centre + axis).z) - radius
+                    }
+                    Shape::Cylinder {
+                        radius,
+                        half_length,
+                    } => {
+                        // The lower end disc's lowest rim point.
+                        let up = grot * Vec3::Z;
+                        let rim = radius * (1.0 - up.z * up.z).max(0.0).sqrt();
+                        let axis = up * half_length;
+                        (centre - axis).z.min((centre + axis).z) - rim
                     }
                     Shape::Box { half_extents } => {
                         // The lowest corner: each axis contributes its downward extent.

@@ -26,7 +26,7 @@ pub(crate) struct GhostBody {
     body: u16,
 }
 
-/// The mesh of a geom (bevy's capsules run along Y, MJCF's along Z).
+/// The mesh of a geom (bevy's capsules and cylinders run along Y, MJCF's along Z).
 pub fn mesh_of(shape: &Shape) -> Mesh {
     match *shape {
         Shape::Sphere { radius } => Sphere::new(radius).mesh().ico(3).expect("valid sphere"),
@@ -38,6 +38,13 @@ pub fn mesh_of(shape: &Shape) -> Mesh {
             .build()
             .rotated_by(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)),
         Shape::Box { half_extents } => Cuboid::from_size(2.0 * half_extents).mesh().build(),
+        Shape::Cylinder {
+            radius,
+            half_length,
+        } => Cylinder::new(radius, 2.0 * half_length)
+            .mesh()
+            .build()
+            .rotated_by(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)),
     }
 }
 

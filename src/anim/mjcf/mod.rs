@@ -3,7 +3,8 @@
 //! Supported: `<compiler angle eulerseq>`, `<default>` classes (nested, with `class` and
 //! `childclass`), bodies with `pos`, `quat` (w x y z), `euler`, `axisangle`; `hinge`, `ball` and
 //! `free` joints (and `<freejoint>`) with `axis`, `range`, `stiffness`, `damping`, `armature`,
-//! `actuatorfrcrange`; `sphere`, `capsule` and `box` geoms with `size` or `fromto`, `pos`,
+//! `actuatorfrcrange`; `sphere`, `capsule`, `box` and `cylinder` geoms with `size` (or `fromto`
+//! for capsules and cylinders), `pos`,
 //! `quat`/`euler`, `density` or `mass`; `position` actuators (`kp`, `kv`, `forcerange`) and
 //! `motor` actuators (`gear`, `ctrlrange`). Three hinges about x, y and z on one body fold into
 //! one spherical joint, as in MimicKit. PD gains come from a joint's position actuator, or else
@@ -124,7 +125,8 @@ impl Parser<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anim::character::Joint;
+    use crate::anim::character::{Joint, Shape};
+    use glam::Quat;
 
     fn parse(text: &str) -> Result<CharacterModel, MjcfError> {
         parse_mjcf(text, Path::new("test.xml"))
@@ -191,6 +193,45 @@ mod tests {
         let g = &m.bodies[1].geoms[0];
         assert!((g.pos - Vec3::new(0.0, 0.0, -0.15)).length() < 1e-6);
         assert!((g.rot * Vec3::Z + Vec3::Z).length() < 1e-5);
+    }
+
+    #[test]
+    fn cylinders_by_size_or_fromto_lie_along_local_z() {
+        let xml = MINI
+            .replace(
+                r#"<geom fromto="0 0 0 0 0 -0.3" size="0.05"/>"#,
+                r#"<geom type="cylinder" fromto="0 0 0 0.3 0 0" size="0.05"/>"#,
+            )
+            .replace(
+                r#"<geom type="box" size="0.1 0.1 0.1" density="1000"/>"#,
+                r#"<geom type="cylinder" size="0.1 0.2" density="1000"/>"#,
+            );
+        let m = parse(&xml).unwrap();
+        let g = &m.bodies[1].geoms[0];
+        assert_eq!(
+            g.shape,
+            Shape::Cylinder {
+                radius: 0.05,
+                half_length: 0.15
+            }
+        );
+        // Centred on the segment, its axis along it (x).
+        assert!((g.pos - Vec3::new(0.15, 0.0, 0.0)).length() < 1e-6);
+        assert!((g.rot * Vec3::Z - Vec3::X).length() < 1e-5);
+        let pi = std::f32::consts::PI;
+        assert!((m.bodies[1].mass() - 500.0 * pi * 0.05f32.powi(2) * 0.3).abs() < 1e-4);
+        assert!((m.bodies[2].mass() - 1000.0 * pi * 0.01 * 0.4).abs() < 1e-3);
+        // Standing upright, a cylinder's lowest point is its lower disc.
+        let upright = [Quat::IDENTITY];
+        let mut one = m.clone();
+        one.bodies.truncate(1);
+        one.bodies[0].geoms = vec![m.bodies[2].geoms[0].clone()];
+        let low = one.lowest_point(&[Vec3::new(0.0, 0.0, 1.0)], &upright);
+        assert!((low - 0.8).abs() < 1e-5, "{low}");
+        // Lying along x, its rim.
+        let lying = [Quat::from_rotation_y(std::f32::consts::FRAC_PI_2)];
+        let low = one.lowest_point(&[Vec3::new(0.0, 0.0, 1.0)], &lying);
+        assert!((low - 0.9).abs() < 1e-5, "{low}");
     }
 
     #[test]

@@ -133,11 +133,15 @@ impl<'a, 'input> Parser<'a, 'input> {
                     radius,
                     half_length: 0.5 * d.length(),
                 },
+                "cylinder" => Shape::Cylinder {
+                    radius,
+                    half_length: 0.5 * d.length(),
+                },
                 _ => {
                     return Err(self.err(
                         el.node,
                         Some("fromto"),
-                        format!("is supported for capsules, not `{kind}`"),
+                        format!("is supported for capsules and cylinders, not `{kind}`"),
                     ));
                 }
             };
@@ -164,11 +168,18 @@ impl<'a, 'input> Parser<'a, 'input> {
                         half_extents: Vec3::new(s[0], s[1], s[2]),
                     }
                 }
+                "cylinder" => {
+                    let s = size(2)?;
+                    Shape::Cylinder {
+                        radius: s[0],
+                        half_length: s[1],
+                    }
+                }
                 _ => {
                     return Err(self.err(
                         el.node,
                         Some("type"),
-                        format!("`{kind}` is not supported (sphere, capsule, box)"),
+                        format!("`{kind}` is not supported (sphere, capsule, box, cylinder)"),
                     ));
                 }
             };

@@ -42,6 +42,15 @@ fn shape_of(shape: &Shape) -> Collider {
         Shape::Box { half_extents } => {
             Collider::cuboid(half_extents.x, half_extents.y, half_extents.z)
         }
+        // rapier's cylinders run along Y, MJCF's along Z.
+        Shape::Cylinder {
+            radius,
+            half_length,
+        } => Collider::compound(vec![(
+            Vec3::ZERO,
+            Quat::from_rotation_x(std::f32::consts::FRAC_PI_2),
+            Collider::cylinder(half_length, radius),
+        )]),
     }
 }
 

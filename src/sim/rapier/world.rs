@@ -149,6 +149,10 @@ pub(crate) fn apply_targets(
 ) {
     let num_dofs = layout.gains.len();
     let num_motors = layout.motors.len();
+    if num_dofs == 0 {
+        // A character of one free body (a prop) has nothing to drive.
+        return;
+    }
     for (local, env_targets) in targets.chunks_exact(num_dofs).enumerate() {
         for (m, motor) in layout.motors.iter().enumerate() {
             let Some(joint) = joints.get_mut(handles.joints[local * num_motors + m], false) else {
