@@ -118,6 +118,31 @@ fn mimickit_pickle_of_a_shipped_clip_loads_back_equal() {
 }
 
 #[test]
+fn mimickit_pickles_with_numpy_frames_load_like_the_plain_one() {
+    // The same clip with frames as numpy arrays, written by numpy 2.4's pickles:
+    // protocol 2 (float64, Fortran order, numpy scalars for fps and loop_mode), protocol 4
+    // (an OrderedDict, float32) and protocol 5 (big-endian float32).
+    let model = humanoid();
+    let plain = load_motion(&data("mimickit_walk.pkl"), &model).unwrap();
+    for name in [
+        "mimickit_walk_numpy_p2.pkl",
+        "mimickit_walk_numpy_p4.pkl",
+        "mimickit_walk_numpy_p5.pkl",
+    ] {
+        let clip = load_motion(&data(name), &model).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(clip, plain, "{name}");
+    }
+    // A pickle that would call `os.system` is refused, naming the global, and nothing runs.
+    let e = load_motion(&data("mimickit_evil.pkl"), &model)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("system") && e.contains("mimickit_evil.pkl"),
+        "{e}"
+    );
+}
+
+#[test]
 fn loaders_agree_through_the_shipped_format() {
     let model = humanoid();
     for name in ["humanoid_run.npz", "humanoid3d_walk.txt"] {

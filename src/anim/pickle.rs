@@ -1,7 +1,9 @@
-//! Reading the plain-data pickles MimicKit writes for motions (`Motion.save`: a dict of ints,
-//! floats and lists of lists). Only the opcodes such data uses (protocols 2–5) are understood;
-//! anything that would construct objects (numpy arrays, classes) is refused, so loading a pickle
-//! never runs code.
+//! Reading the pickles MimicKit writes for motions (`Motion.save`: a dict of ints, floats and
+//! lists of lists), and those whose frames are numpy arrays, which its `load_motion` accepts too.
+//! Only the opcodes such data uses (protocols 2–5) are understood, and only an allow-list of
+//! globals is resolved — numpy's array reconstruction, `dtype` and scalars, `OrderedDict`, and
+//! `_codecs.encode` for protocol 2's bytes — each rebuilt here from its data. Any other global
+//! is refused, so loading a pickle never runs code and never constructs an arbitrary object.
 
 use std::collections::HashMap;
 
@@ -18,8 +20,17 @@ pub enum Value {
     Float(f64),
     /// A string.
     Str(String),
+    /// Bytes (`bytes` or `bytearray`).
+    Bytes(Vec<u8>),
     /// A list or tuple.
     List(Vec<Value>),
+    /// A numeric numpy array, its values in C (row-major) order.
+    Array {
+        /// Its shape.
+        shape: Vec<usize>,
+        /// Its values, widened to f64.
+        data: Vec<f64>,
+    },
     /// A dict, in insertion order.
     Dict(Vec<(Value, Value)>),
 }
@@ -47,46 +58,367 @@ impl Value {
     }
 }
 
+/// The globals a pickle may name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Global {
+    Reconstruct,
+    NdArray,
+    Dtype,
+    Scalar,
+    FromBuffer,
+    OrderedDict,
+    CodecsEncode,
+}
+
+impl Global {
+    fn resolve(module: &str, name: &str) -> Result<Self, String> {
+        let numpy_core = |m: &str, tail: &str| {
+            m.strip_prefix("numpy.core.")
+                .or_else(|| m.strip_prefix("numpy._core."))
+                == Some(tail)
+        };
+        Ok(match (module, name) {
+            (m, "_reconstruct") if numpy_core(m, "multiarray") => Global::Reconstruct,
+            (m, "scalar") if numpy_core(m, "multiarray") => Global::Scalar,
+            (m, "_frombuffer") if numpy_core(m, "numeric") => Global::FromBuffer,
+            ("numpy", "ndarray") => Global::NdArray,
+            ("numpy", "dtype") => Global::Dtype,
+            ("collections", "OrderedDict") => Global::OrderedDict,
+            ("_codecs", "encode") => Global::CodecsEncode,
+            _ => {
+                return Err(format!(
+                    "the pickle names `{module}.{name}`, which is not read here (only numpy arrays, dtypes and scalars, OrderedDict and plain data are): save frames as lists or numpy arrays"
+                ));
+            }
+        })
+    }
+}
+
+/// A numpy dtype of a number: kind (`f`, `i`, `u`, `b`), size in bytes, byte order. `id`
+/// ties the memo's copies to the object a later BUILD completes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Dtype {
+    id: u32,
+    kind: u8,
+    size: usize,
+    big_endian: bool,
+}
+
+impl Dtype {
+    fn parse(descr: &str, id: u32) -> Result<Self, String> {
+        let (order, rest) = match descr.as_bytes().first() {
+            Some(b'<' | b'=' | b'|') => (false, &descr[1..]),
+            Some(b'>') => (true, &descr[1..]),
+            _ => (false, descr),
+        };
+        let kind = *rest.as_bytes().first().ok_or("empty dtype")?;
+        let size: usize = rest[1..]
+            .parse()
+            .map_err(|_| format!("dtype `{descr}` is not a number type"))?;
+        let ok = match kind {
+            b'f' => matches!(size, 4 | 8),
+            b'i' | b'u' => matches!(size, 1 | 2 | 4 | 8),
+            b'b' => size == 1,
+            _ => false,
+        };
+        if !ok {
+            return Err(format!("dtype `{descr}` is not a number type read here"));
+        }
+        Ok(Self {
+            id,
+            kind,
+            size,
+            big_endian: order,
+        })
+    }
+
+    /// The values of `bytes`, widened to f64.
+    fn decode(&self, bytes: &[u8]) -> Result<Vec<f64>, String> {
+        if !bytes.len().is_multiple_of(self.size) {
+            return Err("array data is not a whole number of values".into());
+        }
+        Ok(bytes
+            .chunks_exact(self.size)
+            .map(|c| {
+                let mut b = [0u8; 8];
+                b[..self.size].copy_from_slice(c);
+                if self.big_endian {
+                    b[..self.size].reverse();
+                }
+                match (self.kind, self.size) {
+                    (b'f', 4) => f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    (b'f', _) => f64::from_le_bytes(b),
+                    (b'i', n) => {
+                        // Sign-extend from n bytes.
+                        let shift = 64 - 8 * n as u32;
+                        ((i64::from_le_bytes(b) << shift) >> shift) as f64
+                    }
+                    (_, _) => u64::from_le_bytes(b) as f64,
+                }
+            })
+            .collect())
+    }
+}
+
+#[derive(Clone, Debug)]
 enum Item {
     Value(Value),
     Mark,
+    Global(Global),
+    Dtype(Dtype),
+    /// An array `_reconstruct` made, waiting for its BUILD.
+    EmptyArray(u32),
+    /// A tuple holding more than plain data.
+    Tuple(Vec<Item>),
 }
 
-/// Decodes a pickle of plain data.
+fn as_usize(v: &Value) -> Result<usize, String> {
+    match v {
+        Value::Int(i) if *i >= 0 => Ok(*i as usize),
+        _ => Err("array shape is not a tuple of sizes".into()),
+    }
+}
+
+fn shape_of(v: &Value) -> Result<Vec<usize>, String> {
+    match v {
+        Value::List(dims) => dims.iter().map(as_usize).collect(),
+        _ => Err("array shape is not a tuple".into()),
+    }
+}
+
+/// `data` (in Fortran order when `fortran`) as an array of `shape` in C order.
+fn array(shape: Vec<usize>, data: Vec<f64>, fortran: bool) -> Result<Value, String> {
+    let n: usize = shape.iter().product();
+    if data.len() != n {
+        return Err(format!(
+            "array of shape {shape:?} holds {} values",
+            data.len()
+        ));
+    }
+    if !fortran || shape.len() < 2 {
+        return Ok(Value::Array { shape, data });
+    }
+    let mut c = vec![0.0; n];
+    let mut index = vec![0usize; shape.len()];
+    for value in data {
+        // `index` walks Fortran order (first axis fastest); write it at its C offset.
+        let offset = index.iter().zip(&shape).fold(0, |o, (i, d)| o * d + i);
+        c[offset] = value;
+        for (i, d) in index.iter_mut().zip(&shape) {
+            *i += 1;
+            if *i < *d {
+                break;
+            }
+            *i = 0;
+        }
+    }
+    Ok(Value::Array { shape, data: c })
+}
+
+/// Calls an allowed global with `args`.
+fn reduce(g: Global, args: Item, next_id: &mut u32) -> Result<Item, String> {
+    let mut values = tuple_items(args)?.into_iter();
+    let bad = |what: &str| format!("malformed pickle: {what}");
+    Ok(match g {
+        Global::Reconstruct => {
+            *next_id += 1;
+            Item::EmptyArray(*next_id)
+        }
+        Global::Dtype => match values.next() {
+            Some(Item::Value(Value::Str(descr))) => {
+                *next_id += 1;
+                Item::Dtype(Dtype::parse(&descr, *next_id)?)
+            }
+            _ => return Err(bad("dtype without a type string")),
+        },
+        Global::Scalar => match (values.next(), values.next()) {
+            (Some(Item::Dtype(d)), Some(Item::Value(Value::Bytes(b)))) => {
+                let v = d.decode(&b)?;
+                let x = *v.first().ok_or_else(|| bad("empty scalar"))?;
+                Item::Value(if d.kind == b'f' {
+                    Value::Float(x)
+                } else {
+                    Value::Int(x as i64)
+                })
+            }
+            _ => return Err(bad("scalar without a dtype and bytes")),
+        },
+        Global::FromBuffer => match (values.next(), values.next(), values.next(), values.next()) {
+            (
+                Some(Item::Value(Value::Bytes(b))),
+                Some(Item::Dtype(d)),
+                Some(Item::Value(shape)),
+                Some(Item::Value(Value::Str(order))),
+            ) => Item::Value(array(shape_of(&shape)?, d.decode(&b)?, order == "F")?),
+            _ => return Err(bad("_frombuffer without bytes, dtype, shape and order")),
+        },
+        Global::OrderedDict => match values.next() {
+            None => Item::Value(Value::Dict(Vec::new())),
+            Some(Item::Value(Value::List(pairs))) => {
+                let mut d = Vec::new();
+                for p in pairs {
+                    match p {
+                        Value::List(kv) if kv.len() == 2 => {
+                            let mut kv = kv.into_iter();
+                            d.push((kv.next().unwrap(), kv.next().unwrap()));
+                        }
+                        _ => return Err(bad("OrderedDict items are not pairs")),
+                    }
+                }
+                Item::Value(Value::Dict(d))
+            }
+            _ => return Err(bad("OrderedDict of something else")),
+        },
+        Global::CodecsEncode => match (values.next(), values.next()) {
+            (Some(Item::Value(Value::Str(s))), Some(Item::Value(Value::Str(enc))))
+                if enc == "latin1" =>
+            {
+                let bytes: Result<Vec<u8>, _> = s.chars().map(u8::try_from).collect();
+                Item::Value(Value::Bytes(
+                    bytes.map_err(|_| bad("latin1 text out of range"))?,
+                ))
+            }
+            _ => return Err(bad("_codecs.encode of something other than latin1 text")),
+        },
+        Global::NdArray => return Err(bad("numpy.ndarray called directly")),
+    })
+}
+
+/// A tuple: plain when every element is plain data, else kept as items (a dtype inside an
+/// array's state, a global inside a call's arguments).
+fn make_tuple(items: Vec<Item>) -> Item {
+    if items.iter().all(|i| matches!(i, Item::Value(_))) {
+        Item::Value(Value::List(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Item::Value(v) => v,
+                    _ => unreachable!("checked"),
+                })
+                .collect(),
+        ))
+    } else {
+        Item::Tuple(items)
+    }
+}
+
+fn tuple_items(item: Item) -> Result<Vec<Item>, String> {
+    match item {
+        Item::Value(Value::List(vs)) => Ok(vs.into_iter().map(Item::Value).collect()),
+        Item::Tuple(items) => Ok(items),
+        _ => Err("malformed pickle: expected a tuple".into()),
+    }
+}
+
+/// Completes `target` with `state` (BUILD): an array's shape, dtype and data, or a dtype's
+/// byte order.
+fn build(target: Item, state: Item) -> Result<Item, String> {
+    let bad = |what: &str| format!("malformed pickle: {what}");
+    let state = tuple_items(state)?;
+    match target {
+        Item::Dtype(mut d) => {
+            if let Some(Item::Value(Value::Str(order))) = state.get(1) {
+                d.big_endian = order == ">";
+            }
+            Ok(Item::Dtype(d))
+        }
+        Item::EmptyArray(_) => {
+            let mut it = state.into_iter();
+            let (_version, shape, dtype, fortran, data) =
+                (it.next(), it.next(), it.next(), it.next(), it.next());
+            let (Some(Item::Value(shape)), Some(Item::Dtype(d)), Some(Item::Value(fortran))) =
+                (shape, dtype, fortran)
+            else {
+                return Err(bad("array state without shape, dtype and order"));
+            };
+            let data = match data {
+                Some(Item::Value(Value::Bytes(b))) => d.decode(&b)?,
+                _ => return Err("the pickle holds an array of Python objects, not numbers".into()),
+            };
+            let fortran = matches!(fortran, Value::Bool(true));
+            Ok(Item::Value(array(shape_of(&shape)?, data, fortran)?))
+        }
+        _ => Err(bad("BUILD of something other than an array or a dtype")),
+    }
+}
+
+/// The object id an item's memo copies share (dtypes and arrays BUILD completes later).
+fn object_id(item: &Item) -> Option<u32> {
+    match item {
+        Item::Dtype(d) => Some(d.id),
+        Item::EmptyArray(id) => Some(*id),
+        _ => None,
+    }
+}
+
+/// Decodes a pickle of plain data and numeric numpy arrays.
 pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
     let mut stack: Vec<Item> = Vec::new();
-    let mut memo: HashMap<u32, Value> = HashMap::new();
+    let mut memo: HashMap<u32, Item> = HashMap::new();
+    let mut next_id = 0u32;
     let mut at = 0usize;
     let take = |at: &mut usize, n: usize| -> Result<&[u8], String> {
         let s = bytes.get(*at..*at + n).ok_or("truncated pickle")?;
         *at += n;
         Ok(s)
     };
-    let pop_value = |stack: &mut Vec<Item>| -> Result<Value, String> {
+    let line = |at: &mut usize| -> Result<String, String> {
+        let rest = bytes.get(*at..).ok_or("truncated pickle")?;
+        let end = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or("truncated pickle")?;
+        *at += end + 1;
+        String::from_utf8(rest[..end].to_vec()).map_err(|_| "global name is not UTF-8".into())
+    };
+    let pop = |stack: &mut Vec<Item>| -> Result<Item, String> {
         match stack.pop() {
-            Some(Item::Value(v)) => Ok(v),
-            _ => Err("malformed pickle: expected a value on the stack".into()),
+            Some(Item::Mark) | None => {
+                Err("malformed pickle: expected a value on the stack".into())
+            }
+            Some(item) => Ok(item),
         }
     };
-    let pop_to_mark = |stack: &mut Vec<Item>| -> Result<Vec<Value>, String> {
+    let pop_value = |stack: &mut Vec<Item>| -> Result<Value, String> {
+        match pop(stack)? {
+            Item::Value(v) => Ok(v),
+            _ => Err("the pickle puts a numpy object where plain data belongs".into()),
+        }
+    };
+    let pop_to_mark = |stack: &mut Vec<Item>| -> Result<Vec<Item>, String> {
         let mut items = Vec::new();
         loop {
             match stack.pop() {
                 Some(Item::Mark) => break,
-                Some(Item::Value(v)) => items.push(v),
+                Some(item) => items.push(item),
                 None => return Err("malformed pickle: no mark".into()),
             }
         }
         items.reverse();
         Ok(items)
     };
-    let top_memo_key = |memo: &HashMap<u32, Value>| memo.len() as u32;
+    let values = |items: Vec<Item>| -> Result<Vec<Value>, String> {
+        items
+            .into_iter()
+            .map(|i| match i {
+                Item::Value(v) => Ok(v),
+                _ => Err("the pickle puts a numpy object where plain data belongs".to_string()),
+            })
+            .collect()
+    };
     let memo_key = |at: &mut usize, short: bool| -> Result<u32, String> {
         Ok(if short {
             u32::from(take(at, 1)?[0])
         } else {
             u32::from_le_bytes(take(at, 4)?.try_into().unwrap())
         })
+    };
+    let remember = |memo: &mut HashMap<u32, Item>, key: u32, stack: &[Item]| {
+        if let Some(item) = stack.last()
+            && !matches!(item, Item::Mark)
+        {
+            memo.insert(key, item.clone());
+        }
     };
     loop {
         let op = *take(&mut at, 1)?.first().unwrap();
@@ -149,30 +481,70 @@ pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
                     std::str::from_utf8(take(&mut at, n)?).map_err(|_| "string is not UTF-8")?;
                 stack.push(Item::Value(Value::Str(s.to_string())));
             }
-            0x94 => {
-                let key = top_memo_key(&memo);
-                if let Some(Item::Value(v)) = stack.last() {
-                    memo.insert(key, v.clone());
+            b'C' | b'B' | 0x8e | 0x96 => {
+                let n = match op {
+                    b'C' => take(&mut at, 1)?[0] as usize,
+                    b'B' => u32::from_le_bytes(take(&mut at, 4)?.try_into().unwrap()) as usize,
+                    _ => u64::from_le_bytes(take(&mut at, 8)?.try_into().unwrap()) as usize,
+                };
+                stack.push(Item::Value(Value::Bytes(take(&mut at, n)?.to_vec())));
+            }
+            b'c' => {
+                let module = line(&mut at)?;
+                let name = line(&mut at)?;
+                stack.push(Item::Global(Global::resolve(&module, &name)?));
+            }
+            0x93 => {
+                let name = pop_value(&mut stack)?;
+                let module = pop_value(&mut stack)?;
+                let (Value::Str(module), Value::Str(name)) = (module, name) else {
+                    return Err("malformed pickle: STACK_GLOBAL without names".into());
+                };
+                stack.push(Item::Global(Global::resolve(&module, &name)?));
+            }
+            b'R' => {
+                let args = pop(&mut stack)?;
+                let Item::Global(g) = pop(&mut stack)? else {
+                    return Err("malformed pickle: REDUCE without a callable".into());
+                };
+                let item = reduce(g, args, &mut next_id)?;
+                stack.push(item);
+            }
+            b'b' => {
+                let state = pop(&mut stack)?;
+                let target = pop(&mut stack)?;
+                let id = object_id(&target);
+                let built = build(target, state)?;
+                // The memo's copies of the object are completed too.
+                if let Some(id) = id {
+                    for m in memo.values_mut() {
+                        if object_id(m) == Some(id) {
+                            *m = built.clone();
+                        }
+                    }
                 }
+                stack.push(built);
+            }
+            0x94 => {
+                let key = memo.len() as u32;
+                remember(&mut memo, key, &stack);
             }
             b'q' | b'r' => {
                 let key = memo_key(&mut at, op == b'q')?;
-                if let Some(Item::Value(v)) = stack.last() {
-                    memo.insert(key, v.clone());
-                }
+                remember(&mut memo, key, &stack);
             }
             b'h' | b'j' => {
                 let key = memo_key(&mut at, op == b'h')?;
-                let v = memo
+                let item = memo
                     .get(&key)
                     .cloned()
                     .ok_or("malformed pickle: unknown memo key")?;
                 // The memo holds copies taken when containers were created (still empty), so a
                 // shared list or dict cannot be reproduced: refuse rather than return it empty.
-                if matches!(v, Value::List(_) | Value::Dict(_)) {
+                if matches!(item, Item::Value(Value::List(_) | Value::Dict(_))) {
                     return Err("the pickle shares one list or dict in two places, which is not plain motion data".into());
                 }
-                stack.push(Item::Value(v));
+                stack.push(item);
             }
             b'a' => {
                 let v = pop_value(&mut stack)?;
@@ -182,7 +554,7 @@ pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
                 }
             }
             b'e' => {
-                let items = pop_to_mark(&mut stack)?;
+                let items = values(pop_to_mark(&mut stack)?)?;
                 match stack.last_mut() {
                     Some(Item::Value(Value::List(l))) => l.extend(items),
                     _ => return Err("malformed pickle: APPENDS without a list".into()),
@@ -194,7 +566,7 @@ pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
                     let k = pop_value(&mut stack)?;
                     vec![k, v]
                 } else {
-                    pop_to_mark(&mut stack)?
+                    values(pop_to_mark(&mut stack)?)?
                 };
                 match stack.last_mut() {
                     Some(Item::Value(Value::Dict(d))) => {
@@ -207,19 +579,18 @@ pub fn unpickle(bytes: &[u8]) -> Result<Value, String> {
             }
             b't' => {
                 let items = pop_to_mark(&mut stack)?;
-                stack.push(Item::Value(Value::List(items)));
+                stack.push(make_tuple(items));
             }
             0x85..=0x87 => {
                 let n = (op - 0x84) as usize;
-                let mut items: Vec<Value> = (0..n)
-                    .map(|_| pop_value(&mut stack))
-                    .collect::<Result<_, _>>()?;
+                let mut items: Vec<Item> =
+                    (0..n).map(|_| pop(&mut stack)).collect::<Result<_, _>>()?;
                 items.reverse();
-                stack.push(Item::Value(Value::List(items)));
+                stack.push(make_tuple(items));
             }
             b'.' => return pop_value(&mut stack),
-            b'c' | 0x93 | b'R' | b'b' | 0x81 | 0x92 | b'i' | b'o' => {
-                return Err("the pickle constructs Python objects (e.g. numpy arrays); only plain lists, numbers and strings are read — save frames with `.tolist()` as MimicKit's Motion.save does".into());
+            0x81 | 0x92 | b'i' | b'o' => {
+                return Err("the pickle constructs Python objects other than numpy arrays; only plain data and numeric arrays are read".into());
             }
             other => return Err(format!("unsupported pickle opcode 0x{other:02x}")),
         }
@@ -245,11 +616,8 @@ mod tests {
             ]))
         );
         assert!(unpickle(&bytes[..40]).unwrap_err().contains("truncated"));
-        // A numpy array's pickle starts by importing a global: refused, not executed.
-        assert!(
-            unpickle(b"\x80\x04\x8c\x05numpy\x93")
-                .unwrap_err()
-                .contains("numpy")
-        );
+        // A global outside the allow-list is refused, never called.
+        let evil = b"\x80\x04\x8c\x05posix\x8c\x06system\x93\x8c\x02id\x85R.";
+        assert!(unpickle(evil).unwrap_err().contains("posix.system"));
     }
 }

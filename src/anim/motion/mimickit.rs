@@ -5,8 +5,9 @@ use std::path::Path;
 use super::{LoopMode, MotionClip, MotionError, err};
 use crate::anim::pickle::{Value, unpickle};
 
-/// Reads a MimicKit motion pickle (`loop_mode` 0/1, `fps`, `frames` as lists of
-/// `6 + DoF` numbers); its frames are already in this layout.
+/// Reads a MimicKit motion pickle (`loop_mode` 0/1, `fps`, `frames` as lists of `6 + DoF`
+/// numbers, as lists of 1-D numpy arrays or as one 2-D numpy array); its frames are already in
+/// this layout.
 pub fn from_mimickit_pkl(bytes: &[u8], file: &Path) -> Result<MotionClip, MotionError> {
     let v = unpickle(bytes).map_err(|e| err(file, None, e))?;
     let loop_mode = match v.get("loop_mode").and_then(Value::as_f64) {
@@ -24,38 +25,26 @@ pub fn from_mimickit_pkl(bytes: &[u8], file: &Path) -> Result<MotionClip, Motion
         .get("fps")
         .and_then(Value::as_f64)
         .ok_or_else(|| err(file, Some("fps"), "is missing or not a number"))? as f32;
-    let Some(Value::List(rows)) = v.get("frames") else {
-        return Err(err(
-            file,
-            Some("frames"),
-            "is missing or not a list of frames",
-        ));
-    };
-    let frame_dim = match rows.first() {
-        Some(Value::List(r)) => r.len(),
-        _ => return Err(err(file, Some("frames"), "is empty or not a list of lists")),
-    };
-    let mut frames = Vec::with_capacity(rows.len() * frame_dim);
-    for (i, row) in rows.iter().enumerate() {
-        let field = || format!("frames[{i}]");
-        let Value::List(values) = row else {
-            return Err(err(file, Some(&field()), "is not a list"));
-        };
-        if values.len() != frame_dim {
+    let (frame_dim, frames) = match v.get("frames") {
+        Some(Value::Array { shape, data }) => {
+            if shape.len() != 2 || shape[0] == 0 {
+                return Err(err(
+                    file,
+                    Some("frames"),
+                    format!("is an array of shape {shape:?}, not [frames, 6 + DoFs]"),
+                ));
+            }
+            (shape[1], data.iter().map(|x| *x as f32).collect())
+        }
+        Some(Value::List(rows)) => frames_of_rows(rows, file)?,
+        _ => {
             return Err(err(
                 file,
-                Some(&field()),
-                format!("has {} values, frame 0 has {frame_dim}", values.len()),
+                Some("frames"),
+                "is missing or not a list of frames or a 2-D array",
             ));
         }
-        for x in values {
-            frames.push(
-                x.as_f64().ok_or_else(|| {
-                    err(file, Some(&field()), "holds a value that is not a number")
-                })? as f32,
-            );
-        }
-    }
+    };
     let clip = MotionClip {
         fps,
         loop_mode,
@@ -64,4 +53,40 @@ pub fn from_mimickit_pkl(bytes: &[u8], file: &Path) -> Result<MotionClip, Motion
     };
     clip.validate(file)?;
     Ok(clip)
+}
+
+/// Frames given row by row: lists of numbers or 1-D arrays, all of one length.
+fn frames_of_rows(rows: &[Value], file: &Path) -> Result<(usize, Vec<f32>), MotionError> {
+    let row_values = |row: &Value| -> Option<Vec<f64>> {
+        match row {
+            Value::List(values) => values.iter().map(Value::as_f64).collect(),
+            Value::Array { shape, data } if shape.len() == 1 => Some(data.clone()),
+            _ => None,
+        }
+    };
+    let mut frame_dim = None;
+    let mut frames = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let field = || format!("frames[{i}]");
+        let values = row_values(row).ok_or_else(|| {
+            err(
+                file,
+                Some(&field()),
+                "is not a list of numbers or a 1-D array",
+            )
+        })?;
+        let dim = *frame_dim.get_or_insert(values.len());
+        if values.len() != dim {
+            return Err(err(
+                file,
+                Some(&field()),
+                format!("has {} values, frame 0 has {dim}", values.len()),
+            ));
+        }
+        frames.extend(values.into_iter().map(|x| x as f32));
+    }
+    match frame_dim {
+        Some(dim) => Ok((dim, frames)),
+        None => Err(err(file, Some("frames"), "is empty")),
+    }
 }
