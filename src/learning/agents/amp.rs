@@ -21,8 +21,8 @@ use burn::store::RecordError;
 use burn::tensor::{Device, Gradients, Tensor};
 use rand::RngExt;
 
-use super::agent::eval_chunk;
 use super::network::OwnedNetwork;
+use super::values::eval_chunk;
 use super::{
     AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, NetworkSchedule, Ppo, UpdateCtx,
     UpdateMode,

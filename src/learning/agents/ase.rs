@@ -14,9 +14,9 @@ use burn::module::ParamGroup;
 use burn::store::RecordError;
 use burn::tensor::{Device, Gradients, Tensor};
 
-use super::agent::eval_chunk;
 use super::amp::Amp;
 use super::network::OwnedNetwork;
+use super::values::eval_chunk;
 use super::{
     ActMode, Agent, AgentConfig, Algorithm, LatentSchedule, LatentSlots, LossTerms, Minibatch,
     MinibatchCtx, NetworkSchedule, UpdateCtx,

@@ -30,6 +30,9 @@ mod ppo;
 mod state;
 #[cfg(feature = "train")]
 mod update;
+mod update_mode;
+#[cfg(feature = "train")]
+mod values;
 
 #[cfg(feature = "train")]
 pub use add::{Add, ZeroDifference};
@@ -44,8 +47,9 @@ pub use ase::Ase;
 #[cfg(feature = "train")]
 pub use awr::Awr;
 pub(crate) use builder::condition_dim;
-pub use config::{AgentConfig, AgentName, NetworkSchedule, UpdateMode};
+pub use config::{AgentConfig, AgentName};
 pub use latent_slots::{LatentSchedule, LatentSlots};
 #[cfg(feature = "train")]
 pub use ppo::Ppo;
 pub use state::{ActMode, AgentState};
+pub use update_mode::{NetworkSchedule, UpdateMode};

@@ -8,7 +8,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
 
-use super::agent::{Rows, critic_values, eval_chunk, join_rows};
+use super::values::{Rows, critic_values, eval_chunk, join_rows};
 use super::{
     Agent, AgentConfig, Algorithm, LossTerms, Minibatch, MinibatchCtx, UpdateCtx, UpdateMode,
 };
