@@ -320,7 +320,8 @@ fn run(cli: Cli) -> Result<()> {
                 Some("clamp") => clip.loop_mode = LoopMode::Clamp,
                 Some(other) => bail!("--loop: `{other}` is not wrap or clamp"),
             }
-            std::fs::write(&output, clip.to_bmotion())
+            let made_for = bevy_mimic::anim::fingerprint::CharacterFingerprint::of(&model);
+            std::fs::write(&output, clip.to_bmotion_for(Some(&made_for)))
                 .with_context(|| format!("cannot write {}", output.display()))?;
             println!(
                 "wrote {}: {} frames at {} fps ({:.2} s, {:?})",

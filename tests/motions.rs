@@ -188,3 +188,35 @@ fn every_shipped_clip_stays_on_the_ground() {
         );
     }
 }
+
+#[test]
+fn a_clip_meets_only_the_character_it_was_made_for() {
+    use bevy_mimic::anim::fingerprint::CharacterFingerprint;
+    let ours = humanoid();
+    let mimickits = load_mjcf(&data("mimickit/assets/humanoid/humanoid.xml")).unwrap();
+    let walk = load_motion(&root().join("assets/motions/deepmimic_walk.bmotion"), &ours).unwrap();
+    let dir = std::env::temp_dir().join(format!("clip-skeletons-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // A clip recording MimicKit's humanoid is refused on ours, naming the first joint that
+    // differs, and loads on MimicKit's.
+    let theirs = dir.join("for_mimickit.bmotion");
+    let print = CharacterFingerprint::of(&mimickits);
+    std::fs::write(&theirs, walk.to_bmotion_for(Some(&print))).unwrap();
+    let e = load_motion(&theirs, &ours).unwrap_err().to_string();
+    assert!(
+        e.contains("for_mimickit.bmotion")
+            && e.contains("another character")
+            && e.contains("body "),
+        "{e}"
+    );
+    assert_eq!(load_motion(&theirs, &mimickits).unwrap(), walk);
+
+    // A clip from before clips recorded their character (format 1) is read as made for
+    // assets/characters/humanoid.xml: it loads there, and is refused on MimicKit's humanoid.
+    let old = data("deepmimic_walk_v1.bmotion");
+    assert_eq!(load_motion(&old, &ours).unwrap(), walk);
+    let e = load_motion(&old, &mimickits).unwrap_err().to_string();
+    assert!(e.contains("records no character"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}

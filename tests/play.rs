@@ -169,12 +169,29 @@ fn a_policy_is_refused_on_a_character_whose_elbows_turn_about_another_axis() {
         );
     let char_file = dir.path().join("turned.xml");
     std::fs::write(&char_file, xml).unwrap();
+    // The walk's clip records its character and would refuse the turned one first: give the
+    // env the same frames recorded as made for the turned character, so the policy is what
+    // decides.
+    let turned = bevy_mimic::anim::mjcf::load_mjcf(&char_file).unwrap();
+    let walk = bevy_mimic::anim::motion::load_motion(
+        std::path::Path::new("assets/motions/deepmimic_walk.bmotion"),
+        &bevy_mimic::anim::mjcf::load_mjcf(std::path::Path::new("assets/characters/humanoid.xml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let clip = dir.path().join("walk.bmotion");
+    let print = bevy_mimic::anim::fingerprint::CharacterFingerprint::of(&turned);
+    std::fs::write(&clip, walk.to_bmotion_for(Some(&print))).unwrap();
     let model_dir = std::path::Path::new("assets/policies/deepmimic_walk");
     let env_text = std::fs::read_to_string(model_dir.join("env_config.yaml"))
         .unwrap()
         .replace(
             "char_file: assets/characters/humanoid.xml",
             &format!("char_file: {}", char_file.display()),
+        )
+        .replace(
+            "motion_file: assets/motions/deepmimic_walk.bmotion",
+            &format!("motion_file: {}", clip.display()),
         );
     let env_file = dir.path().join("env.yaml");
     let err = bevy_mimic::train::test_checkpoint(

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use glam::{Quat, Vec3};
 
 use super::character::CharacterModel;
+use super::fingerprint::CharacterFingerprint;
 use super::rotation::{exp_map_to_quat, quat_to_exp_map};
 pub use deepmimic::from_deepmimic;
 pub use isaaclab::from_isaaclab_npz;
@@ -173,6 +174,7 @@ impl MotionClip {
 /// Reads a clip for `model` from a `.bmotion`, MimicKit `.pkl`, DeepMimic `.txt` or Isaac Lab
 /// `.npz` file.
 pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, MotionError> {
+    // (The converted formats are made for `model` here; a .bmotion records its character.)
     let bytes =
         crate::files::read(file).map_err(|e| err(file, None, format!("cannot read: {e}")))?;
     let ext = file
@@ -180,7 +182,11 @@ pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, Mo
         .and_then(|e| e.to_str())
         .unwrap_or_default();
     let clip = match ext {
-        "bmotion" => MotionClip::from_bmotion(&bytes, file)?,
+        "bmotion" => {
+            let (clip, made_for) = MotionClip::read_bmotion(&bytes, file)?;
+            check_character(file, made_for.as_ref(), model)?;
+            clip
+        }
         "txt" => from_deepmimic(&bytes, file, model)?,
         "npz" => from_isaaclab_npz(&bytes, file, model)?,
         "pkl" => from_mimickit_pkl(&bytes, file)?,
@@ -194,4 +200,60 @@ pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, Mo
     };
     clip.check_fits(model, file)?;
     Ok(clip)
+}
+
+/// The character a clip without a record was made for: every clip written before clips
+/// recorded their character was converted onto it.
+const SHIPPED_CHARACTER: &str = include_str!("../../../assets/characters/humanoid.xml");
+
+fn shipped_character() -> &'static CharacterFingerprint {
+    static PRINT: std::sync::OnceLock<CharacterFingerprint> = std::sync::OnceLock::new();
+    PRINT.get_or_init(|| {
+        let model = crate::anim::mjcf::parse_mjcf(
+            SHIPPED_CHARACTER,
+            Path::new("assets/characters/humanoid.xml"),
+        )
+        .expect("the shipped humanoid parses");
+        CharacterFingerprint::of(&model)
+    })
+}
+
+/// A `.bmotion` clip meets only the character it was made for: the one it records, or, when it
+/// records none, `assets/characters/humanoid.xml` (with a note, once per file).
+fn check_character(
+    file: &Path,
+    made_for: Option<&CharacterFingerprint>,
+    model: &CharacterModel,
+) -> Result<(), MotionError> {
+    let here = CharacterFingerprint::of(model);
+    let (made_for, unrecorded) = match made_for {
+        Some(p) => (p, false),
+        None => (shipped_character(), true),
+    };
+    if let Some(diff) = made_for.difference(&here) {
+        let whose = if unrecorded {
+            "records no character, so it is read as made for assets/characters/humanoid.xml"
+        } else {
+            "was made for another character"
+        };
+        return Err(err(
+            file,
+            Some("character"),
+            format!(
+                "{whose}, and this one differs (clip's character here, this one there): {diff}; convert its source (DeepMimic .txt, Isaac Lab .npz) onto this character with `bevy_mimic convert --char_file`"
+            ),
+        ));
+    }
+    if unrecorded {
+        static NOTED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+        let mut noted = NOTED.lock().expect("not poisoned");
+        if !noted.iter().any(|f| f == file) {
+            noted.push(file.to_path_buf());
+            eprintln!(
+                "note: {} records no character; read as made for assets/characters/humanoid.xml, which matches",
+                file.display()
+            );
+        }
+    }
+    Ok(())
 }
