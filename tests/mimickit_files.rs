@@ -223,6 +223,16 @@ fn mimickits_humanoid_loads() {
     // triplets, 1-DoF elbows and knees).
     assert_eq!(model.num_bodies(), 15);
     assert_eq!(model.num_dofs(), 28);
+    // Its PD gains are the joints' `stiffness`/`damping` (with `motor` actuators), read as
+    // MimicKit's engines read them: the drive's gains, not passive springs. Its torque limits
+    // are `actuatorfrcrange`.
+    let abdomen = &model.gains[0];
+    assert_eq!(
+        (abdomen.kp, abdomen.kd, abdomen.torque_limit),
+        (1000.0, 100.0, 200.0)
+    );
+    let neck = &model.gains[3];
+    assert_eq!((neck.kp, neck.kd, neck.torque_limit), (100.0, 10.0, 50.0));
 }
 
 #[test]
