@@ -168,7 +168,8 @@ pub trait Algorithm: Send + Sync + Any {
     /// Rewrites the buffer's rewards before the critic values (AMP's style reward).
     fn shape_rewards(&mut self, _rewards: &mut [f32], _ctx: &mut UpdateCtx) {}
 
-    /// Called once per minibatch before its loss, after the core drew its rows.
+    /// Called before a minibatch's actor loss (in the summed mode, before every minibatch's
+    /// loss), after the core drew its rows.
     fn prepare_minibatch(&mut self, _ctx: &mut MinibatchCtx) {}
 
     /// Weighted terms added to the actor loss (ASE's diversity loss).

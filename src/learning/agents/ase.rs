@@ -64,8 +64,8 @@ pub struct Ase {
     minibatch: Option<MinibatchLatents>,
     /// Rows per pass when the encoder's rewards are computed.
     eval_chunk: usize,
-    /// Scratch rows of one minibatch (z, z′, `[norm_obs, z′]`, encoder inputs).
-    scratch: [Vec<f32>; 4],
+    /// Scratch rows of one minibatch (z, z′, `[norm_obs, z′]`).
+    scratch: [Vec<f32>; 3],
 }
 
 impl Ase {
@@ -125,19 +125,18 @@ impl Ase {
 
     /// The encoder's unweighted loss on a minibatch: it recovers each row's latent from the
     /// row's discriminator observation.
+    /// Reads the rows' latents itself, so it needs no [`prepare_minibatch`](Algorithm::prepare_minibatch)
+    /// (the per-network mode's encoder steps skip it).
     fn enc_loss(&mut self, ctx: &MinibatchCtx, terms: &mut LossTerms) -> Option<Tensor<1>> {
-        let lat = self.minibatch.as_ref()?;
-        let dim = self.amp.disc_obs_dim();
-        let rows = &mut self.scratch[3];
-        rows.clear();
+        let (dim, ld) = (self.amp.disc_obs_dim(), self.latent_dim());
+        let mut rows = Vec::with_capacity(ctx.idx.len() * dim);
+        let mut z = Vec::with_capacity(ctx.idx.len() * ld);
         for &i in ctx.idx {
             rows.extend_from_slice(&self.amp.norm_obs()[i * dim..(i + 1) * dim]);
+            z.extend_from_slice(&self.z[i * ld..(i + 1) * ld]);
         }
-        let z_hat = self
-            .enc
-            .train()
-            .forward(upload_rows(rows.clone(), dim, ctx.device));
-        let loss = encoder_loss(z_hat, lat.z.clone());
+        let z_hat = self.enc.train().forward(upload_rows(rows, dim, ctx.device));
+        let loss = encoder_loss(z_hat, upload_rows(z, ld, ctx.device));
         terms.push(("Enc_Loss", loss.clone().detach()));
         Some(loss)
     }
@@ -295,7 +294,7 @@ impl Algorithm for Ase {
     fn prepare_minibatch(&mut self, ctx: &mut MinibatchCtx) {
         let ld = self.latent_dim();
         let od = ctx.obs_dim;
-        let [mb_z, mb_z_new, mb_obs_new, _] = &mut self.scratch;
+        let [mb_z, mb_z_new, mb_obs_new] = &mut self.scratch;
         mb_z.clear();
         mb_z_new.clear();
         mb_obs_new.clear();

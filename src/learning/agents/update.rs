@@ -317,6 +317,8 @@ impl Agent {
             let batches = n.div_ceil(schedule.minibatch(envs));
             for step in 0..schedule.steps(n, envs) {
                 let idx = stream.next(schedule.minibatch(envs), &mut self.state.rng);
+                // The algorithm's losses read what they need of the rows themselves: no
+                // `prepare_minibatch` (that is the actor's, for ASE's fresh latents).
                 let mut ctx = MinibatchCtx {
                     state: &mut self.state,
                     device: &ad,
@@ -325,7 +327,6 @@ impl Agent {
                     norm_obs: &data.norm_obs,
                     obs_dim: data.obs_dim,
                 };
-                self.algo.prepare_minibatch(&mut ctx);
                 let mut terms = LossTerms::new();
                 if let Some(loss) = self.algo.network_loss(network, &mut ctx, &mut terms) {
                     self.take_step(loss, terms, log);
