@@ -22,6 +22,8 @@ mod ase;
 mod awr;
 mod builder;
 mod config;
+#[cfg(feature = "train")]
+mod disc_objective;
 mod latent_slots;
 #[cfg(feature = "train")]
 mod network;
@@ -41,13 +43,15 @@ pub use agent::{Agent, AgentError, AgentLoadError};
 #[cfg(feature = "train")]
 pub use algorithm::{Algorithm, LossTerms, Minibatch, MinibatchCtx, UpdateCtx};
 #[cfg(feature = "train")]
-pub use amp::{Amp, DemoWindows, DiscObjective, Positives};
+pub use amp::{Amp, DemoWindows, Positives};
 #[cfg(feature = "train")]
 pub use ase::Ase;
 #[cfg(feature = "train")]
 pub use awr::Awr;
 pub(crate) use builder::condition_dim;
 pub use config::{AgentConfig, AgentName};
+#[cfg(feature = "train")]
+pub use disc_objective::DiscObjective;
 pub use latent_slots::{LatentSchedule, LatentSlots};
 #[cfg(feature = "train")]
 pub use ppo::Ppo;
