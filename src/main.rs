@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use bevy_mimic::anim::mjcf::load_mjcf;
-use bevy_mimic::anim::motion::{LoopMode, load_motion};
+use bevy_mimic::anim::motion::{LoopMode, convert_motion};
 use bevy_mimic::config::load_engine_config;
 use bevy_mimic::learning::device::Backend;
 use bevy_mimic::sim::EngineConfig;
@@ -81,9 +81,14 @@ enum Command {
         /// The .bmotion file to write.
         #[arg(long)]
         output: PathBuf,
-        /// The character (MJCF) the clip is converted onto.
+        /// The character (MJCF) the clip is converted onto; a clip made for another skeleton is
+        /// retargeted by joint name.
         #[arg(long = "char_file", default_value = "assets/characters/humanoid.xml")]
         char_file: PathBuf,
+        /// The character (MJCF) a MimicKit .pkl clip was made for, when it is not --char_file
+        /// (the other formats say their own).
+        #[arg(long = "source_char_file")]
+        source_char_file: Option<PathBuf>,
         /// Override the loop mode: wrap or clamp.
         #[arg(long = "loop")]
         loop_mode: Option<String>,
@@ -300,11 +305,27 @@ fn run(cli: Cli) -> Result<()> {
             input,
             output,
             char_file,
+            source_char_file,
             loop_mode,
             z_correction,
         } => {
             let model = load_mjcf(&char_file)?;
-            let mut clip = load_motion(&input, &model)?;
+            let source = source_char_file.as_deref().map(load_mjcf).transpose()?;
+            let converted = convert_motion(&input, &model, source.as_ref())?;
+            if let Some((error, unmatched)) = &converted.retargeted {
+                println!(
+                    "retargeted onto {} by joint name: bodies within {:.2} cm of the source's on average",
+                    char_file.display(),
+                    error * 100.0
+                );
+                if !unmatched.is_empty() {
+                    println!(
+                        "  driven by no source body, held at rest: {}",
+                        unmatched.join(", ")
+                    );
+                }
+            }
+            let mut clip = converted.clip;
             match z_correction.as_str() {
                 "none" => {}
                 "calibrate" => {

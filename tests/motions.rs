@@ -154,7 +154,12 @@ fn loaders_agree_through_the_shipped_format() {
 
 #[test]
 fn every_shipped_clip_stays_on_the_ground() {
-    let model = humanoid();
+    use bevy_mimic::anim::fingerprint::CharacterFingerprint;
+    // Each clip on the shipped character it records.
+    let characters = [
+        humanoid(),
+        load_mjcf(&root().join("assets/characters/mimickit_humanoid.xml")).unwrap(),
+    ];
     let dir = root().join("assets/motions");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -162,11 +167,19 @@ fn every_shipped_clip_stays_on_the_ground() {
         .filter(|p| p.extension().is_some_and(|e| e == "bmotion"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 18);
+    assert_eq!(files.len(), 19);
     for file in files {
-        let clip = load_motion(&file, &model).unwrap();
-        let mean = clip.support_height(&model);
-        let mut low = clip.lowest_points(&model);
+        let bytes = std::fs::read(&file).unwrap();
+        let (_, made_for) = MotionClip::read_bmotion(&bytes, &file).unwrap();
+        let made_for =
+            made_for.unwrap_or_else(|| panic!("{} records no character", file.display()));
+        let model = characters
+            .iter()
+            .find(|m| made_for.difference(&CharacterFingerprint::of(m)).is_none())
+            .unwrap_or_else(|| panic!("{} is for no shipped character", file.display()));
+        let clip = load_motion(&file, model).unwrap();
+        let mean = clip.support_height(model);
+        let mut low = clip.lowest_points(model);
         low.sort_by(f32::total_cmp);
         println!(
             "{:>32}: {:4} frames, lowest point over support frames {:+.3} m (min {:+.3} m)",
@@ -218,5 +231,128 @@ fn a_clip_meets_only_the_character_it_was_made_for() {
     assert_eq!(load_motion(&old, &ours).unwrap(), walk);
     let e = load_motion(&old, &mimickits).unwrap_err().to_string();
     assert!(e.contains("records no character"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The right elbow's largest bend over a clip (rad).
+fn largest_elbow_bend(model: &CharacterModel, clip: &MotionClip) -> f32 {
+    let elbow = model
+        .dof_names
+        .iter()
+        .position(|n| n == "right_elbow")
+        .unwrap();
+    (0..clip.num_frames())
+        .map(|f| clip.dofs(f)[elbow].abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn clips_retarget_onto_mimickits_t_pose_humanoid_and_back_within_3_cm() {
+    use bevy_mimic::anim::fingerprint::CharacterFingerprint;
+    use bevy_mimic::anim::motion::convert_motion;
+    use bevy_mimic::anim::retarget::mean_body_distance;
+    let ours = humanoid();
+    let mimickits = load_mjcf(&data("mimickit/assets/humanoid/humanoid.xml")).unwrap();
+    for source in ["humanoid3d_walk.txt", "humanoid_run.npz"] {
+        let file = data(source);
+        let on_ours = load_motion(&file, &ours).unwrap();
+        let on_theirs = load_motion(&file, &mimickits).unwrap_or_else(|e| panic!("{e}"));
+        let error = mean_body_distance(&ours, &on_ours, &mimickits, &on_theirs);
+        assert!(error < 0.03, "{source}: bodies {error} m apart on average");
+        // Both elbows bend on MimicKit's humanoid, as on ours (they were 0 in every frame when
+        // the converter wrote DeepMimic's elbow angle about our −y axis onto its z hinge).
+        let (here, there) = (
+            largest_elbow_bend(&ours, &on_ours),
+            largest_elbow_bend(&mimickits, &on_theirs),
+        );
+        assert!(
+            there > 0.2 && (here - there).abs() < 0.05,
+            "{source}: {here} vs {there}"
+        );
+
+        // And back: the clip, recorded as made for MimicKit's humanoid, converts onto ours.
+        let dir = std::env::temp_dir().join(format!("retarget-{}-{source}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let theirs = dir.join("clip.bmotion");
+        let print = CharacterFingerprint::of(&mimickits);
+        std::fs::write(&theirs, on_theirs.to_bmotion_for(Some(&print))).unwrap();
+        let home = convert_motion(&theirs, &ours, None).unwrap();
+        let (error_back, unmatched) = home.retargeted.clone().unwrap();
+        assert!(unmatched.is_empty(), "{unmatched:?}");
+        assert!(error_back < 0.03, "{source}: back {error_back} m");
+        assert!(mean_body_distance(&ours, &on_ours, &ours, &home.clip) < 0.03);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    // A MimicKit pickle records no character: --source_char_file names it.
+    let pkl = data("mimickit_walk.pkl");
+    let moved = convert_motion(&pkl, &mimickits, Some(&ours)).unwrap();
+    assert!(moved.retargeted.is_some());
+    assert!(largest_elbow_bend(&mimickits, &moved.clip) > 0.2);
+    let e = convert_motion(&data("humanoid3d_walk.txt"), &mimickits, Some(&ours)).unwrap_err();
+    assert!(e.to_string().contains("says its own"), "{e}");
+}
+
+#[test]
+fn a_skeleton_of_another_shape_is_refused_with_how_far_apart_it_lands() {
+    // MimicKit's humanoid with legs 20 cm longer: same names, other bones.
+    let text = std::fs::read_to_string(data("mimickit/assets/humanoid/humanoid.xml"))
+        .unwrap()
+        .replace(r#"pos="0 0 -0.421546""#, r#"pos="0 0 -0.621546""#);
+    let dir = std::env::temp_dir().join(format!("long-legs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("long_legs.xml");
+    std::fs::write(&file, text).unwrap();
+    let long_legs = load_mjcf(&file).unwrap();
+    let e = load_motion(&data("humanoid3d_walk.txt"), &long_legs)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("humanoid3d_walk.txt")
+            && e.contains("cm from the source")
+            && e.contains("differ in shape"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ase_poselib_motions_convert_from_the_skeleton_they_record() {
+    use bevy_mimic::anim::retarget::mean_body_distance;
+    let ours = humanoid();
+    let walk = load_motion(&data("mimickit_walk.pkl"), &ours).unwrap();
+    let mimickits = load_mjcf(&data("mimickit/assets/humanoid/humanoid.xml")).unwrap();
+    // The walk (its first 40 frames) as poselib SkeletonMotions (local and global rotations),
+    // written by make_poselib_npy.py.
+    let frames = walk.num_frames().min(40);
+    for name in ["poselib_walk_local.npy", "poselib_walk_global.npy"] {
+        let clip = load_motion(&data(name), &ours).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((clip.num_frames(), clip.fps), (frames, walk.fps), "{name}");
+        let error = mean_body_distance(&ours, &walk, &ours, &clip);
+        assert!(error < 1e-3, "{name}: bodies {error} m from the source's");
+        let worst = (0..frames)
+            .flat_map(|f| {
+                clip.frame(f)
+                    .iter()
+                    .zip(walk.frame(f))
+                    .map(|(a, b)| (a - b).abs())
+            })
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-3, "{name}: a value moved by {worst}");
+        // Onto MimicKit's T-pose humanoid too.
+        let there = load_motion(&data(name), &mimickits).unwrap();
+        assert!(mean_body_distance(&ours, &walk, &mimickits, &there) < 0.03);
+    }
+    // Only a SkeletonMotion's data is read: the pickle behind it goes through the allow-list.
+    let dir = std::env::temp_dir().join(format!("poselib-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = std::fs::read(data("poselib_walk_local.npy")).unwrap();
+    // The .npy header (version 1: 10 bytes and its length), then a pickle that runs a command.
+    bytes.truncate(10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize);
+    bytes.extend_from_slice(&std::fs::read(data("mimickit_evil.pkl")).unwrap());
+    let file = dir.join("evil.npy");
+    std::fs::write(&file, &bytes).unwrap();
+    let e = load_motion(&file, &ours).unwrap_err().to_string();
+    assert!(e.contains("evil.npy") && e.contains("not read here"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }

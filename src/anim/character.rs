@@ -225,6 +225,16 @@ impl CharacterModel {
         }
     }
 
+    /// The part of joint rotation `q` that body `j`'s joint can take: all of it for a spherical
+    /// joint, the twist about its axis for a hinge, none for the root or a fixed joint.
+    pub fn reachable_joint_rot(&self, j: usize, q: Quat) -> Quat {
+        match &self.bodies[j].joint {
+            Joint::Spherical { .. } => q.normalize(),
+            Joint::Hinge { axis, .. } => Quat::from_axis_angle(*axis, twist_angle(q, *axis)),
+            Joint::Free | Joint::Fixed => Quat::IDENTITY,
+        }
+    }
+
     /// Height of the lowest point of any geom, for body poses from
     /// [`forward_kinematics`](Self::forward_kinematics).
     pub fn lowest_point(&self, pos: &[Vec3], rot: &[Quat]) -> f32 {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::character::{CharacterModel, Joint};
+use super::character::{Body, CharacterModel, Joint, PdGains};
 
 /// Positions and axes agree when they differ by less than this (MJCF files print 4–6 digits).
 const TOLERANCE: f32 = 1e-4;
@@ -72,6 +72,76 @@ impl CharacterFingerprint {
             bodies,
             dof_names: model.dof_names.clone(),
         }
+    }
+
+    /// The character as a bare skeleton (no geoms, zero gains, limits ±π): enough for forward
+    /// kinematics and retargeting of data made for it. Fails on a fingerprint that no character
+    /// could have (an unknown joint kind, a hinge without an axis, DoF out of order).
+    pub fn skeleton(&self) -> Result<CharacterModel, String> {
+        use std::f32::consts::PI;
+        let mut bodies = Vec::with_capacity(self.bodies.len());
+        let mut next_dof = 0;
+        for (i, b) in self.bodies.iter().enumerate() {
+            let joint = match (b.joint.as_str(), b.axis) {
+                ("free", _) => Joint::Free,
+                ("fixed", _) => Joint::Fixed,
+                ("spherical", _) => Joint::Spherical {
+                    limits: [[-PI, PI]; 3],
+                },
+                ("hinge", Some(axis)) => Joint::Hinge {
+                    axis: glam::Vec3::from_array(axis).normalize(),
+                    limit: [-PI, PI],
+                },
+                (kind, _) => {
+                    return Err(format!(
+                        "body {i} `{}`: a `{kind}` joint without what it needs",
+                        b.name
+                    ));
+                }
+            };
+            if b.parent.is_some_and(|p| p >= i) || (i > 0) != b.parent.is_some() {
+                return Err(format!(
+                    "body {i} `{}`: parent {:?} is not an earlier body",
+                    b.name, b.parent
+                ));
+            }
+            if b.dof_offset != next_dof || joint.dofs() != b.dofs {
+                return Err(format!(
+                    "body {i} `{}`: DoF {} at {} do not follow on",
+                    b.name, b.dofs, b.dof_offset
+                ));
+            }
+            next_dof += b.dofs;
+            bodies.push(Body {
+                name: b.name.clone(),
+                parent: b.parent,
+                local_pos: glam::Vec3::from_array(b.rest_pos),
+                local_rot: glam::Quat::from_array(b.rest_rot).normalize(),
+                joint,
+                dof_offset: b.dof_offset,
+                geoms: Vec::new(),
+            });
+        }
+        if self.dof_names.len() != next_dof {
+            return Err(format!(
+                "{} DoF names for {next_dof} DoF",
+                self.dof_names.len()
+            ));
+        }
+        let gains = vec![
+            PdGains {
+                kp: 0.0,
+                kd: 0.0,
+                torque_limit: 0.0,
+                armature: 0.0,
+            };
+            next_dof
+        ];
+        Ok(CharacterModel {
+            bodies,
+            gains,
+            dof_names: self.dof_names.clone(),
+        })
     }
 
     /// Total actuated DoF.
@@ -169,6 +239,9 @@ mod tests {
         let text = serde_yaml_ng::to_string(&print).unwrap();
         let back: CharacterFingerprint = serde_yaml_ng::from_str(&text).unwrap();
         assert_eq!(print.difference(&back), None);
+        // Its bare skeleton is still the same character.
+        let bare = back.skeleton().unwrap();
+        assert_eq!(print.difference(&CharacterFingerprint::of(&bare)), None);
 
         let mut turned = model.clone();
         let elbow = turned

@@ -10,4 +10,5 @@ pub mod motion;
 pub mod motion_lib;
 pub mod npz;
 pub mod pickle;
+pub mod retarget;
 pub mod rotation;

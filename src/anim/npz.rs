@@ -85,8 +85,19 @@ pub fn read_npz(bytes: &[u8]) -> Result<HashMap<String, NpyArray>, String> {
     Ok(out)
 }
 
-/// Parses one `.npy` file.
-pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
+/// The header of an `.npy` file: its dtype, shape and where its data starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyHeader {
+    /// The dtype, as numpy writes it (`<f8`, `|O`, ...).
+    pub descr: String,
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// Offset of the data in the file.
+    pub data_start: usize,
+}
+
+/// Reads an `.npy` file's header (C order only).
+pub fn read_npy_header(b: &[u8]) -> Result<NpyHeader, String> {
     if b.len() < 10 || &b[..6] != b"\x93NUMPY" {
         return Err("not an .npy array (bad magic)".into());
     }
@@ -132,8 +143,23 @@ pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
                 .map_err(|_| format!("bad shape `{shape_text}`"))
         })
         .collect::<Result<_, _>>()?;
+    Ok(NpyHeader {
+        descr: descr.to_string(),
+        shape,
+        data_start: header_start + header_len,
+    })
+}
+
+/// Parses one `.npy` file.
+pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
+    let NpyHeader {
+        descr,
+        shape,
+        data_start,
+    } = read_npy_header(b)?;
+    let descr = descr.as_str();
     let count: usize = shape.iter().product();
-    let data = &b[header_start + header_len..];
+    let data = &b[data_start..];
     let need = |width: usize| -> Result<(), String> {
         if data.len() < count * width {
             Err(format!(

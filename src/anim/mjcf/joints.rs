@@ -30,7 +30,7 @@ impl Parser<'_, '_> {
             return Err(self.err(
                 el.node,
                 Some("pos"),
-                "joints must sit at their body's origin",
+                "joints must sit at their body's origin, as in MimicKit: move the body's pos onto the joint and shift its geoms and child bodies back by the same offset",
             ));
         }
         let axis = self.vec3(el, "axis")?.unwrap_or(Vec3::Z);
@@ -69,12 +69,13 @@ impl Parser<'_, '_> {
         })
     }
 
+    /// A body's joints as one character joint, with the MJCF joints in the order of its DoF.
     pub(super) fn fold_joints(
         &self,
         body: Node,
         is_root: bool,
         joints: &[RawJoint],
-    ) -> Result<Joint, MjcfError> {
+    ) -> Result<(Joint, Vec<RawJoint>), MjcfError> {
         let kinds: Vec<&str> = joints.iter().map(|j| j.kind.as_str()).collect();
         let joint = match kinds.as_slice() {
             ["free"] if is_root => Joint::Free,
@@ -98,20 +99,8 @@ impl Parser<'_, '_> {
                 }
             }
             ["hinge", "hinge", "hinge"] if !is_root => {
-                let mut limits = [[0.0; 2]; 3];
-                for (i, (j, axis)) in joints.iter().zip([Vec3::X, Vec3::Y, Vec3::Z]).enumerate() {
-                    if (j.axis - axis).length() > 1e-4 {
-                        return Err(self.err(
-                            body,
-                            None,
-                            format!("three hinges fold into a spherical joint only about x, y, z in that order; {} is about {}", j.line_el, j.axis),
-                        ));
-                    }
-                    limits[i] = j.range.ok_or_else(|| {
-                        self.err(body, None, format!("hinge {} needs a range", j.line_el))
-                    })?;
-                }
-                Joint::Spherical { limits }
+                let (limits, ordered) = self.fold_hinge_triplet(body, joints)?;
+                return Ok((Joint::Spherical { limits }, ordered));
             }
             _ if is_root => {
                 return Err(self.err(body, None, "the root body needs exactly one free joint"));
@@ -120,11 +109,74 @@ impl Parser<'_, '_> {
                 return Err(self.err(
                     body,
                     None,
-                    format!("joints {kinds:?} are not supported: use none, one hinge, one ball, or hinges about x, y, z"),
+                    format!("joints {kinds:?} are not supported: use none, one hinge, one ball, or three hinges about x, y and z"),
                 ));
             }
         };
-        Ok(joint)
+        Ok((joint, joints.to_vec()))
+    }
+
+    /// Three hinges about the joint frame's x, y and z axes, in any order and either sign, fold
+    /// into one spherical joint (an exponential map has no order of axes, as in MimicKit). Its
+    /// DoF are the exp map's x, y, z; a hinge about −x bounds x by its range negated.
+    fn fold_hinge_triplet(
+        &self,
+        body: Node,
+        joints: &[RawJoint],
+    ) -> Result<([[f32; 2]; 3], Vec<RawJoint>), MjcfError> {
+        let mut limits = [[0.0; 2]; 3];
+        let mut ordered: [Option<RawJoint>; 3] = [None, None, None];
+        for j in joints {
+            let range = j.range.ok_or_else(|| {
+                self.err(body, None, format!("hinge {} needs a range", j.line_el))
+            })?;
+            let found = (0..3).find_map(|i| {
+                let axis = Vec3::AXES[i];
+                if (j.axis - axis).length() < 1e-4 {
+                    Some((i, 1.0))
+                } else if (j.axis + axis).length() < 1e-4 {
+                    Some((i, -1.0))
+                } else {
+                    None
+                }
+            });
+            let Some((i, sign)) = found else {
+                return Err(self.err(
+                    body,
+                    None,
+                    format!(
+                        "three hinges fold into a spherical joint only about the x, y and z axes (in any order, either sign); {} is about {}: rotate the body's frame (quat/euler) so its hinges line up with those axes",
+                        j.line_el, j.axis
+                    ),
+                ));
+            };
+            if ordered[i].is_some() {
+                return Err(self.err(
+                    body,
+                    None,
+                    format!(
+                        "two of its three hinges turn about the same axis; {} repeats one",
+                        j.line_el
+                    ),
+                ));
+            }
+            limits[i] = if sign > 0.0 {
+                range
+            } else {
+                [-range[1], -range[0]]
+            };
+            ordered[i] = Some(RawJoint {
+                axis: Vec3::AXES[i],
+                ..j.clone()
+            });
+        }
+        Ok((
+            limits,
+            ordered
+                .into_iter()
+                .map(|j| j.expect("three distinct axes"))
+                .collect(),
+        ))
     }
 
     /// PD gains per DoF: a `position` actuator on the joint (kp, kv, forcerange), or a `motor`

@@ -235,6 +235,47 @@ mod tests {
     }
 
     #[test]
+    fn three_hinges_in_any_order_and_sign_fold_into_one_spherical_joint() {
+        let xml = MINI
+            .replace(
+                r#"<joint name="wrist" type="ball" range="0 0.5" class="main"/>"#,
+                r#"<joint name="w_z" axis="0 0 1" range="-0.3 0.1"/>
+          <joint name="w_x" axis="-1 0 0" range="-0.2 0.6"/>
+          <joint name="w_y" axis="0 1 0" range="-0.4 0.5"/>"#,
+            )
+            .replace(r#"<motor joint="wrist""#, r#"<motor joint="w_x""#);
+        let m = parse(&xml).unwrap();
+        assert_eq!(m.dof_names, ["elbow", "w_x", "w_y", "w_z"]);
+        let Joint::Spherical { limits } = m.bodies[2].joint else {
+            panic!("{:?}", m.bodies[2].joint)
+        };
+        // The hinge about −x bounds the exp map's x by its range negated.
+        assert_eq!(limits, [[-0.6, 0.2], [-0.4, 0.5], [-0.3, 0.1]]);
+        // Gains follow their joint's new place: the motor drives w_x, now DoF 1.
+        assert_eq!(m.gains[1].torque_limit, 20.0);
+        assert_eq!(m.gains[3].torque_limit, 70.0); // the class's actuatorfrcrange
+
+        let skew = xml.replace(
+            r#"axis="0 1 0" range="-0.4 0.5""#,
+            r#"axis="0 1 1" range="-0.4 0.5""#,
+        );
+        let e = parse(&skew).unwrap_err();
+        assert!(e.message.contains("x, y and z axes"), "{e}");
+        let twice = xml.replace(
+            r#"axis="0 1 0" range="-0.4 0.5""#,
+            r#"axis="0 0 -1" range="-0.4 0.5""#,
+        );
+        assert!(parse(&twice).unwrap_err().message.contains("same axis"));
+        let offset = MINI.replace(
+            r#"axis="0 1 0" range="-1 2""#,
+            r#"axis="0 1 0" pos="0 0 0.1" range="-1 2""#,
+        );
+        let e = parse(&offset).unwrap_err();
+        assert_eq!(e.attribute.as_deref(), Some("pos"));
+        assert!(e.message.contains("move the body's pos"), "{e}");
+    }
+
+    #[test]
     fn errors_name_file_line_element_and_attribute() {
         let bad = MINI.replace(r#"range="-1 2""#, r#"range="-1 two""#);
         let e = parse(&bad).unwrap_err();

@@ -61,7 +61,7 @@ impl<'a, 'input> Parser<'a, 'input> {
                 _ => {}
             }
         }
-        let joint = self.fold_joints(node, parent.is_none(), &joints)?;
+        let (joint, joints) = self.fold_joints(node, parent.is_none(), &joints)?;
         let dof_offset = dofs.len();
         match &joint {
             Joint::Spherical { .. } if joints.len() == 1 => {

@@ -12,6 +12,8 @@ mod deepmimic;
 mod ground;
 mod isaaclab;
 mod mimickit;
+mod onto;
+mod poselib;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +25,9 @@ use super::rotation::{exp_map_to_quat, quat_to_exp_map};
 pub use deepmimic::from_deepmimic;
 pub use isaaclab::from_isaaclab_npz;
 pub use mimickit::from_mimickit_pkl;
+use onto::shipped_character;
+pub use onto::{Converted, MAX_RETARGET_ERROR, convert_motion, retarget_onto, shipped_model};
+pub use poselib::{PoselibClip, from_poselib_npy};
 
 /// What happens past the end of a clip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,9 +177,11 @@ impl MotionClip {
 }
 
 /// Reads a clip for `model` from a `.bmotion`, MimicKit `.pkl`, DeepMimic `.txt` or Isaac Lab
-/// `.npz` file.
+/// `.npz` file, or an ASE poselib `.npy`. A `.bmotion` must have been made for `model`; DeepMimic
+/// and Isaac Lab clips are converted from their humanoid, and poselib clips from the skeleton they
+/// record, retargeted (with a note) when `model` is another; MimicKit
+/// `.pkl` clips record no character and are taken as made for `model`, as MimicKit does.
 pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, MotionError> {
-    // (The converted formats are made for `model` here; a .bmotion records its character.)
     let bytes =
         crate::files::read(file).map_err(|e| err(file, None, format!("cannot read: {e}")))?;
     let ext = file
@@ -187,35 +194,31 @@ pub fn load_motion(file: &Path, model: &CharacterModel) -> Result<MotionClip, Mo
             check_character(file, made_for.as_ref(), model)?;
             clip
         }
-        "txt" => from_deepmimic(&bytes, file, model)?,
-        "npz" => from_isaaclab_npz(&bytes, file, model)?,
+        "txt" | "npz" => {
+            let converted = if ext == "txt" {
+                onto::deepmimic_onto(&bytes, file, model)?
+            } else {
+                onto::isaaclab_onto(&bytes, file, model)?
+            };
+            onto::note_retargeted(file, &converted, "assets/characters/humanoid.xml");
+            converted.clip
+        }
+        "npy" => {
+            let converted = onto::poselib_onto(&bytes, file, model)?;
+            onto::note_retargeted(file, &converted, "the skeleton it records");
+            converted.clip
+        }
         "pkl" => from_mimickit_pkl(&bytes, file)?,
         _ => {
             return Err(err(
                 file,
                 None,
-                "unknown motion format (expected .bmotion, .pkl, .txt or .npz)",
+                "unknown motion format (expected .bmotion, .pkl, .txt, .npz or .npy)",
             ));
         }
     };
     clip.check_fits(model, file)?;
     Ok(clip)
-}
-
-/// The character a clip without a record was made for: every clip written before clips
-/// recorded their character was converted onto it.
-const SHIPPED_CHARACTER: &str = include_str!("../../../assets/characters/humanoid.xml");
-
-fn shipped_character() -> &'static CharacterFingerprint {
-    static PRINT: std::sync::OnceLock<CharacterFingerprint> = std::sync::OnceLock::new();
-    PRINT.get_or_init(|| {
-        let model = crate::anim::mjcf::parse_mjcf(
-            SHIPPED_CHARACTER,
-            Path::new("assets/characters/humanoid.xml"),
-        )
-        .expect("the shipped humanoid parses");
-        CharacterFingerprint::of(&model)
-    })
 }
 
 /// A `.bmotion` clip meets only the character it was made for: the one it records, or, when it
@@ -240,7 +243,8 @@ fn check_character(
             file,
             Some("character"),
             format!(
-                "{whose}, and this one differs (clip's character here, this one there): {diff}; convert its source (DeepMimic .txt, Isaac Lab .npz) onto this character with `bevy_mimic convert --char_file`"
+                "{whose}, and this one differs (clip's character here, this one there): {diff}; retarget it onto this character with `bevy_mimic convert --input {} --char_file <this character's MJCF>`",
+                file.display()
             ),
         ));
     }

@@ -65,6 +65,8 @@ impl Dtype {
             b'f' => matches!(size, 4 | 8),
             b'i' | b'u' => matches!(size, 1 | 2 | 4 | 8),
             b'b' => size == 1,
+            // Python objects (`np.save` of a dict): their elements are this reader's own values.
+            b'O' => size == 8,
             _ => false,
         };
         if !ok {
@@ -278,14 +280,30 @@ pub(super) fn build(target: Item, state: Item) -> Result<Item, String> {
                 return Err(bad("array state without shape, dtype and order"));
             };
             let data = match data {
-                Some(Item::Value(Value::Bytes(b))) => d.decode(&b)?,
-                _ => return Err("the pickle holds an array of Python objects, not numbers".into()),
+                Some(Item::Value(Value::Bytes(b))) if d.kind != b'O' => d.decode(&b)?,
+                Some(Item::Value(Value::List(items))) if d.kind == b'O' => {
+                    return object_array(shape_of(&shape)?, items);
+                }
+                _ => return Err("malformed pickle: an array's data does not fit its dtype".into()),
             };
             let fortran = matches!(fortran, Value::Bool(true));
             Ok(Item::Value(array(shape_of(&shape)?, data, fortran)?))
         }
         _ => Err(bad("BUILD of something other than an array or a dtype")),
     }
+}
+
+/// An array of Python objects (already read under the allow-list): its one element when it has
+/// no dimensions (`np.save` of a dict), else its elements as a list in C order.
+fn object_array(shape: Vec<usize>, mut items: Vec<Value>) -> Result<Item, String> {
+    if items.len() != shape.iter().product::<usize>() {
+        return Err("malformed pickle: an object array's size does not match its shape".into());
+    }
+    Ok(Item::Value(if shape.is_empty() {
+        items.pop().expect("one element")
+    } else {
+        Value::List(items)
+    }))
 }
 
 /// The object id an item's memo copies share (dtypes and arrays BUILD completes later).
