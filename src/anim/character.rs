@@ -156,6 +156,22 @@ pub struct CharacterModel {
 }
 
 impl CharacterModel {
+    /// A bare skeleton for kinematics and retargeting: `bodies` (no geoms needed), zero gains
+    /// on each of `dof_names`.
+    pub fn bare(bodies: Vec<Body>, dof_names: Vec<String>) -> Self {
+        let zero = PdGains {
+            kp: 0.0,
+            kd: 0.0,
+            torque_limit: 0.0,
+            armature: 0.0,
+        };
+        Self {
+            bodies,
+            gains: vec![zero; dof_names.len()],
+            dof_names,
+        }
+    }
+
     /// Number of actuated DoF (28 for the humanoid).
     pub fn num_dofs(&self) -> usize {
         self.gains.len()

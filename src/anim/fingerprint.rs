@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::character::{Body, CharacterModel, Joint, PdGains};
+use super::character::{Body, CharacterModel, Joint};
 
 /// Positions and axes agree when they differ by less than this (MJCF files print 4–6 digits).
 const TOLERANCE: f32 = 1e-4;
@@ -128,20 +128,7 @@ impl CharacterFingerprint {
                 self.dof_names.len()
             ));
         }
-        let gains = vec![
-            PdGains {
-                kp: 0.0,
-                kd: 0.0,
-                torque_limit: 0.0,
-                armature: 0.0,
-            };
-            next_dof
-        ];
-        Ok(CharacterModel {
-            bodies,
-            gains,
-            dof_names: self.dof_names.clone(),
-        })
+        Ok(CharacterModel::bare(bodies, self.dof_names.clone()))
     }
 
     /// Total actuated DoF.

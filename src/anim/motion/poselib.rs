@@ -8,7 +8,7 @@ use std::path::Path;
 use glam::{Quat, Vec3};
 
 use super::{LoopMode, MotionClip, MotionError, err};
-use crate::anim::character::{Body, CharacterModel, Joint, PdGains};
+use crate::anim::character::{Body, CharacterModel, Joint};
 use crate::anim::npz::read_npy_header;
 use crate::anim::pickle::{Value, unpickle};
 
@@ -196,18 +196,5 @@ fn skeleton(
             geoms: Vec::new(),
         });
     }
-    let gains = vec![
-        PdGains {
-            kp: 0.0,
-            kd: 0.0,
-            torque_limit: 0.0,
-            armature: 0.0,
-        };
-        dof_names.len()
-    ];
-    Ok(CharacterModel {
-        bodies,
-        gains,
-        dof_names,
-    })
+    Ok(CharacterModel::bare(bodies, dof_names))
 }
