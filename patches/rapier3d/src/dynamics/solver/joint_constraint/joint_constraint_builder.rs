@@ -164,13 +164,11 @@ pub struct JointConstraintBuilderSimd {
     /// Uncoupled limited axes (`limit_axes & !locked_axes`), identical across
     /// the lanes (guaranteed by the row-signature grouping).
     limit_axes: u8,
-    /// Motorized angular axes (`motor_axes & !locked_axes`, angular bits only), identical
-    /// across the lanes (guaranteed by the row-signature grouping). Linear motors have no
-    /// wide row (see `GenericJoint::supports_simd_constraints`).
-    motor_axes: u8,
-    /// The angular motors' per-lane parameters, one entry per angular axis (unset axes
-    /// are zero). Each axis' motor model is shared per chunk via the row signature.
-    ang_motors: [WideAngularMotor; ANG_DIM],
+    /// The angular motors' per-lane parameters, one entry per angular axis (`None` where
+    /// the axis has no motor). Which axes are motorized, and each axis' motor model, are
+    /// shared by the chunk's lanes via the row signature. Linear motors have no wide row
+    /// (see `GenericJoint::supports_simd_constraints`).
+    ang_motors: [Option<WideAngularMotor>; ANG_DIM],
     /// Per-axis `[min, max]` limits of the limited linear axes (unset axes are zero).
     /// The angular axes go through `ang_limits`.
     limits: [[SimdReal; 2]; DIM],
@@ -242,11 +240,9 @@ impl JointConstraintBuilderSimd {
         let motor_axes =
             joint[0].data.motor_axes.bits() & !locked_axes & JointAxesMask::ANG_AXES.bits();
         let ang_motors = core::array::from_fn(|ang_axis| {
-            if motor_axes & (1 << (DIM + ang_axis)) != 0 {
+            (motor_axes & (1 << (DIM + ang_axis)) != 0).then(|| {
                 WideAngularMotor::gather(array![|ii| &joint[ii].data.motors[DIM + ang_axis]])
-            } else {
-                WideAngularMotor::unset()
-            }
+            })
         });
 
         let zero2 = [SimdReal::splat(0.0); 2];
@@ -258,7 +254,6 @@ impl JointConstraintBuilderSimd {
             local_frame2,
             locked_axes,
             limit_axes,
-            motor_axes,
             ang_motors,
             limits: core::array::from_fn(|axis| {
                 if limit_axes & (1 << axis) != 0 {
@@ -324,7 +319,7 @@ impl JointConstraintBuilderSimd {
             }
         });
         for (ang_axis, motor) in self.ang_motors.iter_mut().enumerate() {
-            if self.motor_axes & (1 << (DIM + ang_axis)) != 0 {
+            if let Some(motor) = motor {
                 motor.prev_impulse =
                     array![|ii| joint[ii].data.motors[DIM + ang_axis].impulse].into();
             }
@@ -398,10 +393,7 @@ impl JointConstraintBuilderSimd {
         // `JointMotor::motor_params`, wide).
         let dt = SimdReal::splat(params.dt);
         let ang_motor_params: [Option<MotorParameters<SimdReal>>; ANG_DIM] =
-            core::array::from_fn(|ang_axis| {
-                (self.motor_axes & (1 << (DIM + ang_axis)) != 0)
-                    .then(|| self.ang_motors[ang_axis].params(dt))
-            });
+            core::array::from_fn(|ang_axis| self.ang_motors[ang_axis].map(|m| m.params(dt)));
 
         // See the scalar builder: carry impulses across the row rebuild when warm-starting.
         // The SIMD builder emits one row per motorized angular axis, one per locked axis and
@@ -410,7 +402,7 @@ impl JointConstraintBuilderSimd {
         let mut prev_impulses = [SimdReal::splat(0.0); MAX_WIDE_ROWS];
         if warmstart.is_some() && substep_id > 0 {
             let count = ((self.locked_axes | self.limit_axes).count_ones() as usize
-                + self.motor_axes.count_ones() as usize)
+                + self.ang_motors.iter().flatten().count())
                 .min(MAX_WIDE_ROWS);
             for (prev, row) in prev_impulses[..count].iter_mut().zip(out_rows.iter()) {
                 *prev = row.impulse;
@@ -441,7 +433,10 @@ impl JointConstraintBuilderSimd {
                         WritebackId::Dof(i) => row.impulse = self.prev_dof_impulses[i] * coeff,
                         WritebackId::Limit(i) => row.impulse = self.prev_limit_impulses[i] * coeff,
                         WritebackId::Motor(i) => {
-                            row.impulse = self.ang_motors[i - DIM].prev_impulse * coeff;
+                            // Only motorized axes emit motor rows.
+                            if let Some(motor) = &self.ang_motors[i - DIM] {
+                                row.impulse = motor.prev_impulse * coeff;
+                            }
                         }
                     }
                 }
@@ -469,19 +464,6 @@ struct WideAngularMotor {
 }
 
 impl WideAngularMotor {
-    fn unset() -> Self {
-        let zero = SimdReal::splat(0.0);
-        Self {
-            force_based: false,
-            stiffness: zero,
-            damping: zero,
-            target_pos: zero,
-            target_vel: zero,
-            max_force: zero,
-            prev_impulse: zero,
-        }
-    }
-
     fn gather(motors: [&crate::dynamics::JointMotor; SIMD_WIDTH]) -> Self {
         Self {
             force_based: motors[0].model == crate::dynamics::MotorModel::ForceBased,
