@@ -23,7 +23,10 @@ use super::{JOINT_BATCH, LAYOUT_REF_WORKERS};
 ///
 /// With `parallel`, a color must also be worth splitting across workers (calibrated for
 /// `LAYOUT_REF_WORKERS`, NOT the pool size: see that constant's docs). Without it there are
-/// no workers to feed, and two full chunks already beat the scalar rows.
+/// no workers to feed, and every color goes wide (padding lanes replicate lane 0): then a
+/// joint is solved in the same color order whatever else shares its island, so identical
+/// bodies simulate identically however the scene is split. A size threshold would send a
+/// color to the scalar tail (solved in another order) in a small scene but not in a big one.
 fn min_color_joints() -> usize {
     #[cfg(feature = "parallel")]
     {
@@ -31,7 +34,7 @@ fn min_color_joints() -> usize {
     }
     #[cfg(not(feature = "parallel"))]
     {
-        2 * crate::math::SIMD_WIDTH
+        1
     }
 }
 
