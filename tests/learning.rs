@@ -96,6 +96,10 @@ fn ppo_swings_up_pendulum_within_300k_steps() {
 
 #[test]
 fn awr_improves_cartpole_to_400() {
+    // AWR's test return oscillates once it balances (seeds 2–5 on AVX2 kernels: dips from 500 to
+    // 180–340 before recovering), and which test lands on a dip depends on the float order of the
+    // matrix kernels (AVX2 vs AVX-512 ended seed 1 at 500 vs 352). So the run must solve CartPole
+    // at some test and hold it on average over its last three tests, not at its very last.
     let dir = TempDir::new("run");
     let mut t = trainer(
         "agents/awr_cartpole.yaml",
@@ -104,17 +108,30 @@ fn awr_improves_cartpole_to_400() {
         options(dir.path(), 8, 150_000, 1),
     );
     t.train().unwrap();
-    let test = t.last_test().unwrap();
+    let tests = test_returns(&dir.path().join("log.csv"), 20);
     println!(
-        "AWR CartPole: test return {:.1} after {} samples",
-        test.mean_return,
+        "AWR CartPole: test returns {tests:?} after {} samples",
         t.agent().sample_count()
     );
-    assert!(
-        test.mean_return >= 400.0,
-        "test return {:.1}",
-        test.mean_return
-    );
+    let best = tests.iter().copied().fold(f64::MIN, f64::max);
+    let last3 = tests.iter().rev().take(3).sum::<f64>() / 3.0;
+    assert!(best >= 475.0, "best test return {best:.1}");
+    assert!(last3 >= 400.0, "mean of the last three tests {last3:.1}");
+}
+
+/// The test returns of a run's `log.csv`, one per test (tests run every `iters_per_output`
+/// iterations, from the first; the column carries the latest test forward on other rows).
+fn test_returns(log: &Path, iters_per_output: u64) -> Vec<f64> {
+    let text = std::fs::read_to_string(log).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (it, ret) = (col("Iteration"), col("Test_Return"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[it].parse::<u64>().unwrap() % iters_per_output == 1)
+        .map(|f| f[ret].parse().unwrap())
+        .collect()
 }
 
 #[test]
