@@ -2,7 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+#[cfg(feature = "viewer")]
+use anyhow::Context;
+use anyhow::{Result, bail};
+#[cfg(feature = "viewer")]
 use bevy_mimic::anim::mjcf::load_mjcf;
 
 use crate::Command;
@@ -97,6 +100,7 @@ pub fn open_motion_viewer(
 
 #[cfg(not(feature = "viewer"))]
 pub fn open_viewer(_: Command) -> Result<()> {
+    use crate::{DEFAULT_AGENT, DEFAULT_ENV};
     bail!(
         "this build has no viewer (built without the `viewer` feature); rebuild with default \
          features, or train headless: cargo run --release -- train --agent_config {DEFAULT_AGENT} \
