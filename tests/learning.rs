@@ -108,7 +108,8 @@ fn awr_improves_cartpole_to_400() {
         options(dir.path(), 8, 150_000, 1),
     );
     t.train().unwrap();
-    let tests = test_returns(&dir.path().join("log.csv"), 20);
+    let every = t.agent().config().iters_per_output as u64;
+    let tests = test_returns(&dir.path().join("log.csv"), every);
     println!(
         "AWR CartPole: test returns {tests:?} after {} samples",
         t.agent().sample_count()
