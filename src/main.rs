@@ -72,6 +72,27 @@ enum Command {
         #[arg(long = "rand_seed", default_value_t = 0)]
         rand_seed: u64,
     },
+    /// A task policy (task_steering, task_location) driven by scripted commands on many
+    /// characters: heading changes of ±45°, ±90° and 180° with speeds of 0.5–3.0 m/s every
+    /// 5–8 s (heading and speed errors 2–4 s after each change), or points 5 m away (share
+    /// reached within 0.5 m in 8 s, time to reach); falls per minute for both.
+    TaskEval {
+        /// Checkpoint directory of a task policy.
+        #[arg(long = "model_file")]
+        model_file: PathBuf,
+        /// Characters driven at once.
+        #[arg(long = "num_envs", default_value_t = 16)]
+        num_envs: usize,
+        /// Simulated minutes per character.
+        #[arg(long = "minutes", default_value_t = 5.0)]
+        minutes: f64,
+        /// The script: `steering` or `location` (by default the policy's own task).
+        #[arg(long = "script")]
+        script: Option<String>,
+        /// Seed of the script and the initial states.
+        #[arg(long = "rand_seed", default_value_t = 0)]
+        rand_seed: u64,
+    },
     /// Convert a motion clip (DeepMimic .txt, Isaac Lab .npz, .bmotion) onto a character and
     /// write it as .bmotion.
     Convert {
@@ -161,6 +182,13 @@ enum Command {
         /// ASE: hold this named skill (a clip's name, e.g. deepmimic_kick) on every character.
         #[arg(long)]
         skill: Option<String>,
+        /// Task policies: send every character along this heading (degrees counter-clockwise
+        /// from world +x) from the start, at --speed.
+        #[arg(long)]
+        heading: Option<f32>,
+        /// Task policies: the speed (m/s) for --heading and for clicked targets.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f32,
     },
     /// Play a motion clip kinematically on the character, with a timeline.
     #[command(name = "view-motion")]
@@ -214,6 +242,75 @@ mod cli;
 
 use cli::view::{open_motion_viewer, open_viewer};
 
+/// `task-eval`: runs the script and prints its figures, one `Key: value` per line.
+fn task_eval(
+    model_file: &Path,
+    num_envs: usize,
+    minutes: f64,
+    mode: Option<&str>,
+    seed: u64,
+) -> Result<()> {
+    use bevy_mimic::train::{TaskEval, TaskEvalMode, task_eval};
+    if num_envs == 0 {
+        bail!("--num_envs must be at least 1");
+    }
+    if !(minutes.is_finite() && minutes > 0.0) {
+        bail!("--minutes must be > 0, got {minutes}");
+    }
+    let mode = match mode {
+        None => None,
+        Some("steering") => Some(TaskEvalMode::Steering),
+        Some("location") => Some(TaskEvalMode::Location),
+        Some(other) => bail!("--script must be `steering` or `location`, got `{other}`"),
+    };
+    let eval = bevy_mimic::train::task_eval_of_checkpoint(
+        model_file,
+        num_envs,
+        minutes,
+        mode,
+        seed,
+        Backend::Flex.device(),
+    )?;
+    let run_minutes = match &eval {
+        TaskEval::Steering(e) => e.minutes,
+        TaskEval::Location(e) => e.minutes,
+    };
+    match eval {
+        TaskEval::Steering(e) => {
+            for (k, turn) in task_eval::TURNS_DEG.iter().enumerate() {
+                println!(
+                    "Heading_Err_{turn:.0}: {:.1} deg over {} changes",
+                    e.heading_err_by_turn[k], e.changes_by_turn[k]
+                );
+            }
+            println!(
+                "Heading_Err: {:.1} deg over {} changes",
+                e.heading_err, e.changes
+            );
+            for (k, speed) in task_eval::SPEEDS.iter().enumerate() {
+                println!(
+                    "Speed_Err_{speed:.1}: {:.3} m/s over {} changes",
+                    e.speed_err_by_speed[k], e.changes_by_speed[k]
+                );
+            }
+            println!("Speed_Err: {:.3} m/s", e.speed_err);
+            println!("Falls_Per_Minute: {:.2}", e.falls_per_minute());
+        }
+        TaskEval::Location(e) => {
+            println!(
+                "Targets_Reached: {:.1}% of {} ({} reached)",
+                100.0 * e.reached_share(),
+                e.targets,
+                e.reached
+            );
+            println!("Mean_Time_To_Reach: {:.2} s", e.mean_time_s);
+            println!("Falls_Per_Minute: {:.2}", e.falls_per_minute());
+        }
+    }
+    println!("Character_Minutes: {run_minutes:.1}");
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Some(c) => c,
@@ -231,6 +328,8 @@ fn run(cli: Cli) -> Result<()> {
             ghost: false,
             fast: false,
             skill: None,
+            heading: None,
+            speed: 1.0,
         },
     };
     match command {
@@ -267,6 +366,13 @@ fn run(cli: Cli) -> Result<()> {
                 println!("Test_Root_Speed: {speed:.3} m/s");
             }
         }
+        Command::TaskEval {
+            model_file,
+            num_envs,
+            minutes,
+            script,
+            rand_seed,
+        } => task_eval(&model_file, num_envs, minutes, script.as_deref(), rand_seed)?,
         Command::Skills {
             model_file,
             num_latents,

@@ -58,7 +58,8 @@ impl PluginGroup for MimicPlugins {
 pub mod prelude {
     pub use super::MimicPlugins;
     pub use crate::control::{
-        CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, MimicSet, TrainingRequest,
+        CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, MimicSet, MoveCommand,
+        TrainingRequest,
     };
     #[cfg(feature = "train")]
     pub use crate::live::{MimicConfig, MimicError, MimicPlugin};

@@ -200,19 +200,42 @@ fn the_humanoid_env_files_parse_with_every_key_they_use() {
         assert_eq!(c.init_pose.as_ref().map(Vec::len), Some(34), "{rel}");
         assert_eq!(c.log_tracking_error, name == "add", "{rel}");
     }
-    // The task envs (steering, location) are not here yet: their files are refused at
-    // `env_name`, naming the file and the line.
-    for name in ["amp_steering", "amp_location"] {
+    // The task envs: their keys read as MimicKit's envs read them.
+    use bevy_mimic::env::character::TaskParams;
+    let task = |name: &str| {
         let rel = format!("envs/{name}_humanoid_env.yaml");
         let text = std::fs::read_to_string(data(&rel)).unwrap();
-        let e = parse_yaml::<EnvConfig>(&data(&rel), &text).unwrap_err();
-        let message = e.to_string();
-        assert!(
-            message.contains(&rel) && message.contains("task_"),
-            "{message}"
-        );
-        assert!(message.contains("line 1"), "{message}");
-    }
+        let config: EnvConfig =
+            parse_yaml(&data(&rel), &text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        config.validate().unwrap_or_else(|e| panic!("{rel}: {e:?}"));
+        let (kind, c) = config.character().unwrap();
+        let params = TaskParams::from_config(kind, &c).unwrap_or_else(|e| panic!("{rel}: {e:?}"));
+        (c, params.unwrap_or_else(|| panic!("{rel}: no task")))
+    };
+    let (c, steering) = task("amp_steering");
+    assert_eq!(c.episode_length, 10.0);
+    assert_eq!(
+        steering,
+        TaskParams::Steering {
+            rand_tar_dir: true,
+            rand_face_dir: false,
+            speed: (0.5, 5.0),
+            change_time: (4.0, 7.0),
+            tar_w: 0.7,
+            face_w: 0.3,
+            vel_scale: 0.5,
+        }
+    );
+    let (c, location) = task("amp_location");
+    assert_eq!(c.episode_length, 20.0);
+    assert_eq!(
+        location,
+        TaskParams::Location {
+            speed: 1.0,
+            change_time: (5.0, 10.0),
+            dist_max: 10.0,
+        }
+    );
 }
 
 #[test]

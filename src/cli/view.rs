@@ -28,6 +28,8 @@ pub fn open_viewer(command: Command) -> Result<()> {
         ghost,
         fast,
         skill,
+        heading,
+        speed,
     } = command
     else {
         unreachable!("called with View")
@@ -35,6 +37,9 @@ pub fn open_viewer(command: Command) -> Result<()> {
     check_display()?;
     if num_envs == 0 {
         bail!("--num_envs must be at least 1");
+    }
+    if !speed.is_finite() || speed < 0.0 || heading.is_some_and(|h| !h.is_finite()) {
+        bail!("--heading must be finite and --speed finite and >= 0");
     }
     let (config, source) = match (&model_file, resume) {
         (Some(dir), _) => (MimicConfig::play(dir), format!("playing {}", dir.display())),
@@ -66,6 +71,15 @@ pub fn open_viewer(command: Command) -> Result<()> {
         ghost,
         fast,
         start_skill: skill,
+        command_mode: if heading.is_some() {
+            bevy_mimic::panel::CommandMode::Heading
+        } else {
+            bevy_mimic::panel::CommandMode::Random
+        },
+        command_heading: heading.unwrap_or(0.0).to_radians(),
+        command_speed: speed,
+        command_all: true,
+        start_command: heading.is_some(),
         ..Default::default()
     };
     match run_viewer(plugin, source, shot, settings) {

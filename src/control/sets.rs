@@ -9,6 +9,10 @@ use crate::sim::{ControlStep, SimSet};
 /// The live plugin's phases (see the module docs for the whole control step).
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MimicSet {
+    /// A game's [`MoveCommand`](super::MoveCommand)s become the task's targets (in
+    /// [`ControlStep`], before `Act`). Systems that set commands inside the control step
+    /// run before it; those in `Update` always do.
+    Command,
     /// The policy writes PD targets (in [`ControlStep`], before the physics).
     Act,
     /// The step is recorded and finished episodes restart (in [`ControlStep`], after the env).
@@ -24,6 +28,7 @@ pub(crate) fn configure_mimic_sets(app: &mut App) {
     app.configure_sets(
         ControlStep,
         (
+            MimicSet::Command.before(MimicSet::Act),
             MimicSet::Act
                 .before(SimSet::ApplyTargets)
                 .run_if(crate::sim::plugin::sim_running),

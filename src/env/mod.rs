@@ -146,6 +146,22 @@ pub trait VecEnv {
         let _ = env;
         None
     }
+    /// Env `env`'s root (character pelvis) position in the world, for envs with characters.
+    fn root_position(&self, env: usize) -> Option<[f32; 3]> {
+        let _ = env;
+        None
+    }
+    /// The task of a task env (`task_steering`, `task_location`).
+    fn task_params(&self) -> Option<character::TaskParams> {
+        None
+    }
+    /// Sets (or with `None` clears) env `env`'s task target, as a game's
+    /// [`MoveCommand`](crate::control::MoveCommand) does; effective in the next step. Returns
+    /// false for envs without a task.
+    fn command_task(&mut self, env: usize, target: Option<character::TaskTarget>) -> bool {
+        let _ = (env, target);
+        false
+    }
     /// Appends `n` demo discriminator observations (clip by weight, time uniform) to `out`.
     fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
         let _ = (n, rng, out);
@@ -182,6 +198,12 @@ pub enum EnvConfig {
     /// Track a reference motion judged by a discriminator of the difference (MimicKit's `add`).
     #[serde(rename = "add")]
     Add(CharacterEnvConfig),
+    /// AMP's env with a heading and speed to follow (MimicKit's `task_steering`).
+    #[serde(rename = "task_steering")]
+    TaskSteering(CharacterEnvConfig),
+    /// AMP's env with a point to walk to (MimicKit's `task_location`).
+    #[serde(rename = "task_location")]
+    TaskLocation(CharacterEnvConfig),
     /// A 2-D adversarial-imitation task for tests of AMP and ADD.
     #[serde(rename = "point_match")]
     PointMatch(PointMatchConfig),
@@ -219,6 +241,8 @@ impl EnvConfig {
             EnvConfig::Amp(_) => "amp",
             EnvConfig::Ase(_) => "ase",
             EnvConfig::Add(_) => "add",
+            EnvConfig::TaskSteering(_) => "task_steering",
+            EnvConfig::TaskLocation(_) => "task_location",
             EnvConfig::PointMatch(_) => "point_match",
         }
     }
@@ -231,7 +255,9 @@ impl EnvConfig {
             | EnvConfig::DeepMimic(c)
             | EnvConfig::Amp(c)
             | EnvConfig::Ase(c)
-            | EnvConfig::Add(c) => {
+            | EnvConfig::Add(c)
+            | EnvConfig::TaskSteering(c)
+            | EnvConfig::TaskLocation(c) => {
                 return c.validate();
             }
             EnvConfig::PointMatch(c) => return c.validate(),
@@ -256,7 +282,9 @@ impl EnvConfig {
             | EnvConfig::DeepMimic(_)
             | EnvConfig::Amp(_)
             | EnvConfig::Ase(_)
-            | EnvConfig::Add(_) => {
+            | EnvConfig::Add(_)
+            | EnvConfig::TaskSteering(_)
+            | EnvConfig::TaskLocation(_) => {
                 let (kind, c) = self.character().expect("a character env");
                 Box::new(CharacterEnv::new(kind, &c, num_envs)?)
             }
@@ -275,6 +303,8 @@ impl EnvConfig {
             EnvConfig::Amp(c) => (EnvKind::Amp, c.clone()),
             EnvConfig::Ase(c) => (EnvKind::Ase, c.clone()),
             EnvConfig::Add(c) => (EnvKind::Add, c.clone()),
+            EnvConfig::TaskSteering(c) => (EnvKind::TaskSteering, c.clone()),
+            EnvConfig::TaskLocation(c) => (EnvKind::TaskLocation, c.clone()),
             _ => return None,
         })
     }
@@ -286,7 +316,9 @@ impl EnvConfig {
             | EnvConfig::DeepMimic(c)
             | EnvConfig::Amp(c)
             | EnvConfig::Ase(c)
-            | EnvConfig::Add(c) => Some(c),
+            | EnvConfig::Add(c)
+            | EnvConfig::TaskSteering(c)
+            | EnvConfig::TaskLocation(c) => Some(c),
             _ => None,
         }
     }

@@ -5,11 +5,13 @@
 //! resources. The viewer draws it with bevy_egui; [`HeadlessPanelPlugin`] draws it into a bare
 //! egui context, which is how the tests run it without a window.
 
+mod command;
 mod headless;
 mod plots;
 mod skills;
 mod ui;
 
+pub use command::{CommandMode, MoveAction, apply_move_action, command_section};
 pub use headless::{HeadlessEgui, HeadlessPanelPlugin};
 pub use plots::{PlotGroup, group_of};
 pub use skills::{SkillAction, apply_skill_action, skills_section};
@@ -44,6 +46,8 @@ pub struct PanelInput<'a> {
     pub steering: Option<&'a SkillSteering>,
     /// Play mode's counters and timings (absent while training).
     pub play: Option<&'a crate::play::PlayStats>,
+    /// A task policy's trained speed range (m/s): the panel shows its command section.
+    pub task_speeds: Option<(f32, f32)>,
 }
 
 /// The panel's widgets' state (a resource, so systems can read what the user chose).
@@ -75,6 +79,16 @@ pub struct PanelState {
     pub blend_t: f32,
     /// A named skill to hold on every character once the skills are known (`view --skill`).
     pub start_skill: Option<String>,
+    /// How a task policy's characters are directed.
+    pub command_mode: CommandMode,
+    /// The heading dial (radians counter-clockwise from world +x).
+    pub command_heading: f32,
+    /// The speed slider (m/s).
+    pub command_speed: f32,
+    /// Commands go to every character, not only the followed one.
+    pub command_all: bool,
+    /// Send the heading command once the characters exist (`view --heading`).
+    pub start_command: bool,
 }
 
 impl Default for PanelState {
@@ -108,6 +122,11 @@ impl Default for PanelState {
             blend: (0, 1),
             blend_t: 0.0,
             start_skill: None,
+            command_mode: CommandMode::Random,
+            command_heading: 0.0,
+            command_speed: 1.0,
+            command_all: false,
+            start_command: false,
         }
     }
 }
@@ -131,6 +150,9 @@ pub enum PanelAction {
     ChooseClip(Option<usize>),
     /// Change ASE latents (the followed character's, or all with `skill_all`).
     Skill(SkillAction),
+    /// Change a task policy's commands (the followed character's, or all with
+    /// `command_all`).
+    Move(MoveAction),
 }
 
 /// The [`ControlPace`] a panel state asks for.
@@ -190,6 +212,8 @@ pub fn apply_panel_actions(
                     apply_skill_action(a, state.follow, state.skill_all, s);
                 }
             }
+            // Components: applied by PanelWorld, which holds the Commands.
+            PanelAction::Move(_) => {}
         }
     }
 }
@@ -197,7 +221,7 @@ pub fn apply_panel_actions(
 /// Everything the panel reads and changes in an app, as one system parameter: the viewer and
 /// the headless panel draw through it.
 #[derive(bevy::ecs::system::SystemParam)]
-pub struct PanelWorld<'w> {
+pub struct PanelWorld<'w, 's> {
     /// The widgets' state.
     pub state: ResMut<'w, PanelState>,
     status: Option<Res<'w, TrainingStatus>>,
@@ -209,9 +233,12 @@ pub struct PanelWorld<'w> {
     sim: Res<'w, crate::sim::SimState>,
     steering: Option<ResMut<'w, SkillSteering>>,
     play: Option<Res<'w, crate::play::PlayStats>>,
+    task: Option<Res<'w, crate::env::character::TaskState>>,
+    commands: Commands<'w, 's>,
+    bodies: Query<'w, 's, (Entity, &'static crate::sim::plugin::SimBody)>,
 }
 
-impl PanelWorld<'_> {
+impl PanelWorld<'_, '_> {
     /// Draws the panel into `ui` (`source` and `fps` for the status line) and applies what
     /// the user asked for.
     pub fn draw(&mut self, ui: &mut egui::Ui, source: &str, fps: f64) -> PanelOutput {
@@ -225,6 +252,7 @@ impl PanelWorld<'_> {
             fps,
             steering: self.steering.as_deref().filter(|s| s.is_active()),
             play: self.play.as_deref(),
+            task_speeds: self.task.as_deref().map(|t| t.params.speed_range()),
         };
         let output = draw_panel(ui, &input, &mut self.state);
         apply_panel_actions(
@@ -236,6 +264,18 @@ impl PanelWorld<'_> {
             self.reference.as_deref_mut(),
             self.steering.as_deref_mut(),
         );
+        for action in &output.actions {
+            if let PanelAction::Move(m) = action {
+                let s = &self.state;
+                apply_move_action(
+                    *m,
+                    s.follow,
+                    s.command_all,
+                    &mut self.commands,
+                    &self.bodies,
+                );
+            }
+        }
         output
     }
 }
@@ -267,6 +307,30 @@ pub fn hold_start_skill(mut state: ResMut<PanelState>, steering: Option<ResMut<S
             );
         }
     }
+}
+
+/// Sends [`PanelState`]'s heading command to the characters once their bodies exist, when
+/// [`PanelState::start_command`] asks for it.
+pub fn send_start_command(
+    mut state: ResMut<PanelState>,
+    mut commands: Commands,
+    bodies: Query<(Entity, &crate::sim::plugin::SimBody)>,
+) {
+    if !state.start_command || bodies.is_empty() {
+        return;
+    }
+    state.start_command = false;
+    let command = crate::control::MoveCommand::Heading {
+        heading: state.command_heading,
+        speed: state.command_speed,
+    };
+    apply_move_action(
+        MoveAction::Set(command),
+        state.follow,
+        state.command_all,
+        &mut commands,
+        &bodies,
+    );
 }
 
 /// Names of the clips of the env in this app.

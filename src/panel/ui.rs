@@ -32,6 +32,10 @@ pub fn draw_panel(ui: &mut egui::Ui, input: &PanelInput, state: &mut PanelState)
                     ui.separator();
                     super::skills_section(ui, steering, state, &mut actions);
                 }
+                if let Some(speeds) = input.task_speeds {
+                    ui.separator();
+                    super::command_section(ui, speeds, state, &mut actions);
+                }
                 if let Some(metrics) = input.metrics {
                     ui.separator();
                     plots(ui, metrics, state);

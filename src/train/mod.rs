@@ -7,6 +7,7 @@ pub mod plot;
 pub mod run;
 pub mod ship;
 mod stored;
+pub mod task_eval;
 pub mod tensorboard;
 pub(crate) mod trainer;
 
@@ -15,5 +16,6 @@ pub use run::{
 };
 pub use ship::ship_policy;
 pub use trainer::{
-    TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint, test_checkpoint,
+    TaskEval, TaskEvalMode, TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint,
+    task_eval_of_checkpoint, test_checkpoint,
 };

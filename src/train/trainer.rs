@@ -377,7 +377,7 @@ pub fn test_checkpoint(
     seed: u64,
     device: Device,
 ) -> Result<EvalStats, TrainerError> {
-    let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device)?;
+    let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device, |_| {})?;
     let mut rng = SeededRng::seed_from_u64(seed);
     Ok(evaluate(&mut agent, env.as_mut(), &mut rng, episodes))
 }
@@ -394,7 +394,7 @@ pub fn skills_of_checkpoint(
     seed: u64,
     device: Device,
 ) -> Result<crate::skills::SkillDiversity, TrainerError> {
-    let (mut agent, mut env) = load_for_test(model_dir, None, num_latents, device)?;
+    let (mut agent, mut env) = load_for_test(model_dir, None, num_latents, device, |_| {})?;
     if agent.latent_dim() == 0 {
         return Err(TrainerError::Invalid(format!(
             "{}: the policy has no skill latents (agent_name {}); skills needs an ASE checkpoint",
@@ -414,12 +414,87 @@ pub fn skills_of_checkpoint(
     ))
 }
 
-/// The agent of a checkpoint and `num_envs` envs of its env config (or `env_override`).
+/// Which script `task-eval` drives a task policy with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskEvalMode {
+    /// Headings and speeds ([`measure_steering`](super::task_eval::measure_steering)).
+    Steering,
+    /// Points to walk to ([`measure_location`](super::task_eval::measure_location)).
+    Location,
+}
+
+/// What `task-eval` measured.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskEval {
+    /// The steering script's figures.
+    Steering(super::task_eval::SteeringEval),
+    /// The location script's figures.
+    Location(super::task_eval::LocationEval),
+}
+
+/// Drives a task policy's checkpoint with a scripted sequence of commands on `num_envs`
+/// characters for `minutes` simulated minutes each (episodes last the whole run; only falls
+/// end them). `mode` picks the script; by default the policy's own task's. `speed` is the
+/// walking speed the location script asks for (the policy's trained one by default).
+pub fn task_eval_of_checkpoint(
+    model_dir: &Path,
+    num_envs: usize,
+    minutes: f64,
+    mode: Option<TaskEvalMode>,
+    seed: u64,
+    device: Device,
+) -> Result<TaskEval, TrainerError> {
+    use crate::env::character::TaskParams;
+    let seconds = minutes * 60.0;
+    let (mut agent, mut env) = load_for_test(model_dir, None, num_envs, device, |c| {
+        if let Some(c) = c.character_mut() {
+            c.episode_length = seconds + 60.0;
+        }
+    })?;
+    let Some(task) = env.task_params() else {
+        return Err(TrainerError::Invalid(format!(
+            "{}: the policy was not trained on a task env (task_steering or task_location)",
+            model_dir.display()
+        )));
+    };
+    let mode = mode.unwrap_or(match task {
+        TaskParams::Steering { .. } => TaskEvalMode::Steering,
+        TaskParams::Location { .. } => TaskEvalMode::Location,
+    });
+    let steps = (seconds / env.step_dt()).round().max(1.0) as usize;
+    let mut rng = SeededRng::seed_from_u64(seed);
+    Ok(match mode {
+        TaskEvalMode::Steering => TaskEval::Steering(super::task_eval::measure_steering(
+            &mut agent,
+            env.as_mut(),
+            steps,
+            &mut rng,
+        )),
+        TaskEvalMode::Location => {
+            let speed = match task {
+                TaskParams::Location { speed, .. } => speed,
+                // A steering policy walks to points at 1 m/s, as location policies are trained.
+                TaskParams::Steering { .. } => 1.0,
+            };
+            TaskEval::Location(super::task_eval::measure_location(
+                &mut agent,
+                env.as_mut(),
+                steps,
+                speed,
+                &mut rng,
+            ))
+        }
+    })
+}
+
+/// The agent of a checkpoint and `num_envs` envs of its env config (or `env_override`), after
+/// `edit` has changed the config.
 fn load_for_test(
     model_dir: &Path,
     env_override: Option<(&Path, String)>,
     num_envs: usize,
     device: Device,
+    edit: impl FnOnce(&mut EnvConfig),
 ) -> Result<(Agent, Box<dyn VecEnv + Send>), TrainerError> {
     let LoadedAgent { agent, extra } = load_agent(model_dir, device)?;
     let character = stored_character(model_dir, &extra)?;
@@ -428,7 +503,7 @@ fn load_for_test(
         .as_ref()
         .map_or(stored.as_path(), |(f, _)| *f)
         .to_path_buf();
-    let env_config = match env_override {
+    let mut env_config = match env_override {
         Some((file, text)) => parse_env_config(file, &text)?,
         None => {
             let text = extra
@@ -444,6 +519,7 @@ fn load_for_test(
             parse_env_config(&model_dir.join("env_config.yaml"), &text)?
         }
     };
+    edit(&mut env_config);
     let env = build_env(&env_config, &env_file, num_envs)?;
     check_fits(
         model_dir,

@@ -7,6 +7,7 @@ mod camera;
 mod motion;
 mod scene;
 mod snapshot;
+mod target;
 
 pub use camera::OrbitCamera;
 pub use motion::{MotionViewer, run_motion_viewer};
@@ -19,7 +20,7 @@ use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
 
 #[cfg(feature = "train")]
 use crate::live::MimicPlugin;
-use crate::panel::{PanelState, PanelWorld, hold_start_skill, pace_of};
+use crate::panel::{PanelState, PanelWorld, hold_start_skill, pace_of, send_start_command};
 use crate::sim::pace::run_control_steps;
 
 /// Why the viewer cannot open a window.
@@ -85,6 +86,7 @@ impl Plugin for ViewerPlugin {
                     scene::setup_scene,
                     camera::spawn_camera,
                     camera::spawn_ui_camera,
+                    target::spawn_target_marker,
                 ),
             )
             .add_systems(
@@ -94,6 +96,9 @@ impl Plugin for ViewerPlugin {
                     camera::adapt_to_software_renderer,
                     count_fps,
                     hold_start_skill,
+                    send_start_command,
+                    target::click_to_walk,
+                    target::place_target_marker,
                 ),
             )
             .add_systems(

@@ -161,6 +161,40 @@ pub struct CharacterEnvConfig {
     /// x, y, z; MimicKit's files: `[2, 0, 0]`, beside the character). On top of it when absent.
     #[serde(default)]
     pub ref_char_offset: Option<Vec<f32>>,
+    /// `task_steering`: draw the target direction at random (else always +x). MimicKit: yes.
+    #[serde(default)]
+    pub rand_tar_dir: Option<bool>,
+    /// `task_steering`: draw the facing direction at random (else the target direction).
+    /// MimicKit: yes.
+    #[serde(default)]
+    pub rand_face_dir: Option<bool>,
+    /// `task_steering`: slowest target speed (m/s); required.
+    #[serde(default)]
+    pub tar_speed_min: Option<f32>,
+    /// `task_steering`: fastest target speed (m/s); required.
+    #[serde(default)]
+    pub tar_speed_max: Option<f32>,
+    /// `task_location`: the speed the reward asks for towards the target (m/s); required.
+    #[serde(default)]
+    pub tar_speed: Option<f32>,
+    /// Task envs: shortest time (s) before the target is drawn again; required.
+    #[serde(default)]
+    pub tar_change_time_min: Option<f32>,
+    /// Task envs: longest time (s) before the target is drawn again; required.
+    #[serde(default)]
+    pub tar_change_time_max: Option<f32>,
+    /// `task_location`: targets are drawn uniformly up to this far (m) from the root; required.
+    #[serde(default)]
+    pub tar_dist_max: Option<f32>,
+    /// `task_steering`: weight of the velocity term of the task reward; required.
+    #[serde(default)]
+    pub reward_steering_tar_w: Option<f32>,
+    /// `task_steering`: weight of the facing term of the task reward; required.
+    #[serde(default)]
+    pub reward_steering_face_w: Option<f32>,
+    /// `task_steering`: scale of the squared velocity error in the task reward; required.
+    #[serde(default)]
+    pub reward_steering_vel_scale: Option<f32>,
     /// The engine for this env (MimicKit's `engine:` block); defaults when absent.
     #[serde(default)]
     pub engine: Option<EngineConfig>,

@@ -289,6 +289,33 @@ impl VecEnv for CharacterEnv {
         Some(self.engine.state().root_vel(env).to_array())
     }
 
+    fn root_position(&self, env: usize) -> Option<[f32; 3]> {
+        Some(self.engine.state().root_pos(env).to_array())
+    }
+
+    fn task_params(&self) -> Option<super::TaskParams> {
+        let task = self.engine.world().get_resource::<super::TaskState>()?;
+        Some(task.params.clone())
+    }
+
+    fn command_task(&mut self, env: usize, target: Option<super::TaskTarget>) -> bool {
+        let world = self.engine.app_mut().world_mut();
+        if !world.contains_resource::<super::TaskState>() {
+            return false;
+        }
+        world.resource_scope(|world, mut task: Mut<super::TaskState>| {
+            world.resource_scope(|world, mut output: Mut<EnvOutput>| {
+                let state = world.resource::<crate::sim::SimState>();
+                let params = world.resource::<EnvParams>();
+                task.command(state, env, target);
+                // This step's observation shows the new target, as in play mode.
+                let at = params.obs_dim() - params.task_obs_dim;
+                task.write_obs(state, env, &mut output.buffers.obs_mut(env)[at..]);
+            });
+        });
+        true
+    }
+
     fn logs_test_tracking(&self) -> bool {
         self.engine
             .world()

@@ -1,6 +1,7 @@
 //! Character environments on any engine (see [`Engine`](crate::sim::Engine)): `char` (default
-//! pose, reward 1 per step), `deepmimic` (motion tracking), `amp`, `ase` and `add`, MimicKit's `CharEnv`,
-//! `DeepMimicEnv`, `AMPEnv`, `ASEEnv` and `ADDEnv`.
+//! pose, reward 1 per step), `deepmimic` (motion tracking), `amp`, `ase`, `add`, `task_steering` and
+//! `task_location`: MimicKit's `CharEnv`, `DeepMimicEnv`, `AMPEnv`, `ASEEnv`, `ADDEnv`,
+//! `TaskSteeringEnv` and `TaskLocationEnv`.
 //!
 //! The observation, reward and done buffers are filled by Bevy systems in [`EnvSet`] after the
 //! engine's [`SimSet::ReadState`](crate::sim::SimSet::ReadState), one pass over the envs each:
@@ -17,6 +18,7 @@ pub mod resets;
 mod reward;
 mod setup;
 pub mod systems;
+mod task;
 
 pub use action::{ActionBounds, action_bounds};
 pub use config::{CameraMode, CharacterEnvConfig, HUMANOID_JOINT_ERR_W};
@@ -28,3 +30,4 @@ pub use pose::{PoseView, RefPoses};
 pub use reward::{ErrorWeights, RewardTerms, TrackingErrors, tracking_errors, tracking_reward};
 pub use setup::{BuildError, CharacterEnvPlugin, CharacterEnvSetup};
 pub use systems::{EnvSet, EnvViewSettings};
+pub use task::{TaskParams, TaskState, TaskTarget};

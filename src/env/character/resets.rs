@@ -7,14 +7,15 @@ use super::disc_obs::write_disc_window;
 use super::kinds::{DiscDiff, DiscHistory};
 use super::pose::RefPoses;
 use super::systems::{EnvOutput, EnvParams, Reference, observe_env};
+use super::task::TaskState;
 use crate::anim::character::CharacterModel;
 use crate::anim::motion_lib::MotionFrame;
 use crate::sim::{CharacterState, SimState, SimWorlds};
 
 /// Finishes a reset of env `env` whose state was just set (`from_motion`: to its reference
 /// frame, else to the default pose): its reference poses, the discriminator observation of the
-/// kinds that have one (AMP's window refilled, ADD's difference rewritten), a new episode, and
-/// its observation.
+/// kinds that have one (AMP's window refilled, ADD's difference rewritten), the task's new
+/// target, a new episode, and its observation.
 #[allow(clippy::too_many_arguments)] // the env's resources
 pub fn after_reset(
     params: &EnvParams,
@@ -23,6 +24,7 @@ pub fn after_reset(
     output: &mut EnvOutput,
     history: Option<&mut DiscHistory>,
     diff: Option<&mut DiscDiff>,
+    task: Option<&mut TaskState>,
     state: &SimState,
     env: usize,
     from_motion: bool,
@@ -36,14 +38,16 @@ pub fn after_reset(
         diff.write(params, model, reference, state, env, &mut output.disc_obs);
     }
     output.buffers.begin_episode(env);
-    observe_env(
-        params,
-        model,
-        reference,
-        state,
-        output.buffers.obs_mut(env),
-        env,
-    );
+    let row = output.buffers.obs_mut(env);
+    observe_env(params, model, reference, state, row, env);
+    if let Some(task) = task {
+        task.reset_env(state, env);
+        task.write_obs(
+            state,
+            env,
+            &mut row[params.obs_dim() - params.task_obs_dim..],
+        );
+    }
 }
 
 /// Where a reset puts a character.
@@ -70,6 +74,7 @@ pub struct EnvResets<'w, 's> {
     output: ResMut<'w, EnvOutput>,
     history: Option<ResMut<'w, DiscHistory>>,
     diff: Option<ResMut<'w, DiscDiff>>,
+    task: Option<ResMut<'w, TaskState>>,
     frame: Local<'s, MotionFrame>,
     motion_state: Local<'s, CharacterState>,
     demo: Local<'s, Option<RefPoses>>,
@@ -112,6 +117,7 @@ impl EnvResets<'_, '_> {
             &mut self.output,
             self.history.as_deref_mut(),
             self.diff.as_deref_mut(),
+            self.task.as_deref_mut(),
             self.worlds.state(),
             env,
             from_motion,
@@ -130,6 +136,9 @@ impl EnvResets<'_, '_> {
         default: &CharacterState,
         rng: &mut crate::SeededRng,
     ) -> bool {
+        if let Some(task) = self.task.as_deref_mut() {
+            task.reseed(rng);
+        }
         if default_prob > 0.0 && rand::RngExt::random_bool(rng, default_prob.min(1.0)) {
             return self.reset(env, ResetTo::Pose(default));
         }

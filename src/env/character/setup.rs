@@ -13,6 +13,7 @@ use super::systems::{
     EnvOutput, EnvParams, EnvSet, EnvViewSettings, Reference, advance_reference, done, observe,
     sum_rewards,
 };
+use super::task::TaskParams;
 use crate::anim::character::CharacterModel;
 use crate::anim::mjcf::load_mjcf;
 use crate::anim::motion_lib::MotionLib;
@@ -203,6 +204,8 @@ impl CharacterEnvSetup {
             tar_steps: Vec::new(),
             disc_steps: 0,
             disc_frame_dim: 0,
+            task: TaskParams::from_config(kind, config)?,
+            task_obs_dim: 0,
         };
         imp.configure(config, &model, &mut params);
         let obs_dim = params.obs_dim();

@@ -74,12 +74,19 @@ pub struct EnvParams {
     pub disc_steps: usize,
     /// Values per discriminator frame.
     pub disc_frame_dim: usize,
+    /// The task of a task env (`None` for the others).
+    pub task: Option<super::task::TaskParams>,
+    /// Task observation length, at the end of each row (0 without a task).
+    pub task_obs_dim: usize,
 }
 
 impl EnvParams {
     /// Observation length.
     pub fn obs_dim(&self) -> usize {
-        self.char_obs_dim + self.phase_obs_dim() + self.tar_steps.len() * self.tar_obs_dim
+        self.char_obs_dim
+            + self.phase_obs_dim()
+            + self.tar_steps.len() * self.tar_obs_dim
+            + self.task_obs_dim
     }
 
     /// Phase observation length: the phase and `sin`/`cos` of each encoding.

@@ -35,21 +35,12 @@ impl CharacterKind for Amp {
     }
 
     fn build(&self, app: &mut App, params: &EnvParams, model: &CharacterModel, num_envs: usize) {
-        if params.disc_steps > 0 {
-            app.insert_resource(DiscHistory {
-                frames: RefPoses::new(num_envs, params.disc_steps, model),
-                head: 0,
-                steps: params.disc_steps,
-            });
-        }
+        build_disc_history(app, params, model, num_envs);
         app.add_systems(
             ControlStep,
-            (
-                record_disc_history.in_set(EnvSet::Observe).after(observe),
-                constant_reward(0.0)
-                    .in_set(EnvSet::Reward)
-                    .before(sum_rewards),
-            ),
+            constant_reward(0.0)
+                .in_set(EnvSet::Reward)
+                .before(sum_rewards),
         );
         if params.log_tracking_errors {
             app.add_systems(
@@ -60,6 +51,27 @@ impl CharacterKind for Amp {
             );
         }
     }
+}
+
+/// AMP's discriminator observation: the window of the last simulated frames (the kinds built
+/// on AMP's env add it too).
+pub(super) fn build_disc_history(
+    app: &mut App,
+    params: &EnvParams,
+    model: &CharacterModel,
+    num_envs: usize,
+) {
+    if params.disc_steps > 0 {
+        app.insert_resource(DiscHistory {
+            frames: RefPoses::new(num_envs, params.disc_steps, model),
+            head: 0,
+            steps: params.disc_steps,
+        });
+    }
+    app.add_systems(
+        ControlStep,
+        record_disc_history.in_set(EnvSet::Observe).after(observe),
+    );
 }
 
 /// The last `disc_steps` simulated poses of every env, a ring shared by all envs (they all

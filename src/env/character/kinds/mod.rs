@@ -8,6 +8,7 @@ mod amp;
 mod ase;
 mod char;
 mod deepmimic;
+mod task;
 
 use bevy::prelude::*;
 
@@ -16,6 +17,7 @@ pub use amp::{Amp, DiscHistory};
 pub use ase::Ase;
 pub use char::Char;
 pub use deepmimic::DeepMimic;
+pub use task::{TaskLocation, TaskSteering};
 
 use super::config::CharacterEnvConfig;
 use super::systems::{EnvOutput, EnvParams};
@@ -37,6 +39,10 @@ pub enum EnvKind {
     /// terminations, reward 0 from the env, and as discriminator observation the reference
     /// frame minus the simulated frame at the same motion time.
     Add,
+    /// AMP's env with a heading and speed to follow (MimicKit's `task_steering`).
+    TaskSteering,
+    /// AMP's env with a point to walk to (MimicKit's `task_location`).
+    TaskLocation,
 }
 
 impl EnvKind {
@@ -48,6 +54,8 @@ impl EnvKind {
             EnvKind::Amp => "amp",
             EnvKind::Ase => "ase",
             EnvKind::Add => "add",
+            EnvKind::TaskSteering => "task_steering",
+            EnvKind::TaskLocation => "task_location",
         }
     }
 }
@@ -89,6 +97,8 @@ pub fn character_kind(kind: EnvKind) -> &'static dyn CharacterKind {
         EnvKind::Amp => &Amp,
         EnvKind::Ase => &Ase,
         EnvKind::Add => &Add,
+        EnvKind::TaskSteering => &TaskSteering,
+        EnvKind::TaskLocation => &TaskLocation,
     }
 }
 
