@@ -14,9 +14,11 @@ use crate::env::character::resets::{EnvResets, ResetTo};
 use crate::env::character::systems::EnvOutput;
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
-use crate::learning::agents::ActMode;
+use crate::hlc::{HlcError, load_low_level};
+use crate::learning::agents::{ActMode, AgentName};
 use crate::learning::checkpoint::{CheckpointError, load_policy};
 use crate::learning::device::Backend;
+use crate::learning::hlc::latent_space;
 use crate::learning::policy::Policy;
 use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, ControlStep, SimPlugin};
@@ -39,6 +41,9 @@ pub enum PlayError {
     /// The policy does not fit its env (another character, other sizes).
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// A high-level controller's low-level policy is unusable.
+    #[error(transparent)]
+    Hlc(#[from] HlcError),
 }
 
 /// The policy acting in play mode (a resource wrapping [`Policy`], which lives in `learning`
@@ -100,20 +105,39 @@ impl PolicyPlugin {
                 PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
             })?;
         let setup = character_setup(&env_file, &text, num_envs)?;
-        let spec = EnvSpec::character(
-            setup.obs_dim,
-            ActionSpace::Box {
-                low: setup.low.clone(),
-                high: setup.high.clone(),
-            },
-            setup.disc_obs_dim,
-            &setup.model,
-        );
+        let pd_box = ActionSpace::Box {
+            low: setup.low.clone(),
+            high: setup.high.clone(),
+        };
         let stored = stored_character(model_dir, &loaded.extra)?;
-        check_fits(model_dir, loaded.policy.state(), stored.as_ref(), &spec)?;
+        let mut policy = loaded.policy;
+        let config = policy.state().config.clone();
+        if config.agent_name == AgentName::Hlc {
+            // The controller reads the whole observation and acts in latents; the frozen ASE
+            // policy under it reads the character's share and writes the PD targets.
+            let agent_file = model_dir.join("agent_config.yaml");
+            let llc_spec = EnvSpec::character(
+                setup.obs_dim - setup.task_obs_dim,
+                pd_box,
+                setup.disc_obs_dim,
+                &setup.model,
+            );
+            let low = load_low_level(&config, &agent_file, &llc_spec, Backend::Flex.device())?;
+            let spec = EnvSpec::character(
+                setup.obs_dim,
+                latent_space(low.latent_dim()),
+                0,
+                &setup.model,
+            );
+            check_fits(model_dir, policy.state(), stored.as_ref(), &spec)?;
+            policy = policy.with_low_level(low);
+        } else {
+            let spec = EnvSpec::character(setup.obs_dim, pd_box, setup.disc_obs_dim, &setup.model);
+            check_fits(model_dir, policy.state(), stored.as_ref(), &spec)?;
+        }
         Ok(Self {
             setup,
-            policy: loaded.policy,
+            policy,
             num_envs,
             source: model_dir.to_path_buf(),
             writeback: true,

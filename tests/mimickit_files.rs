@@ -126,6 +126,7 @@ fn one_iteration(rel: &str) -> bevy_mimic::learning::log_row::LogRow {
         AgentName::Ppo | AgentName::Awr => "env_name: cartpole\n",
         AgentName::Add => "env_name: point_match\nmode: add\n",
         AgentName::Amp | AgentName::Ase => "env_name: point_match\nmode: amp\n",
+        AgentName::Hlc => unreachable!("MimicKit has no high-level controller files"),
     };
     let out = std::env::temp_dir().join(format!(
         "mimickit-files-{}-{}",

@@ -79,7 +79,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
         "training on {backend}; logs and checkpoints in {}",
         out_dir.display()
     );
-    let last_test = if trains_a_character(resume, env_config.as_deref(), &out_dir) {
+    let character = trains_a_character(resume, env_config.as_deref(), &out_dir)
+        && !trains_a_controller(resume, agent_config.as_deref(), &out_dir);
+    let last_test = if character {
         // Characters train through MimicPlugin in a headless app: one training loop
         // for the CLI and for games.
         let config = if resume {
@@ -173,4 +175,22 @@ fn trains_a_character(resume: bool, env_config: Option<&Path>, out_dir: &Path) -
         .ok()
         .and_then(|text| serde_yaml_ng::from_str::<EnvConfig>(&text).ok())
         .is_some_and(|c| c.character().is_some())
+}
+
+/// Whether the agent config (or, resuming, the one stored in the checkpoint) names ASE's
+/// high-level controller: it trains through the `Trainer`, whose env chains its low-level
+/// policy, not through `MimicPlugin`.
+fn trains_a_controller(resume: bool, agent_config: Option<&Path>, out_dir: &Path) -> bool {
+    let file = if resume {
+        out_dir.join("model").join("agent_config.yaml")
+    } else {
+        match agent_config {
+            Some(f) => f.to_path_buf(),
+            None => return false,
+        }
+    };
+    std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| bevy_mimic::config::parse_agent_config(&file, &text).ok())
+        .is_some_and(|c| c.agent_name == bevy_mimic::learning::agents::AgentName::Hlc)
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "train")]
 use super::agents::{Agent, AgentLoadError};
 use super::agents::{AgentState, condition_dim};
-use super::models::{ActorCritic, Encoder, NetworkRecords};
+use super::models::{ActorCritic, Discriminator, Encoder, NetworkRecords};
 use super::nets::NetInput;
 use super::policy::Policy;
 
@@ -354,8 +354,32 @@ pub fn load_policy(dir: &Path, device: Device) -> Result<LoadedPolicy, Checkpoin
     } else {
         None
     };
+    // The discriminator: a high-level controller may reward its low-level policy's style.
+    let disc =
+        if parts.networks.contains(Discriminator::RECORD_NAME) && parts.state.disc_obs_dim > 0 {
+            let mut rng = <crate::SeededRng as rand::SeedableRng>::seed_from_u64(0);
+            let blank = Discriminator::from_config(
+                &parts.state.config.model,
+                parts.state.disc_obs_dim,
+                &mut rng,
+                &device,
+            )
+            .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
+            Some(
+                parts
+                    .networks
+                    .take(Discriminator::RECORD_NAME, blank)
+                    .map_err(|e| invalid(&dir.join(MODEL), e.to_string()))?,
+            )
+        } else {
+            None
+        };
+    let mut policy = Policy::new(parts.state, parts.model, encoder, device);
+    if let Some(disc) = disc {
+        policy = policy.with_discriminator(disc);
+    }
     Ok(LoadedPolicy {
-        policy: Policy::new(parts.state, parts.model, encoder, device),
+        policy,
         extra: parts.extra,
     })
 }

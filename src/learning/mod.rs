@@ -9,6 +9,7 @@ pub mod buffers;
 pub mod checkpoint;
 pub mod device;
 pub mod distributions;
+pub mod hlc;
 pub mod latents;
 pub mod log_row;
 pub mod models;

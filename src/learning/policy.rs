@@ -4,7 +4,8 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::agents::{AgentState, LatentSchedule, LatentSlots, condition_dim};
-use super::models::{ActorCritic, Encoder};
+use super::hlc::LowLevel;
+use super::models::{ActorCritic, Discriminator, Encoder, style_reward};
 use super::normalizer::RunningNormalizer;
 use crate::spaces::DoneCode;
 
@@ -51,14 +52,17 @@ pub(crate) fn download_into(data: &TensorData, out: &mut Vec<f32>) {
 
 /// A checkpoint's policy, acting deterministically (the mean action) for any number of
 /// characters; ASE policies keep a latent per character that changes on the training schedule
-/// unless held.
+/// unless held. A high-level controller's policy carries the frozen ASE policy it drives
+/// ([`with_low_level`](Self::with_low_level)) and acts through it.
 #[derive(Clone)]
 pub struct Policy {
     state: AgentState,
     device: Device,
     model: ActorCritic,
     encoder: Option<Encoder>,
+    disc: Option<Discriminator>,
     latents: Option<LatentSlots>,
+    low_level: Option<Box<LowLevel>>,
     actions: Vec<f32>,
 }
 
@@ -84,9 +88,35 @@ impl Policy {
             device,
             model,
             encoder,
+            disc: None,
             latents,
+            low_level: None,
             actions: Vec::new(),
         }
+    }
+
+    /// The policy with its discriminator (AMP, ASE), for [`style_rewards`](Self::style_rewards).
+    pub fn with_discriminator(mut self, disc: Discriminator) -> Self {
+        self.disc = Some(disc);
+        self
+    }
+
+    /// A high-level controller's policy chained to the frozen ASE policy it drives: its own
+    /// actions become that policy's latents, and [`act`](Self::act) returns that policy's PD
+    /// targets.
+    pub fn with_low_level(mut self, low_level: LowLevel) -> Self {
+        self.low_level = Some(Box::new(low_level));
+        self
+    }
+
+    /// Whether the policy carries its discriminator.
+    pub fn has_discriminator(&self) -> bool {
+        self.disc.is_some()
+    }
+
+    /// The frozen ASE policy a high-level controller drives.
+    pub fn low_level(&self) -> Option<&LowLevel> {
+        self.low_level.as_deref()
     }
 
     /// The checkpoint's non-tensor state (config, normalisers).
@@ -100,8 +130,25 @@ impl Policy {
     }
 
     /// The mean actions (unnormalised, in the env's units) for raw observations
-    /// `[rows × obs_dim]`, one row per character.
+    /// `[rows × obs_dim]`, one row per character. A chained controller picks new latents every
+    /// `llc_steps` calls and returns the low-level policy's actions.
     pub fn act(&mut self, obs: &[f32]) -> &[f32] {
+        let Some(mut low) = self.low_level.take() else {
+            return self.act_own(obs);
+        };
+        let width = self.state.obs_dim;
+        if low.latents_due(obs.len() / width.max(1)) {
+            let z = self.act_own(obs).to_vec();
+            low.set_latents(&z);
+        }
+        self.actions.clear();
+        self.actions.extend_from_slice(low.act(obs, width));
+        self.low_level = Some(low);
+        &self.actions
+    }
+
+    /// This network's own mean actions (for a controller: its latents, before projection).
+    pub fn act_own(&mut self, obs: &[f32]) -> &[f32] {
         let od = self.state.obs_dim;
         let n = obs.len() / od.max(1);
         let (cond, cd) = match self.latents.as_mut() {
@@ -158,6 +205,24 @@ impl Policy {
                 }
             }
         }
+    }
+
+    /// AMP, ASE: the discriminator's style rewards `−ln(max(1 − σ(D), 1e-4)) ×
+    /// disc_reward_scale` of raw discriminator observations `[rows × disc_obs_dim]`, normalised
+    /// as in training; `None` without a discriminator.
+    pub fn style_rewards(&mut self, raw_disc_obs: &[f32]) -> Option<Vec<f32>> {
+        let (Some(norm), Some(disc)) = (self.state.disc_norm.as_mut(), self.disc.as_ref()) else {
+            return None;
+        };
+        let mut rows = raw_disc_obs.to_vec();
+        norm.normalize_in_place(&mut rows);
+        let logits: Vec<f32> = disc
+            .forward(upload_rows(rows, self.state.disc_obs_dim, &self.device))
+            .into_data()
+            .try_into_vec()
+            .expect("f32 logits");
+        let scale = self.state.config.disc_reward_scale as f32;
+        Some(logits.into_iter().map(|l| style_reward(l, scale)).collect())
     }
 
     /// ASE: the encoder's unit vectors ẑ for raw discriminator observations, normalised as in

@@ -9,6 +9,7 @@ use crate::SeededRng;
 use crate::config::{ConfigError, load_engine_config, merge_engine_config, parse_agent_config};
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::EnvSpec;
+use crate::learning::agents::AgentName;
 use crate::learning::agents::{Agent, AgentError};
 use crate::learning::checkpoint::CheckpointError;
 use crate::learning::device::Backend;
@@ -252,6 +253,7 @@ impl MimicConfig {
             env_yaml = merge_engine_config(env_file, &env_yaml, &read(engine_file)?)?;
         }
         let agent_config = parse_agent_config(agent_file, &agent_yaml)?;
+        refuse_controller(agent_config.agent_name, agent_file)?;
         let setup = character_setup(env_file, &env_yaml, self.num_envs)?;
         let mut agent = Agent::new_with_disc(
             agent_config,
@@ -287,6 +289,10 @@ impl MimicConfig {
     fn load_resume(&self, out_dir: &Path, files: bool) -> Result<TrainParts, MimicError> {
         let dir = out_dir.join(CHECKPOINT_DIR);
         let loaded = LoadedRun::read(&dir, self.backend.device())?;
+        refuse_controller(
+            loaded.agent.state().config.agent_name,
+            &dir.join("agent_config.yaml"),
+        )?;
         if loaded.agent.state().num_envs != self.num_envs {
             return Err(MimicError::Invalid(format!(
                 "{} was trained with {} envs; resume with the same number (got {})",
@@ -303,6 +309,20 @@ impl MimicConfig {
             backend: self.backend,
         })
     }
+}
+
+/// A high-level controller acts in latents through a frozen low-level policy, which the
+/// systems here do not chain while training: it trains through `bevy_mimic train` (a `Trainer`
+/// over the task env wrapped in `HlcEnv`) and plays through `PolicyPlugin`.
+fn refuse_controller(agent: AgentName, file: &Path) -> Result<(), MimicError> {
+    if agent == AgentName::Hlc {
+        return Err(MimicError::Invalid(format!(
+            "{}: agent_name HLC trains with `bevy_mimic train` (not in a Bevy app or the viewer); \
+             a trained controller plays with `PolicyPlugin` or `bevy_mimic view --model_file`",
+            file.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The action box of a loaded character env.

@@ -43,6 +43,9 @@ pub enum RunError {
     /// The checkpoint does not fit the environment.
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// A high-level controller's low-level policy is unusable.
+    #[error(transparent)]
+    Hlc(#[from] crate::hlc::HlcError),
     /// A log or config file could not be written.
     #[error("{path}: {source}")]
     Io {

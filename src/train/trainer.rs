@@ -18,7 +18,8 @@ use crate::SeededRng;
 use crate::config::{ConfigError, parse_agent_config, parse_env_config};
 use crate::env::{EnvConfig, VecEnv};
 use crate::fit::{EnvSpec, check_fits, stored_character};
-use crate::learning::agents::{ActMode, Agent, AgentConfig};
+use crate::hlc::HlcEnv;
+use crate::learning::agents::{ActMode, Agent, AgentConfig, AgentName};
 use crate::learning::checkpoint::{LoadedAgent, load_agent};
 use crate::learning::log_row::LogRow;
 use crate::spaces::DoneCode;
@@ -78,6 +79,25 @@ fn build_env(
     })
 }
 
+/// The env an agent of `config` (read from `config_file`) acts on: `env` itself, or for a
+/// high-level controller, `env` under the frozen low-level policy the config names.
+fn env_for_agent(
+    env: Box<dyn VecEnv + Send>,
+    config: &AgentConfig,
+    config_file: &Path,
+    device: &Device,
+) -> Result<Box<dyn VecEnv + Send>, TrainerError> {
+    if config.agent_name != AgentName::Hlc {
+        return Ok(env);
+    }
+    Ok(Box::new(HlcEnv::new(
+        env,
+        config,
+        config_file,
+        device.clone(),
+    )?))
+}
+
 /// What `env` offers a policy.
 pub(crate) fn spec_of(env: &dyn VecEnv) -> EnvSpec {
     EnvSpec {
@@ -101,6 +121,7 @@ impl Trainer {
         let agent_config: AgentConfig = parse_agent_config(agent_file, &agent_yaml)?;
         let env_config: EnvConfig = parse_env_config(env_file, &env_yaml)?;
         let env = build_env(&env_config, env_file, options.num_envs)?;
+        let env = env_for_agent(env, &agent_config, agent_file, &device)?;
         let mut agent = Agent::new_with_disc(
             agent_config,
             env.obs_dim(),
@@ -139,6 +160,13 @@ impl Trainer {
         let env_file = dir.join(super::run::ENV_CONFIG_FILE);
         let env_config = parse_env_config(&env_file, &loaded.env_yaml)?;
         let env = build_env(&env_config, &env_file, options.num_envs)?;
+        let agent_file = dir.join(super::run::AGENT_CONFIG_FILE);
+        let env = env_for_agent(
+            env,
+            loaded.agent.config(),
+            &agent_file,
+            loaded.agent.device(),
+        )?;
         let run = TrainingRun::resume(loaded, spec_of(env.as_ref()), options.run_options())?;
         Ok(Self::assemble(run, env, options))
     }
@@ -521,6 +549,8 @@ fn load_for_test(
     };
     edit(&mut env_config);
     let env = build_env(&env_config, &env_file, num_envs)?;
+    let agent_file = model_dir.join("agent_config.yaml");
+    let env = env_for_agent(env, agent.config(), &agent_file, agent.device())?;
     check_fits(
         model_dir,
         agent.state(),

@@ -63,6 +63,8 @@ pub struct CharacterEnvSetup {
     pub obs_dim: usize,
     /// Discriminator window length (0 without one).
     pub disc_obs_dim: usize,
+    /// The task's share of the observation, at its end (task envs; 0 otherwise).
+    pub task_obs_dim: usize,
     /// Seconds per control step.
     pub dt: f32,
     /// Reset to random clip times.
@@ -213,6 +215,7 @@ impl CharacterEnvSetup {
         let max_steps = episode_steps(config.episode_length, f64::from(dt));
         let slots = 1 + params.tar_steps.len();
         let disc_obs_dim = params.disc_obs_dim();
+        let task_obs_dim = params.task_obs_dim;
         let resources = EnvResources {
             kind: imp,
             model: model.clone(),
@@ -238,6 +241,7 @@ impl CharacterEnvSetup {
             high,
             obs_dim,
             disc_obs_dim,
+            task_obs_dim,
             dt,
             rand_reset: config.rand_reset,
             default_state,

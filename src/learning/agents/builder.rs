@@ -8,7 +8,7 @@ use super::{AgentConfig, AgentName};
 pub(crate) fn condition_dim(config: &AgentConfig) -> usize {
     match config.agent_name {
         AgentName::Ase => config.model.latent_dim,
-        AgentName::Ppo | AgentName::Awr | AgentName::Amp | AgentName::Add => 0,
+        AgentName::Ppo | AgentName::Awr | AgentName::Amp | AgentName::Add | AgentName::Hlc => 0,
     }
 }
 
@@ -37,6 +37,7 @@ pub(super) fn defaults_yaml(agent_name: AgentName) -> &'static str {
         AgentName::Amp => "agent_name: AMP",
         AgentName::Add => "agent_name: ADD\ndisc_grad_penalty: 2.0",
         AgentName::Ase => ASE_DEFAULTS,
+        AgentName::Hlc => "agent_name: HLC",
     }
 }
 
@@ -64,7 +65,8 @@ mod training {
         let c = &state.config;
         let (envs, dim) = (state.num_envs, state.disc_obs_dim);
         Ok(match c.agent_name {
-            AgentName::Ppo => Box::new(Ppo::new(c)),
+            // The controller's learning is PPO's; what it adds lives in its env (`env::hlc`).
+            AgentName::Ppo | AgentName::Hlc => Box::new(Ppo::new(c)),
             AgentName::Awr => Box::new(Awr::new(c)),
             AgentName::Amp => Box::new(Amp::<DemoWindows>::new(c, envs, dim, rng, device)?),
             AgentName::Add => Box::new(Add::new(c, envs, dim, rng, device)?),
@@ -81,7 +83,7 @@ mod training {
     ) -> Result<Option<DiscNormalizer>, AgentError> {
         let samples = config.normalizer_samples;
         let norm = match config.agent_name {
-            AgentName::Ppo | AgentName::Awr => return Ok(None),
+            AgentName::Ppo | AgentName::Awr | AgentName::Hlc => return Ok(None),
             AgentName::Amp | AgentName::Ase => amp_disc_normalizer(disc_obs_dim, clip, samples),
             AgentName::Add => add_disc_normalizer(disc_obs_dim, samples),
         };

@@ -26,6 +26,10 @@ pub enum AgentName {
     /// conditioned on a latent z it must make recoverable from its motion.
     #[serde(rename = "ASE")]
     Ase,
+    /// A high-level controller over a frozen ASE policy: PPO whose action is a skill latent z,
+    /// held for `llc_steps` control steps while the low-level policy in `llc_checkpoint` acts.
+    #[serde(rename = "HLC")]
+    Hlc,
 }
 
 impl AgentName {
@@ -37,6 +41,7 @@ impl AgentName {
             AgentName::Amp => "AMP",
             AgentName::Add => "ADD",
             AgentName::Ase => "ASE",
+            AgentName::Hlc => "HLC",
         }
     }
 }
@@ -218,6 +223,22 @@ pub struct AgentConfig {
     /// Longest time (s) a latent is kept before it is redrawn (ASE).
     #[serde(default = "d_latent_time_max")]
     pub latent_time_max: f64,
+
+    /// The frozen ASE policy a high-level controller drives (HLC): its checkpoint directory,
+    /// relative to the working directory. Referenced, never copied or updated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llc_checkpoint: Option<std::path::PathBuf>,
+    /// Control steps each high-level latent is held for (HLC; ASE's HRL: 5).
+    #[serde(default = "d_llc_steps")]
+    pub llc_steps: usize,
+    /// The latent size the controller expects (HLC); when given, the low-level checkpoint's
+    /// must match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent_dim: Option<usize>,
+}
+
+fn d_llc_steps() -> usize {
+    5
 }
 
 fn d_half() -> f64 {
@@ -317,6 +338,8 @@ impl AgentConfig {
             ("critic_epochs", self.critic_epochs.unwrap_or(1)),
             ("disc_epochs", self.disc_epochs.unwrap_or(1)),
             ("enc_epochs", self.enc_epochs.unwrap_or(1)),
+            ("llc_steps", self.llc_steps),
+            ("latent_dim", self.latent_dim.unwrap_or(1)),
         ] {
             if v == 0 {
                 return bad(key, "must be at least 1".into());
@@ -373,6 +396,12 @@ impl AgentConfig {
         }
         if self.model.latent_dim == 0 {
             return bad("model.latent_dim", "must be at least 1".into());
+        }
+        if self.agent_name == AgentName::Hlc && self.llc_checkpoint.is_none() {
+            return bad(
+                "llc_checkpoint",
+                "agent_name HLC needs the directory of a trained ASE policy".into(),
+            );
         }
         for (key, opt) in [
             ("optimizer", &self.optimizer),

@@ -72,8 +72,7 @@ impl DiscObjective {
 
     /// The style reward of one logit (no gradient; computed on the host).
     pub fn reward(&self, logit: f32) -> f32 {
-        let p = 1.0 / (1.0 + (-logit).exp());
-        -(1.0 - p).max(1e-4).ln() * self.reward_scale
+        crate::learning::models::style_reward(logit, self.reward_scale)
     }
 }
 

@@ -10,6 +10,13 @@ use burn::tensor::{Device, Tensor};
 use crate::SeededRng;
 use crate::learning::nets::{Backbone, NetError, NetInput, build_net, output_linear};
 
+/// The style reward of one logit: `−ln(max(1 − σ(logit), 1e-4)) × scale` (MimicKit's AMP
+/// reward; computed on the host, without gradient).
+pub fn style_reward(logit: f32, scale: f32) -> f32 {
+    let p = 1.0 / (1.0 + (-logit).exp());
+    -(1.0 - p).max(1e-4).ln() * scale
+}
+
 /// `disc_net` backbone + `Linear(hidden, 1)` logit (MimicKit's `AMPModel` discriminator).
 #[derive(Module, Debug)]
 pub struct Discriminator {

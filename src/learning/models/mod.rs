@@ -9,7 +9,7 @@ mod encoder;
 mod ppo;
 mod records;
 
-pub use disc::{Discriminator, mlp_input_grad, mlp_logit};
+pub use disc::{Discriminator, mlp_input_grad, mlp_logit, style_reward};
 pub use encoder::{Encoder, diversity_loss, encoder_loss, encoder_reward};
 pub use ppo::{Actor, ActorCritic, AwrModel, Critic, PpoModel};
 pub use records::NetworkRecords;
