@@ -13,7 +13,7 @@ use bevy_mimic::learning::device::Backend;
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
 use bevy_mimic::train::plot::plot_log;
-use bevy_mimic::train::{ship_policy, test_checkpoint};
+use bevy_mimic::train::{ship_policy, ship_resumable, test_checkpoint};
 
 /// Physics-based character animation by imitation: MimicKit's algorithms in Rust.
 #[derive(Parser)]
@@ -75,7 +75,8 @@ enum Command {
     /// A task policy (task_steering, task_location) driven by scripted commands on many
     /// characters: heading changes of ±45°, ±90° and 180° with speeds of 0.5–3.0 m/s every
     /// 5–8 s (heading and speed errors 2–4 s after each change), or points 5 m away (share
-    /// reached within 0.5 m in 8 s, time to reach); falls per minute for both.
+    /// reached within 0.5 m in 8 s, time to reach); falls per minute for both. Or lays them
+    /// on the ground and measures how many get up, and how fast.
     TaskEval {
         /// Checkpoint directory of a task policy.
         #[arg(long = "model_file")]
@@ -86,7 +87,9 @@ enum Command {
         /// Simulated minutes per character.
         #[arg(long = "minutes", default_value_t = 5.0)]
         minutes: f64,
-        /// The script: `steering` or `location` (by default the policy's own task).
+        /// The script: `steering`, `location`, or `getup` (characters laid on the ground:
+        /// the share that stand up within 10 s and how long it takes); by default the
+        /// policy's own task.
         #[arg(long = "script")]
         script: Option<String>,
         /// Seed of the script and the initial states.
@@ -226,6 +229,11 @@ enum Command {
         /// Where the policy goes (e.g. assets/policies/my_walk); replaced if it exists.
         #[arg(long)]
         out: PathBuf,
+        /// Keep the training loop's state too, so that `train --resume --out_dir DIR` goes on
+        /// from `DIR/model` (a fresh optimizer state and an empty replay buffer: megabytes,
+        /// not the replay's hundreds).
+        #[arg(long)]
+        resumable: bool,
     },
 }
 
@@ -261,7 +269,8 @@ fn task_eval(
         None => None,
         Some("steering") => Some(TaskEvalMode::Steering),
         Some("location") => Some(TaskEvalMode::Location),
-        Some(other) => bail!("--script must be `steering` or `location`, got `{other}`"),
+        Some("getup") => Some(TaskEvalMode::Getup),
+        Some(other) => bail!("--script must be `steering`, `location` or `getup`, got `{other}`"),
     };
     let eval = bevy_mimic::train::task_eval_of_checkpoint(
         model_file,
@@ -274,6 +283,7 @@ fn task_eval(
     let run_minutes = match &eval {
         TaskEval::Steering(e) => e.minutes,
         TaskEval::Location(e) => e.minutes,
+        TaskEval::Getup(e) => e.minutes,
     };
     match eval {
         TaskEval::Steering(e) => {
@@ -305,6 +315,17 @@ fn task_eval(
             );
             println!("Mean_Time_To_Reach: {:.2} s", e.mean_time_s);
             println!("Falls_Per_Minute: {:.2}", e.falls_per_minute());
+        }
+        TaskEval::Getup(e) => {
+            println!(
+                "Got_Up: {:.1}% of {} attempts within {:.0} s ({} got up)",
+                100.0 * e.recovered_share(),
+                e.attempts,
+                task_eval::GETUP_LIMIT_S,
+                e.recovered
+            );
+            println!("Mean_Time_To_Stand: {:.2} s", e.mean_time_s);
+            println!("Start_Pelvis_Height: {:.2} m", e.start_height);
         }
     }
     println!("Character_Minutes: {run_minutes:.1}");
@@ -501,8 +522,16 @@ fn run(cli: Cli) -> Result<()> {
             plot_log(&log, &out, &keys)?;
             println!("wrote {}", out.display());
         }
-        Command::Ship { model_file, out } => {
-            let bytes = ship_policy(&model_file, &out)?;
+        Command::Ship {
+            model_file,
+            out,
+            resumable,
+        } => {
+            let bytes = if resumable {
+                ship_resumable(&model_file, &out)?
+            } else {
+                ship_policy(&model_file, &out)?
+            };
             println!("wrote {} ({:.1} MB)", out.display(), bytes as f64 / 1e6);
         }
         view @ Command::View { .. } => open_viewer(view)?,

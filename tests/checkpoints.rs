@@ -389,3 +389,47 @@ fn a_model_file_must_hold_exactly_the_networks_its_agent_trains() {
     // To act, networks a policy does not use are left unread.
     load_policy(&ppo, Backend::Flex.device()).unwrap();
 }
+
+#[test]
+fn a_resumable_shipment_drops_the_replay_and_optimizer_and_trains_on() {
+    use bevy_mimic::train::{ship_policy, ship_resumable};
+    let run = TempDir::new("resumable-run");
+    adversarial_trainer("AMP", run.path(), 7).train().unwrap();
+    let moved = TempDir::new("resumable-moved");
+    ship_resumable(&run.path().join("model"), &moved.path().join("model")).unwrap();
+    let files: Vec<String> = std::fs::read_dir(moved.path().join("model"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.iter().any(|f| f == "trainer.yaml"), "{files:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|f| f == "disc_replay.bin" || f == "optimizer.bpk"),
+        "{files:?}"
+    );
+
+    let mut resumed =
+        Trainer::resume(options(moved.path(), 8, 10 * 64, 4), Backend::Flex.device()).unwrap();
+    assert_eq!(
+        resumed.agent().sample_count(),
+        7 * 64,
+        "the run goes on where it stopped"
+    );
+    resumed.train().unwrap();
+    assert_eq!(resumed.agent().sample_count(), 10 * 64);
+
+    // A plain shipment has no loop state: it plays, it does not resume.
+    let shipped = TempDir::new("resumable-plain");
+    ship_policy(&run.path().join("model"), &shipped.path().join("model")).unwrap();
+    let err = Trainer::resume(
+        options(shipped.path(), 8, 10 * 64, 4),
+        Backend::Flex.device(),
+    )
+    .err()
+    .expect("no trainer.yaml");
+    assert!(err.to_string().contains("trainer.yaml"), "{err}");
+    let err =
+        ship_resumable(&shipped.path().join("model"), &shipped.path().join("again")).unwrap_err();
+    assert!(err.to_string().contains("--resumable"), "{err}");
+}

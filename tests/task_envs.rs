@@ -294,3 +294,39 @@ fn a_move_command_reaches_the_playing_policys_next_observation() {
     app.update();
     assert_eq!(app.world().resource::<TaskState>().commanded[1], None);
 }
+
+#[test]
+fn the_getup_script_lays_characters_on_the_ground_and_counts_attempts() {
+    use bevy_mimic::learning::device::Backend;
+    use bevy_mimic::train::{TaskEval, TaskEvalMode, task_eval_of_checkpoint};
+    let dir = TempDir::new("getup");
+    let mut t = trainer(
+        "agents/amp_task_humanoid_cpu.yaml",
+        &[("disc_buffer_size", "2000"), ("disc_replay_samples", "64")],
+        STEERING,
+        options(dir.path(), 2, 64, 1),
+    );
+    t.train().unwrap();
+    // 12 s each: an untrained policy stays down, so each character is laid down again at 10 s.
+    let eval = task_eval_of_checkpoint(
+        &t.checkpoint_dir(),
+        2,
+        0.2,
+        Some(TaskEvalMode::Getup),
+        5,
+        Backend::Flex.device(),
+    )
+    .unwrap();
+    let TaskEval::Getup(e) = eval else {
+        panic!("the get-up script's figures, not {eval:?}");
+    };
+    println!("{e:?}");
+    assert!(
+        e.start_height < 0.4,
+        "laid on the ground: pelvis at {:.2} m",
+        e.start_height
+    );
+    assert!(e.attempts >= 2, "{e:?}");
+    assert!(e.recovered <= e.attempts);
+    assert!((e.minutes - 0.4).abs() < 0.01, "{e:?}");
+}

@@ -1,10 +1,12 @@
 //! `bevy_mimic ship`: a training checkpoint trimmed to what a game or the web demo plays —
 //! the model, the agent's state (normalisers, config), the configs and the character's
-//! fingerprint; no optimizer state, replay buffer or loop state.
+//! fingerprint; no optimizer state, replay buffer or loop state. `--resumable` keeps the loop
+//! state too, so that a run can move to another machine in a few megabytes and go on there.
 
 use std::path::Path;
 
 use super::run::{ENV_CONFIG_FILE, RunError};
+use super::stored::TRAINER_FILE;
 use crate::anim::fingerprint::CharacterFingerprint;
 use crate::anim::mjcf::load_mjcf;
 use crate::config::parse_env_config;
@@ -22,10 +24,29 @@ const AGENT_FILE: &str = "agent.yaml";
 /// if that character still fits the policy (its DoFs and action bounds are the ones the policy
 /// was trained with); a line on stderr says so. Returns the bytes written.
 pub fn ship_policy(from: &Path, to: &Path) -> Result<u64, RunError> {
+    ship_files(from, to, false)
+}
+
+/// Like [`ship_policy`], but keeps the training loop's state (`trainer.yaml`: the env
+/// generator, wall time, latest test) as well, so that `train --resume` goes on from `to/..`'s
+/// `model`. What is dropped is rebuilt on resume: a fresh optimizer state (Adam's moments) and
+/// an empty discriminator replay buffer that the next iterations refill. Checkpoints written
+/// before `trainer.yaml` existed are refused.
+pub fn ship_resumable(from: &Path, to: &Path) -> Result<u64, RunError> {
+    ship_files(from, to, true)
+}
+
+fn ship_files(from: &Path, to: &Path, resumable: bool) -> Result<u64, RunError> {
     let files = read_dir(from)?;
+    if resumable && !files.iter().any(|(n, _)| n == TRAINER_FILE) {
+        return Err(RunError::Invalid(format!(
+            "{}: no {TRAINER_FILE}, so there is no training state to keep (ship it without --resumable)",
+            from.display()
+        )));
+    }
     let mut kept: Vec<(String, Vec<u8>)> = files
         .into_iter()
-        .filter(|(n, _)| SHIPPED_FILES.contains(&n.as_str()))
+        .filter(|(n, _)| SHIPPED_FILES.contains(&n.as_str()) || (resumable && n == TRAINER_FILE))
         .collect();
     if !kept.iter().any(|(n, _)| n == CHARACTER_FILE)
         && let Some(print) = character_of(from, &kept)?

@@ -449,6 +449,8 @@ pub enum TaskEvalMode {
     Steering,
     /// Points to walk to ([`measure_location`](super::task_eval::measure_location)).
     Location,
+    /// Getting up from the ground ([`measure_getup`](super::task_eval::measure_getup)).
+    Getup,
 }
 
 /// What `task-eval` measured.
@@ -458,12 +460,17 @@ pub enum TaskEval {
     Steering(super::task_eval::SteeringEval),
     /// The location script's figures.
     Location(super::task_eval::LocationEval),
+    /// The get-up script's figures.
+    Getup(super::task_eval::GetupEval),
 }
 
 /// Drives a task policy's checkpoint with a scripted sequence of commands on `num_envs`
 /// characters for `minutes` simulated minutes each (episodes last the whole run; only falls
-/// end them). `mode` picks the script; by default the policy's own task's. `speed` is the
-/// walking speed the location script asks for (the policy's trained one by default).
+/// end them). `mode` picks the script; by default the policy's own task's. The location script
+/// asks for the policy's trained walking speed (1 m/s for a steering policy). The get-up
+/// script starts characters lying down (the first frames of
+/// [`GETUP_MOTION_FILE`](super::task_eval::GETUP_MOTION_FILE), read from the working
+/// directory) and turns early termination off, so that falls do not end episodes.
 pub fn task_eval_of_checkpoint(
     model_dir: &Path,
     num_envs: usize,
@@ -474,9 +481,16 @@ pub fn task_eval_of_checkpoint(
 ) -> Result<TaskEval, TrainerError> {
     use crate::env::character::TaskParams;
     let seconds = minutes * 60.0;
+    let getup = mode == Some(TaskEvalMode::Getup);
     let (mut agent, mut env) = load_for_test(model_dir, None, num_envs, device, |c| {
         if let Some(c) = c.character_mut() {
             c.episode_length = seconds + 60.0;
+            if getup {
+                c.motion_file = Some(super::task_eval::GETUP_MOTION_FILE.into());
+                c.rand_reset = false;
+                c.default_reset_prob = Some(0.0);
+                c.enable_early_termination = false;
+            }
         }
     })?;
     let Some(task) = env.task_params() else {
@@ -512,6 +526,12 @@ pub fn task_eval_of_checkpoint(
                 &mut rng,
             ))
         }
+        TaskEvalMode::Getup => TaskEval::Getup(super::task_eval::measure_getup(
+            &mut agent,
+            env.as_mut(),
+            steps,
+            &mut rng,
+        )),
     })
 }
 

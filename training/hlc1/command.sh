@@ -1,0 +1,18 @@
+#!/bin/bash
+# hlc1 (HLC-over-ase_skills+task_steering): `command.sh` starts the run in ~/runs/hlc1/out; `command.sh --resume` goes
+# on from there, or, on a fresh machine, from the resumable checkpoint kept beside this script
+# (training/keep.sh hlc1 writes it). Runs at nice 19 so builds and tests come first.
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.."
+BIN=${BEVY_MIMIC_BIN:-$HOME/runs/bin/bevy_mimic}
+OUT=$HOME/runs/hlc1/out
+if [ "$1" = --resume ]; then
+  if [ ! -d "$OUT/model" ]; then
+    mkdir -p "$OUT"
+    cp -r "$here/model" "$here/log.csv" "$OUT/"
+  fi
+  exec nice -n 19 $BIN train --resume --out_dir "$OUT" --num_envs 64 --max_samples 1000000000 --rand_seed 23 --quiet
+else
+  exec nice -n 19 $BIN train --agent_config assets/configs/agents/hlc_humanoid_cpu.yaml --env_config assets/configs/envs/hlc_steering_humanoid.yaml --num_envs 64 --max_samples 1000000000 --out_dir "$OUT" --rand_seed 23 --quiet
+fi
