@@ -15,6 +15,7 @@ use bevy_mimic::env::character::{
 use bevy_mimic::env::{EnvConfig, VecEnv};
 use bevy_mimic::play::PolicyPlugin;
 use bevy_mimic::sim::plugin::SimBody;
+use bevy_mimic::spaces::DoneCode;
 use common::{TempDir, options, trainer};
 use glam::{Vec2, Vec3};
 use rand::SeedableRng;
@@ -329,4 +330,75 @@ fn the_getup_script_lays_characters_on_the_ground_and_counts_attempts() {
     assert!(e.attempts >= 2, "{e:?}");
     assert!(e.recovered <= e.attempts);
     assert!((e.minutes - 0.4).abs() < 0.01, "{e:?}");
+}
+
+#[test]
+fn a_character_reset_on_the_ground_is_not_failed_until_it_has_stood() {
+    const GETUP: &str = "envs/task_steering_getup_humanoid.yaml";
+    // Every reset at the start of a get-up clip, lying on the ground.
+    let lying = |armed: &str| {
+        let (kind, c) = config(
+            GETUP,
+            &[
+                ("motion_file", "assets/motions/humanoid_getup.yaml"),
+                ("rand_reset", "false"),
+                ("early_termination_arm_height", armed),
+            ],
+        );
+        let mut env = CharacterEnv::new(kind, &c, 2).unwrap();
+        env.reset(&[0, 1], &mut SeededRng::seed_from_u64(7));
+        env
+    };
+    let mut without = lying("null");
+    without.step(&still(&without));
+    assert!(
+        without.dones().iter().all(|d| *d == DoneCode::Fail),
+        "without the key, lying on the ground ends the episode: {:?}",
+        without.dones()
+    );
+    let mut with = lying("0.7");
+    for _ in 0..30 {
+        with.step(&still(&with));
+        assert!(
+            with.dones().iter().all(|d| !d.is_done()),
+            "a character that has not stood yet is not failed: {:?}",
+            with.dones()
+        );
+    }
+    // Once the pelvis has been above 0.7 m, contact ends the episode again.
+    let (kind, c) = config(GETUP, &[]);
+    let mut standing = CharacterEnv::new(kind, &c, 1).unwrap();
+    standing.reset_to_default(0);
+    assert!(
+        standing
+            .engine()
+            .world()
+            .resource::<bevy_mimic::sim::SimState>()
+            .root_pos(0)
+            .z
+            > 0.7
+    );
+    let mut failed = false;
+    for _ in 0..150 {
+        standing.step(&still(&standing));
+        if standing.dones()[0] == DoneCode::Fail {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "a standing character left limp falls and is failed");
+}
+
+#[test]
+fn a_bad_arm_height_is_refused_naming_the_key() {
+    let text = common::config_text(
+        "envs/task_steering_getup_humanoid.yaml",
+        &[("early_termination_arm_height", "-1")],
+    );
+    let err = bevy_mimic::config::parse_env_config(Path::new("getup.yaml"), &text)
+        .expect_err("a negative height");
+    assert!(
+        err.to_string().contains("early_termination_arm_height"),
+        "{err}"
+    );
 }

@@ -92,6 +92,11 @@ pub struct CharacterEnvConfig {
     /// End the episode when a body outside `contact_bodies` touches the ground.
     #[serde(default = "yes")]
     pub enable_early_termination: bool,
+    /// bevy_mimic's own: an episode that starts with the pelvis below this height (m) — a reset
+    /// into a get-up clip's frames on the ground — is not ended by ground contact until the
+    /// pelvis first rises above it, so that a policy can learn to get up. Off when absent.
+    #[serde(default)]
+    pub early_termination_arm_height: Option<f32>,
     /// End the episode when a body strays `pose_termination_dist` from its reference.
     #[serde(default)]
     pub pose_termination: bool,
@@ -246,6 +251,14 @@ impl CharacterEnvConfig {
             && !(0.0..=1.0).contains(&p)
         {
             return bad("default_reset_prob", format!("must be in [0, 1], got {p}"));
+        }
+        if let Some(h) = self.early_termination_arm_height
+            && !(h.is_finite() && h > 0.0)
+        {
+            return bad(
+                "early_termination_arm_height",
+                format!("must be a height > 0 (m), got {h}"),
+            );
         }
         if !(self.episode_length.is_finite() && self.episode_length > 0.0) {
             return bad(

@@ -30,6 +30,7 @@ pub fn after_reset(
     from_motion: bool,
 ) {
     reference.update_env(params, model, env);
+    output.termination_armed[env] = params.arm_height.is_none_or(|h| state.root_pos(env).z > h);
     if let Some(history) = history {
         history.refill(params, model, reference, state, env, from_motion);
         history.write_window(params, model, env, &mut output.disc_obs);

@@ -196,6 +196,7 @@ impl CharacterEnvSetup {
             track_root_xy: config.global_obs && config.enable_tar_obs,
             allowed_contact,
             early_termination: config.enable_early_termination,
+            arm_height: config.early_termination_arm_height,
             terminate_on_pose_distance: false,
             pose_dist_sq: config.pose_termination_dist.powi(2),
             succeed_at_clip_end: false,

@@ -48,6 +48,9 @@ pub struct EnvParams {
     pub allowed_contact: Vec<bool>,
     /// Contact termination on.
     pub early_termination: bool,
+    /// `early_termination_arm_height`: episodes that start with the pelvis lower have no
+    /// contact termination until it first rises above this.
+    pub arm_height: Option<f32>,
     /// End the episode (FAIL) when a body strays [`pose_dist_sq`](Self::pose_dist_sq) from
     /// its reference; needs tracking errors.
     pub terminate_on_pose_distance: bool,
@@ -213,6 +216,9 @@ pub struct EnvOutput {
     log_tracking_errors: bool,
     /// Whether test episodes report their tracking errors (`log_tracking_error`).
     pub log_test_tracking: bool,
+    /// Per env: whether contact ends its episode yet (false from a reset on the ground until
+    /// the pelvis rises above `early_termination_arm_height`).
+    pub termination_armed: Vec<bool>,
 }
 
 impl EnvOutput {
@@ -225,6 +231,7 @@ impl EnvOutput {
             diag: Diagnostics::default(),
             log_tracking_errors: params.log_tracking_errors,
             log_test_tracking: params.log_test_tracking,
+            termination_armed: vec![true; num_envs],
         }
     }
 
@@ -389,7 +396,13 @@ pub(crate) fn done(
     let nb = state.num_bodies;
     for env in 0..state.num_envs {
         let b = state.bodies(env);
+        if let Some(h) = params.arm_height
+            && state.root_pos(env).z > h
+        {
+            output.termination_armed[env] = true;
+        }
         let fell = params.early_termination
+            && output.termination_armed[env]
             && (0..nb).any(|k| {
                 !params.allowed_contact[k]
                     && state.ground_contact[b.start + k]

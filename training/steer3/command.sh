@@ -1,0 +1,18 @@
+#!/bin/bash
+# steer3 (AMP+task_steering with get-up clips): `command.sh` starts the run in ~/runs/steer3/out; `command.sh --resume` goes
+# on from there, or, on a fresh machine, from the resumable checkpoint kept beside this script
+# (training/keep.sh steer3 writes it). Runs at nice 19 so builds and tests come first.
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.."
+BIN=${BEVY_MIMIC_BIN:-$HOME/runs/bin/bevy_mimic}
+OUT=$HOME/runs/steer3/out
+if [ "$1" = --resume ]; then
+  if [ ! -d "$OUT/model" ]; then
+    mkdir -p "$OUT"
+    cp -r "$here/model" "$here/log.csv" "$OUT/"
+  fi
+  exec nice -n 19 $BIN train --resume --out_dir "$OUT" --num_envs 64 --max_samples 1000000000 --rand_seed 24 --quiet
+else
+  exec nice -n 19 $BIN train --agent_config assets/configs/agents/amp_task_humanoid_cpu.yaml --env_config assets/configs/envs/task_steering_getup_humanoid.yaml --num_envs 64 --max_samples 1000000000 --out_dir "$OUT" --rand_seed 24 --quiet
+fi
