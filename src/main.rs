@@ -13,7 +13,7 @@ use bevy_mimic::learning::device::Backend;
 use bevy_mimic::sim::EngineConfig;
 use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
 use bevy_mimic::train::plot::plot_log;
-use bevy_mimic::train::{ship_policy, ship_resumable, test_checkpoint};
+use bevy_mimic::train::{ship_play_only, ship_policy, ship_resumable, test_checkpoint};
 
 /// Physics-based character animation by imitation: MimicKit's algorithms in Rust.
 #[derive(Parser)]
@@ -234,6 +234,10 @@ enum Command {
         /// not the replay's hundreds).
         #[arg(long)]
         resumable: bool,
+        /// Keep only the networks acting needs (the actor, ASE's encoder): no critic or
+        /// discriminator. For the web demo's embedded policies; it cannot train on.
+        #[arg(long = "play_only", conflicts_with = "resumable")]
+        play_only: bool,
     },
 }
 
@@ -526,9 +530,12 @@ fn run(cli: Cli) -> Result<()> {
             model_file,
             out,
             resumable,
+            play_only,
         } => {
             let bytes = if resumable {
                 ship_resumable(&model_file, &out)?
+            } else if play_only {
+                ship_play_only(&model_file, &out)?
             } else {
                 ship_policy(&model_file, &out)?
             };

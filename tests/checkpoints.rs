@@ -433,3 +433,83 @@ fn a_resumable_shipment_drops_the_replay_and_optimizer_and_trains_on() {
         ship_resumable(&shipped.path().join("model"), &shipped.path().join("again")).unwrap_err();
     assert!(err.to_string().contains("--resumable"), "{err}");
 }
+
+#[test]
+fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
+    use bevy_mimic::learning::checkpoint::{load_agent, load_policy};
+    use bevy_mimic::train::ship_play_only;
+    let run = TempDir::new("play-only-run");
+    adversarial_trainer("ASE", run.path(), 3).train().unwrap();
+    let full = run.path().join("model");
+    let light = run.path().join("light");
+    ship_play_only(&full, &light).unwrap();
+    let networks = |dir: &std::path::Path| {
+        let bytes = std::fs::read(dir.join("model.bpk")).unwrap();
+        let records = bevy_mimic::learning::models::NetworkRecords::from_bytes(
+            burn::tensor::Bytes::from_bytes_vec(bytes),
+        )
+        .unwrap();
+        records
+            .remaining()
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(networks(&full), ["actor", "critic", "disc", "enc"]);
+    assert_eq!(networks(&light), ["actor", "enc"]);
+
+    let mut a = load_policy(&full, Backend::Flex.device()).unwrap().policy;
+    let mut b = load_policy(&light, Backend::Flex.device()).unwrap().policy;
+    assert!(a.has_discriminator() && !b.has_discriminator());
+    let obs: Vec<f32> = (0..4 * a.state().obs_dim)
+        .map(|i| (i as f32 * 0.37).sin())
+        .collect();
+    for policy in [&mut a, &mut b] {
+        let slots = policy.latents_mut().unwrap();
+        slots.resize(4);
+        for env in 0..4 {
+            let z: Vec<f32> = (0..slots.dim())
+                .map(|k| ((env * 5 + k) as f32).cos())
+                .collect();
+            slots.hold(env, &z);
+        }
+    }
+    assert_eq!(a.act(&obs).to_vec(), b.act(&obs).to_vec());
+    // The encoder stays: it names ASE's skills.
+    let window = vec![0.1f32; 2 * a.state().disc_obs_dim];
+    assert_eq!(a.encode(&window), b.encode(&window));
+
+    let err = load_agent(&light, Backend::Flex.device())
+        .err()
+        .expect("no critic to train");
+    assert!(err.to_string().contains("play-only"), "{err}");
+}
+
+#[test]
+fn the_web_demos_policy_is_the_shipped_ase_skills_without_what_acting_skips() {
+    use bevy_mimic::learning::checkpoint::load_policy;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let load = |rel: &str| {
+        load_policy(&root.join(rel), Backend::Flex.device())
+            .unwrap()
+            .policy
+    };
+    let mut shipped = load("assets/policies/ase_skills");
+    let mut web = load("web/policies/ase_skills");
+    assert_eq!(shipped.state().obs_dim, web.state().obs_dim);
+    let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
+        .map(|i| (i as f32 * 0.11).cos())
+        .collect();
+    for env in 0..3 {
+        let z: Vec<f32> = (0..shipped.latent_dim())
+            .map(|k| ((env * 7 + k) as f32).sin())
+            .collect();
+        shipped.latents_mut().unwrap().hold(env, &z);
+        web.latents_mut().unwrap().hold(env, &z);
+    }
+    assert_eq!(
+        shipped.act(&obs).to_vec(),
+        web.act(&obs).to_vec(),
+        "web/policies/ase_skills is stale: bevy_mimic ship --play_only --model_file assets/policies/ase_skills --out web/policies/ase_skills"
+    );
+}

@@ -287,7 +287,18 @@ fn read_parts(dir: &Path, device: &Device, with_optimizer: bool) -> Result<Parts
     .map_err(|e| invalid(&dir.join(AGENT), e.to_string()))?;
     let mut networks = NetworkRecords::from_bytes(Bytes::from_bytes_vec(model_bytes))
         .map_err(|e| invalid(&dir.join(MODEL), format!("unreadable model record: {e}")))?;
-    let model = model.load_from(&mut networks).map_err(|e| {
+    if with_optimizer && !networks.contains(ActorCritic::CRITIC_RECORD_NAME) {
+        return Err(invalid(
+            &dir.join(MODEL),
+            "a play-only shipment (`bevy_mimic ship --play_only`: no critic): it plays, it cannot train or resume",
+        ));
+    }
+    let loaded = if with_optimizer {
+        model.load_from(&mut networks)
+    } else {
+        model.load_for_play(&mut networks)
+    };
+    let model = loaded.map_err(|e| {
         invalid(
             &dir.join(MODEL),
             format!("the weights do not fit the model its agent.yaml describes: {e}"),

@@ -14,7 +14,7 @@ pub(crate) mod trainer;
 pub use run::{
     EvalStats, IterationTimes, LoadedRun, RunError, RunOptions, TrainerState, TrainingRun,
 };
-pub use ship::{ship_policy, ship_resumable};
+pub use ship::{ship_play_only, ship_policy, ship_resumable};
 pub use trainer::{
     TaskEval, TaskEvalMode, TrainOptions, Trainer, TrainerError, evaluate, skills_of_checkpoint,
     task_eval_of_checkpoint, test_checkpoint,

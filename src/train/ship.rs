@@ -14,17 +14,21 @@ use crate::env::character::action_bounds;
 use crate::fit::CHARACTER_FILE;
 use crate::learning::agents::AgentState;
 use crate::learning::checkpoint::{SHIPPED_FILES, read_dir, write_dir};
+use crate::learning::models::{Encoder, NetworkRecords};
 use crate::spaces::ActionSpace;
+use burn::tensor::Bytes;
 
 /// The agent's state in a checkpoint.
 const AGENT_FILE: &str = "agent.yaml";
+/// The networks' weights in a checkpoint.
+const MODEL_FILE: &str = "model.bpk";
 
 /// Writes the policy of checkpoint `from` into `to` (atomically, replacing it). A checkpoint
 /// written before fingerprints gets its character's from the env config's `char_file`, but only
 /// if that character still fits the policy (its DoFs and action bounds are the ones the policy
 /// was trained with); a line on stderr says so. Returns the bytes written.
 pub fn ship_policy(from: &Path, to: &Path) -> Result<u64, RunError> {
-    ship_files(from, to, false)
+    ship_files(from, to, Shipment::Policy)
 }
 
 /// Like [`ship_policy`], but keeps the training loop's state (`trainer.yaml`: the env
@@ -33,11 +37,50 @@ pub fn ship_policy(from: &Path, to: &Path) -> Result<u64, RunError> {
 /// an empty discriminator replay buffer that the next iterations refill. Checkpoints written
 /// before `trainer.yaml` existed are refused.
 pub fn ship_resumable(from: &Path, to: &Path) -> Result<u64, RunError> {
-    ship_files(from, to, true)
+    ship_files(from, to, Shipment::Resumable)
 }
 
-fn ship_files(from: &Path, to: &Path, resumable: bool) -> Result<u64, RunError> {
-    let files = read_dir(from)?;
+/// Like [`ship_policy`], but the model file keeps only the networks acting needs: the actor,
+/// and ASE's encoder (which names the skills). The critic and the discriminator are dropped,
+/// which makes the web demo's embedded policies megabytes smaller. Such a checkpoint plays
+/// (`PolicyPlugin`, `test`, `task-eval`); training, resuming, or a high-level controller that
+/// wants its style reward refuse it.
+pub fn ship_play_only(from: &Path, to: &Path) -> Result<u64, RunError> {
+    ship_files(from, to, Shipment::PlayOnly)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shipment {
+    Policy,
+    Resumable,
+    PlayOnly,
+}
+
+/// Networks a play-only model file keeps.
+const PLAYED_NETWORKS: &[&str] = &["actor", Encoder::RECORD_NAME];
+
+fn ship_files(from: &Path, to: &Path, shipment: Shipment) -> Result<u64, RunError> {
+    let resumable = shipment == Shipment::Resumable;
+    let mut files = read_dir(from)?;
+    if shipment == Shipment::PlayOnly
+        && let Some((_, model)) = files.iter_mut().find(|(n, _)| n == MODEL_FILE)
+    {
+        let invalid =
+            |why: String| RunError::Invalid(format!("{}: {why}", from.join(MODEL_FILE).display()));
+        let mut networks = NetworkRecords::from_bytes(Bytes::from_bytes_vec(std::mem::take(model)))
+            .map_err(|e| invalid(format!("unreadable model record: {e}")))?;
+        let names: Vec<String> = networks.remaining().iter().map(|n| n.to_string()).collect();
+        for name in names
+            .iter()
+            .filter(|n| !PLAYED_NETWORKS.contains(&n.as_str()))
+        {
+            networks.remove(name);
+        }
+        *model = networks
+            .into_bytes()
+            .map_err(|e| invalid(format!("cannot write the model record: {e}")))?
+            .to_vec();
+    }
     if resumable && !files.iter().any(|(n, _)| n == TRAINER_FILE) {
         return Err(RunError::Invalid(format!(
             "{}: no {TRAINER_FILE}, so there is no training state to keep (ship it without --resumable)",

@@ -133,6 +133,21 @@ impl ActorCritic {
         })
     }
 
+    /// Loads the actor from `records`, and the critic when the file holds one (a play-only
+    /// shipment has none: acting never reads it, so it keeps this model's weights).
+    pub fn load_for_play(self, records: &mut NetworkRecords) -> Result<Self, RecordError> {
+        let actor = records.take(ACTOR, self.actor)?;
+        let critic = if records.contains(CRITIC) {
+            records.take(CRITIC, self.critic)?
+        } else {
+            self.critic
+        };
+        Ok(Self { actor, critic })
+    }
+
+    /// The name the critic is stored under in a model file.
+    pub const CRITIC_RECORD_NAME: &'static str = CRITIC;
+
     /// MimicKit's `eval_actor`.
     pub fn eval_actor(&self, norm_obs: Tensor<2>) -> ActionDist {
         self.actor.forward(norm_obs)

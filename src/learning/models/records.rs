@@ -78,6 +78,11 @@ impl NetworkRecords {
             .map_err(|e| RecordError::Validation(format!("network `{name}`: {e}")))
     }
 
+    /// Drops the network stored as `name`; whether there was one.
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.parts.remove(name).is_some()
+    }
+
     /// Names of the networks not taken yet.
     pub fn remaining(&self) -> Vec<&str> {
         self.parts.keys().map(String::as_str).collect()
