@@ -4,8 +4,10 @@
 #      with the size-optimised `web` profile (LTO, opt-level s, abort on panic);
 #   2. wasm-bindgen, of the same version as the `wasm-bindgen` crate in Cargo.lock (installed
 #      into ~/.cache/bevy_mimic/tools on first use; `cargo install --locked` fails here);
-#   3. wasm-opt -Os, stripping names and debug sections, if a new enough one is installed
-#      (Debian 12's binaryen 108 breaks wasm-bindgen's reference table; it is skipped);
+#   3. wasm-opt at $BEVY_MIMIC_WASM_OPT (default -O1: 78 s for 1.8 MB on 2 cores, where -Os
+#      takes 495 s for 0.5 MB more), stripping debug sections: npm's binaryen (web/package.json, in
+#      web/node_modules after `npm ci` in web/), else one on PATH if new enough (Debian 12's
+#      binaryen 108 breaks wasm-bindgen's reference table; it is skipped);
 #   4. index.html beside them. Prints the bundle's size, uncompressed and gzip -9.
 # The policy, the character and its clips are compiled into the wasm (see src/bin/web_demo.rs).
 set -euo pipefail
@@ -38,13 +40,19 @@ wasm="$out/web_demo_bg.wasm"
 # Debian 12's binaryen (108) rewrites the table wasm-bindgen fills with JS references so that
 # the page fails at start ("WebAssembly.Table.set(): Argument 1 is invalid for table"); only
 # newer releases are used.
-opt_version=$( (wasm-opt --version 2>/dev/null || true) | grep -o 'version [0-9]*' | grep -o '[0-9]*' || true)
+wasm_opt=wasm-opt
+if [ -x web/node_modules/.bin/wasm-opt ]; then
+  wasm_opt=web/node_modules/.bin/wasm-opt
+fi
+opt_version=$( ("$wasm_opt" --version 2>/dev/null || true) | grep -o 'version [0-9]*' | grep -o '[0-9]*' || true)
 if [ -n "$opt_version" ] && [ "$opt_version" -ge 118 ]; then
+  opt_start=$(date +%s)
   # The features rustc 1.95 emits for wasm32 by default.
-  wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory \
+  "$wasm_opt" "${BEVY_MIMIC_WASM_OPT:--O1}" --strip-debug --strip-producers --enable-bulk-memory \
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     --enable-reference-types --enable-multivalue "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
+  echo "web: wasm-opt $opt_version took $(( $(date +%s) - opt_start )) s"
 else
   echo "web: skipping wasm-opt (${opt_version:-not installed}; version 118 or newer is needed)"
 fi
