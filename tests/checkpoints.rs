@@ -182,9 +182,25 @@ fn a_crash_between_the_renames_keeps_the_old_checkpoint() {
     assert_same_weights(loaded.agent.model(), t.agent().model());
 }
 
+/// The 2-D adversarial toy task's env config.
+const TOY_ENV: &str = "env_name: point_match\nmode: amp\n";
+
 /// A small AMP or ASE agent on the 2-D adversarial toy task, with output every 3 iterations.
 fn adversarial_trainer(agent_name: &str, dir: &std::path::Path, iterations: u64) -> Trainer {
-    let agent_yaml = format!(
+    Trainer::new(
+        std::path::Path::new("toy_agent.yaml"),
+        adversarial_yaml(agent_name),
+        std::path::Path::new("toy_env.yaml"),
+        TOY_ENV.into(),
+        options(dir, 8, iterations * 64, 4),
+        Backend::Flex.device(),
+    )
+    .unwrap()
+}
+
+/// The agent config of [`adversarial_trainer`].
+fn adversarial_yaml(agent_name: &str) -> String {
+    format!(
         "agent_name: {agent_name}
 model:
   actor_net: fc_2layers_128units
@@ -207,16 +223,7 @@ disc_replay_samples: 32
 latent_time_min: 0.5
 latent_time_max: 2.0
 "
-    );
-    Trainer::new(
-        std::path::Path::new("toy_agent.yaml"),
-        agent_yaml,
-        std::path::Path::new("toy_env.yaml"),
-        "env_name: point_match\nmode: amp\n".into(),
-        options(dir, 8, iterations * 64, 4),
-        Backend::Flex.device(),
     )
-    .unwrap()
 }
 
 /// `log.csv` without its timing columns.
@@ -511,5 +518,99 @@ fn the_web_demos_policy_is_the_shipped_ase_skills_without_what_acting_skips() {
         shipped.act(&obs).to_vec(),
         web.act(&obs).to_vec(),
         "web/policies/ase_skills is stale: bevy_mimic ship --play_only --model_file assets/policies/ase_skills --out web/policies/ase_skills"
+    );
+}
+
+/// `train --model_file`: a new run from a checkpoint's networks under another config.
+fn warm_started(agent_yaml: String, dir: &std::path::Path, from: &std::path::Path) -> Trainer {
+    Trainer::warm_started(
+        std::path::Path::new("toy_agent.yaml"),
+        agent_yaml,
+        std::path::Path::new("toy_env.yaml"),
+        TOY_ENV.into(),
+        options(dir, 8, 2 * 64, 9),
+        Backend::Flex.device(),
+        from,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_warm_started_run_keeps_the_networks_and_takes_its_own_config() {
+    use bevy_mimic::learning::agents::Amp;
+    let first = TempDir::new("warm-from");
+    let mut a = adversarial_trainer("AMP", first.path(), 3);
+    a.train().unwrap();
+    let ckpt = first.path().join("model");
+
+    // Other learning rates and reward weights over the same networks.
+    let yaml = adversarial_yaml("AMP").replace("learning_rate: 1.0e-3}", "learning_rate: 5.0e-4}")
+        + "task_reward_weight: 0.7\ndisc_reward_weight: 0.3\n";
+    let second = TempDir::new("warm-to");
+    let mut b = warm_started(yaml, second.path(), &ckpt);
+    assert_same_weights(a.agent().model(), b.agent().model());
+    let disc = |t: &Trainer| weights(t.agent().algorithm::<Amp>().unwrap().disc());
+    assert!(
+        disc(&a) == disc(&b),
+        "the discriminator was not carried over"
+    );
+    // The normalisers' statistics (their per-step caches aside) carry over.
+    let norms = |t: &Trainer| {
+        let s = t.agent().state();
+        serde_yaml_ng::to_string(&(&s.obs_norm, &s.disc_norm)).unwrap()
+    };
+    assert_eq!(norms(&a), norms(&b));
+    assert_eq!((b.agent().iteration(), b.agent().sample_count()), (0, 0));
+    assert_eq!(b.agent().config().task_reward_weight, 0.7);
+    b.train().unwrap();
+    assert_eq!(b.agent().sample_count(), 2 * 64);
+    let stored = std::fs::read_to_string(second.path().join("model/agent_config.yaml")).unwrap();
+    assert!(stored.contains("task_reward_weight: 0.7"), "{stored}");
+
+    // Other networks, another algorithm, another env: refused, naming the checkpoint.
+    let refuse = |agent_yaml: String, env: &str| {
+        let to = TempDir::new("warm-bad");
+        let err = Trainer::warm_started(
+            std::path::Path::new("toy_agent.yaml"),
+            agent_yaml,
+            std::path::Path::new("toy_env.yaml"),
+            env.into(),
+            options(to.path(), 8, 64, 9),
+            Backend::Flex.device(),
+            &ckpt,
+        )
+        .err()
+        .expect("refused")
+        .to_string();
+        assert!(err.contains(&ckpt.display().to_string()), "{err}");
+        err
+    };
+    let wider = adversarial_yaml("AMP").replace(
+        "actor_net: fc_2layers_128units",
+        "actor_net: fc_2layers_256units",
+    );
+    let err = refuse(wider, TOY_ENV);
+    assert!(err.contains("model") && err.contains("256"), "{err}");
+    let err = refuse(adversarial_yaml("ASE"), TOY_ENV);
+    assert!(err.contains("agent_name") && err.contains("ASE"), "{err}");
+
+    let cartpole = TempDir::new("warm-cartpole");
+    one_iteration_of_cartpole(&cartpole);
+    let pendulum = TempDir::new("warm-pendulum");
+    let err = Trainer::warm_started(
+        &config_path("agents/ppo_pendulum.yaml"),
+        config_text("agents/ppo_pendulum.yaml", SMALL),
+        &config_path("envs/pendulum.yaml"),
+        config_text("envs/pendulum.yaml", &[]),
+        options(pendulum.path(), 4, 256, 1),
+        Backend::Flex.device(),
+        &cartpole.path().join("model"),
+    )
+    .err()
+    .expect("refused")
+    .to_string();
+    assert!(
+        err.contains("observations") && err.contains("warm-cartpole"),
+        "{err}"
     );
 }

@@ -86,6 +86,38 @@ fn train_test_and_plot_from_the_command_line() {
     let (ok, _, stderr) = bevy_mimic(&["train", "--resume", "--out_dir", out_s, "--num_envs", "8"]);
     assert!(!ok);
     assert!(stderr.contains("--num_envs 4"), "{stderr}");
+
+    // A new run started from the checkpoint (MimicKit's --model_file) trains on from its weights.
+    let warm = dir.path().join("warm");
+    let model = out.join("model");
+    let (ok, _, stderr) = bevy_mimic(&[
+        "train",
+        "--agent_config",
+        agent.to_str().unwrap(),
+        "--env_config",
+        env.to_str().unwrap(),
+        "--num_envs",
+        "4",
+        "--max_samples",
+        "128",
+        "--out_dir",
+        warm.to_str().unwrap(),
+        "--model_file",
+        model.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(warm.join("model").join("model.bpk").exists());
+    let (ok, _, stderr) = bevy_mimic(&[
+        "train",
+        "--resume",
+        "--out_dir",
+        out_s,
+        "--num_envs",
+        "4",
+        "--model_file",
+        model.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("give one of them"), "{stderr}");
 }
 
 #[test]

@@ -28,6 +28,7 @@ const TRAIN_KEYS: &[&str] = &[
     "max_samples",
     "out_dir",
     "rand_seed",
+    "model_file",
 ];
 const TEST_KEYS: &[&str] = &[
     "model_file",
@@ -218,12 +219,6 @@ fn translate_other(
         }
         "test_episodes" if sub == "train" => {
             eprintln!("note: --test_episodes: training tests with its agent config's test_episodes")
-        }
-        "model_file" if sub == "train" => {
-            return Err(format!(
-                "{origin}: `--model_file` to start training from a model is not supported; \
-                 continue a run with `bevy_mimic train --resume --out_dir DIR`"
-            ));
         }
         "int_output_dir" => {
             return Err(format!(

@@ -36,6 +36,11 @@ pub struct TrainArgs {
     /// Continue the run in `out_dir` from its checkpoint (configs are taken from it).
     #[arg(long)]
     pub resume: bool,
+    /// Start from this checkpoint's networks and normalisers instead of fresh weights
+    /// (MimicKit's `--model_file`): a new run under the configs given, which must describe the
+    /// same algorithm and networks; a fresh optimizer, counters and replay.
+    #[arg(long = "model_file")]
+    pub model_file: Option<PathBuf>,
     /// Seed of the weights and of every random draw.
     #[arg(long = "rand_seed", default_value_t = 0)]
     pub rand_seed: u64,
@@ -60,6 +65,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         max_samples,
         out_dir,
         resume,
+        model_file,
         rand_seed,
         device,
         save_int_models,
@@ -72,6 +78,12 @@ pub fn train(args: TrainArgs) -> Result<()> {
     if resume && (agent_config.is_some() || env_config.is_some() || engine_config.is_some()) {
         bail!(
             "--resume takes the configs stored in {}/model; drop --agent_config, --env_config and --engine_config",
+            out_dir.display()
+        );
+    }
+    if resume && model_file.is_some() {
+        bail!(
+            "--resume goes on from {}/model; --model_file starts a new run from another checkpoint: give one of them",
             out_dir.display()
         );
     }
@@ -93,6 +105,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
             let mut config = MimicConfig::train(agent_file, env_file).with_out_dir(&out_dir);
             if let Some(engine_file) = engine_config {
                 config = config.with_engine_config(engine_file);
+            }
+            if let Some(dir) = &model_file {
+                config = config.with_init_model(dir);
             }
             config
         };
@@ -135,14 +150,25 @@ pub fn train(args: TrainArgs) -> Result<()> {
                 load_engine_config(engine_file)?;
                 env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
             }
-            Trainer::new(
-                &agent_file,
-                agent_yaml,
-                &env_file,
-                env_yaml,
-                options,
-                backend.device(),
-            )?
+            match &model_file {
+                None => Trainer::new(
+                    &agent_file,
+                    agent_yaml,
+                    &env_file,
+                    env_yaml,
+                    options,
+                    backend.device(),
+                )?,
+                Some(dir) => Trainer::warm_started(
+                    &agent_file,
+                    agent_yaml,
+                    &env_file,
+                    env_yaml,
+                    options,
+                    backend.device(),
+                    dir,
+                )?,
+            }
         };
         trainer.train()?;
         trainer.last_test()

@@ -83,6 +83,7 @@ pub struct MimicConfig {
     pace: ControlPace,
     background_update: bool,
     save_int_models: bool,
+    init_model: Option<PathBuf>,
 }
 
 impl MimicConfig {
@@ -99,6 +100,7 @@ impl MimicConfig {
             pace: ControlPace::EveryUpdate,
             background_update: true,
             save_int_models: false,
+            init_model: None,
         }
     }
 
@@ -195,6 +197,15 @@ impl MimicConfig {
         self
     }
 
+    /// Starts a new run from a checkpoint's networks and normalisers instead of fresh weights
+    /// (MimicKit's `--model_file` when training): the agent config given must describe the
+    /// same algorithm and networks; its rewards, learning rates and schedules apply, with a
+    /// fresh optimizer and replay. The checkpoint must fit the env's character. New runs only.
+    pub fn with_init_model(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.init_model = Some(dir.into());
+        self
+    }
+
     /// Whether this trains (as opposed to plays).
     pub fn is_training(&self) -> bool {
         !matches!(self.mode, Mode::Play { .. })
@@ -271,7 +282,7 @@ impl MimicConfig {
                 source,
             })?;
         }
-        let run = TrainingRun::new(
+        let mut run = TrainingRun::new(
             agent,
             spec_of(&setup),
             SeededRng::seed_from_u64(self.seed.wrapping_add(1)),
@@ -279,6 +290,9 @@ impl MimicConfig {
             env_yaml,
             self.run_options(files),
         )?;
+        if let Some(dir) = &self.init_model {
+            run.warm_start_from(dir, self.backend.device(), self.seed)?;
+        }
         Ok(TrainParts {
             setup,
             run,
@@ -287,6 +301,13 @@ impl MimicConfig {
     }
 
     fn load_resume(&self, out_dir: &Path, files: bool) -> Result<TrainParts, MimicError> {
+        if let Some(dir) = &self.init_model {
+            return Err(MimicError::Invalid(format!(
+                "a resumed run goes on from {}/{CHECKPOINT_DIR}; it cannot also start from {}",
+                out_dir.display(),
+                dir.display()
+            )));
+        }
         let dir = out_dir.join(CHECKPOINT_DIR);
         let loaded = LoadedRun::read(&dir, self.backend.device())?;
         refuse_controller(

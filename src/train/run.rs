@@ -444,6 +444,35 @@ impl TrainingRun {
         Ok(())
     }
 
+    /// Starts this new run from checkpoint `dir`'s networks and normalisers (MimicKit's
+    /// `--model_file` when training), under the run's own agent config, which must describe
+    /// the same algorithm and networks: rewards, learning rates and schedules may change, the
+    /// optimizer, counters and replay start fresh. Checked to fit the run's env (character,
+    /// observations, actions). Call it before the first step.
+    pub fn warm_start_from(
+        &mut self,
+        dir: &Path,
+        device: Device,
+        seed: u64,
+    ) -> Result<(), RunError> {
+        let LoadedAgent { agent, extra } = load_agent(dir, device)?;
+        let character = stored_character(dir, &extra)?;
+        check_fits(dir, agent.state(), character.as_ref(), &self.spec)?;
+        let ours = self.agent();
+        let (config, num_envs, step_dt) = (
+            ours.config().clone(),
+            ours.state().num_envs,
+            ours.state().step_dt,
+        );
+        let mut agent = agent.warm_start(config, num_envs, seed).map_err(|e| {
+            RunError::Invalid(format!("cannot start this run from {}: {e}", dir.display()))
+        })?;
+        agent.set_step_dt(step_dt);
+        self.agent = Some(agent);
+        self.tracker.restart_all();
+        Ok(())
+    }
+
     /// Replaces the agent by the one in checkpoint `dir`, if it fits this run's env (the
     /// same number of envs too); the driver then resets every env, as the new agent's rollout
     /// starts empty.

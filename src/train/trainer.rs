@@ -144,6 +144,33 @@ impl Trainer {
         Ok(Self::assemble(run, env, options))
     }
 
+    /// A new run like [`Trainer::new`]'s that starts from checkpoint `init_model`'s networks
+    /// and normalisers (MimicKit's `--model_file` when training; see
+    /// [`TrainingRun::warm_start_from`]).
+    pub fn warm_started(
+        agent_file: &Path,
+        agent_yaml: String,
+        env_file: &Path,
+        env_yaml: String,
+        options: TrainOptions,
+        device: Device,
+        init_model: &Path,
+    ) -> Result<Self, TrainerError> {
+        let seed = options.seed;
+        let mut trainer = Self::new(
+            agent_file,
+            agent_yaml,
+            env_file,
+            env_yaml,
+            options,
+            device.clone(),
+        )?;
+        trainer.run.warm_start_from(init_model, device, seed)?;
+        let all: Vec<usize> = (0..trainer.env.num_envs()).collect();
+        trainer.env.reset(&all, &mut trainer.run.env_rng);
+        Ok(trainer)
+    }
+
     /// Continues the run whose checkpoint is `options.out_dir/model`, exactly where it stopped.
     /// `options.num_envs` must match the checkpoint's.
     pub fn resume(options: TrainOptions, device: Device) -> Result<Self, TrainerError> {

@@ -51,6 +51,38 @@ pub enum AgentError {
         /// Samples per iteration.
         samples: usize,
     },
+    /// A warm start from a checkpoint whose networks the new config does not describe.
+    #[error("the checkpoint's {key} is {theirs}; the config asks for {ours}")]
+    WarmStartMismatch {
+        /// The config key that differs.
+        key: &'static str,
+        /// The checkpoint's value.
+        theirs: String,
+        /// The new config's value.
+        ours: String,
+    },
+    /// The checkpoint's networks could not be carried over.
+    #[error("{0}")]
+    WarmStartNetworks(String),
+}
+
+/// Every minibatch of `config`'s update no larger than an iteration's samples.
+fn check_batches(
+    config: &AgentConfig,
+    num_envs: usize,
+    algo: &dyn Algorithm,
+) -> Result<(), AgentError> {
+    let samples = config.steps_per_iter * num_envs;
+    match config.update_mode() {
+        UpdateMode::Summed => check_batch("batch_size", config.batch_size * num_envs, samples),
+        UpdateMode::PerNetwork => {
+            let nets = [config.actor_schedule(), config.critic_schedule()];
+            for s in nets.into_iter().chain(algo.network_schedules(config)) {
+                check_batch(s.batch_key, s.minibatch(num_envs), samples)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// A minibatch no larger than an iteration's samples (MimicKit asserts the same).
@@ -130,10 +162,6 @@ impl Agent {
     ) -> Result<Self, AgentError> {
         let disc_norm = new_disc_normalizer(&config, disc_obs_dim, OBS_CLIP)?;
         let disc_obs_dim = if disc_norm.is_some() { disc_obs_dim } else { 0 };
-        let samples = config.steps_per_iter * num_envs;
-        if config.update_mode() == UpdateMode::Summed {
-            check_batch("batch_size", config.batch_size * num_envs, samples)?;
-        }
         // Weights are drawn in MimicKit's order: actor, critic, then the algorithm's networks.
         let mut init_rng = SeededRng::seed_from_u64(seed);
         let autodiff = device.clone().autodiff();
@@ -163,14 +191,54 @@ impl Agent {
             step_dt: default_step_dt(),
         };
         let algo = build_algorithm(&state, &mut init_rng, &autodiff)?;
-        if state.config.update_mode() == UpdateMode::PerNetwork {
-            let c = &state.config;
-            let nets = [c.actor_schedule(), c.critic_schedule()];
-            for s in nets.into_iter().chain(algo.network_schedules(c)) {
-                check_batch(s.batch_key, s.minibatch(num_envs), samples)?;
-            }
-        }
+        check_batches(&state.config, num_envs, algo.as_ref())?;
         Ok(Self::assemble(state, device, model, algo))
+    }
+
+    /// A new run's agent that starts from this one's networks and normalisers (MimicKit's
+    /// `--model_file` when training): under `config`, which must name the same algorithm and
+    /// the same `model:` section (rewards, learning rates, schedules may differ), for
+    /// `num_envs` envs, with a fresh optimizer, iteration count, replay and random stream.
+    pub fn warm_start(
+        self,
+        config: AgentConfig,
+        num_envs: usize,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        let theirs = &self.state.config;
+        if config.agent_name != theirs.agent_name {
+            return Err(AgentError::WarmStartMismatch {
+                key: "agent_name",
+                theirs: theirs.agent_name.as_str().into(),
+                ours: config.agent_name.as_str().into(),
+            });
+        }
+        if config.model != theirs.model {
+            return Err(AgentError::WarmStartMismatch {
+                key: "model",
+                theirs: format!("{:?}", theirs.model),
+                ours: format!("{:?}", config.model),
+            });
+        }
+        let mut networks = NetworkRecords::new();
+        self.algo
+            .save_networks(&mut networks)
+            .map_err(|e| AgentError::WarmStartNetworks(e.to_string()))?;
+        let Self {
+            mut state,
+            device,
+            model,
+            ..
+        } = self;
+        state.config = config;
+        state.num_envs = num_envs;
+        state.iteration = 0;
+        state.sample_count = 0;
+        state.rng = SeededRng::seed_from_u64(seed ^ 0x5eed_a9e7);
+        let agent = Self::from_parts(state, device, model, networks, None)
+            .map_err(|e| AgentError::WarmStartNetworks(e.to_string()))?;
+        check_batches(&agent.state.config, num_envs, agent.algo.as_ref())?;
+        Ok(agent)
     }
 
     /// An agent from a checkpoint's parts: its state, the core's networks, the model file's
