@@ -208,3 +208,132 @@ fn a_policy_is_refused_on_a_character_whose_elbows_turn_about_another_axis() {
     assert!(err.contains("right_elbow"), "{err}");
     assert!(err.contains("hinges about"), "{err}");
 }
+
+/// A headless app playing the shipped policy `name` on `n` characters, after its first update.
+fn playing(name: &str, n: usize) -> App {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/policies")
+        .join(name);
+    let plugin = PolicyPlugin::load(&dir, n).unwrap();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, plugin));
+    app.finish();
+    app.cleanup();
+    app.update();
+    app
+}
+
+/// Gives character `env` a command, on its root body as a game would.
+fn command(app: &mut App, env: usize, command: bevy_mimic::control::MoveCommand) {
+    use bevy_mimic::sim::plugin::SimBody;
+    let root = app
+        .world_mut()
+        .query::<(Entity, &SimBody)>()
+        .iter(app.world())
+        .find(|(_, b)| b.env as usize == env && b.body == 0)
+        .map(|(e, _)| e)
+        .unwrap();
+    app.world_mut().entity_mut(root).insert(command);
+}
+
+/// Horizontal root positions of the first `n` characters.
+fn roots(app: &App, n: usize) -> Vec<Vec2> {
+    let state = app.world().resource::<SimState>();
+    (0..n).map(|e| state.root_pos(e).truncate()).collect()
+}
+
+#[test]
+fn the_shipped_steering_policy_follows_a_90_degree_turn_within_3_s() {
+    use bevy_mimic::control::MoveCommand;
+    const N: usize = 4;
+    let mut app = playing("steering", N);
+    // Settle on one heading at a walk, then turn two characters left and two right.
+    let speed = 1.5;
+    for env in 0..N {
+        command(
+            &mut app,
+            env,
+            MoveCommand::Heading {
+                heading: 0.0,
+                speed,
+            },
+        );
+    }
+    for _ in 0..90 {
+        app.update();
+    }
+    let turned: Vec<f32> = (0..N)
+        .map(|e| if e % 2 == 0 { 1.0 } else { -1.0 } * std::f32::consts::FRAC_PI_2)
+        .collect();
+    for (env, heading) in turned.iter().enumerate() {
+        command(
+            &mut app,
+            env,
+            MoveCommand::Heading {
+                heading: *heading,
+                speed,
+            },
+        );
+    }
+    // 3 s after the command: the heading of the root's velocity averaged over the last 0.5 s.
+    for _ in 0..75 {
+        app.update();
+    }
+    let before = roots(&app, N);
+    for _ in 0..15 {
+        app.update();
+    }
+    let after = roots(&app, N);
+    let errors: Vec<f32> = (0..N)
+        .map(|e| {
+            let moved = after[e] - before[e];
+            Vec2::from_angle(turned[e])
+                .angle_to(moved)
+                .abs()
+                .to_degrees()
+        })
+        .collect();
+    let stats = *app.world().resource::<PlayStats>();
+    println!(
+        "steering: heading errors 3 s after a 90° turn {errors:?} deg, {} restarts",
+        stats.resets
+    );
+    assert_eq!(stats.resets, 0, "a character fell");
+    assert!(
+        errors.iter().all(|e| *e <= 20.0),
+        "heading errors {errors:?} deg"
+    );
+}
+
+#[test]
+fn the_shipped_location_policy_reaches_a_point_5_m_away_within_8_s() {
+    use bevy_mimic::control::MoveCommand;
+    const N: usize = 4;
+    let mut app = playing("location", N);
+    // Targets 5 m away in four directions around where each character stands.
+    let start = roots(&app, N);
+    let targets: Vec<Vec2> = (0..N)
+        .map(|e| start[e] + 5.0 * Vec2::from_angle(e as f32 * std::f32::consts::FRAC_PI_2 + 0.3))
+        .collect();
+    for (env, t) in targets.iter().enumerate() {
+        let target = t.extend(0.0);
+        command(&mut app, env, MoveCommand::MoveTo { target, speed: 1.5 });
+    }
+    let mut closest = [f32::INFINITY; N];
+    for _ in 0..240 {
+        app.update();
+        for (e, p) in roots(&app, N).iter().enumerate() {
+            closest[e] = closest[e].min(p.distance(targets[e]));
+        }
+    }
+    let stats = *app.world().resource::<PlayStats>();
+    println!(
+        "location: closest approach to targets 5 m away within 8 s {closest:?} m, {} restarts",
+        stats.resets
+    );
+    assert_eq!(stats.resets, 0, "a character fell");
+    assert!(
+        closest.iter().all(|d| *d <= 0.5),
+        "closest approaches {closest:?} m"
+    );
+}
