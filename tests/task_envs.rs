@@ -387,6 +387,31 @@ fn a_character_reset_on_the_ground_is_not_failed_until_it_has_stood() {
         }
     }
     assert!(failed, "a standing character left limp falls and is failed");
+
+    // With a time to get up, staying down that long fails the episode, at that step.
+    let (kind, c) = config(
+        GETUP,
+        &[
+            ("motion_file", "assets/motions/humanoid_getup.yaml"),
+            ("rand_reset", "false"),
+            ("early_termination_getup_time", "1.0"),
+        ],
+    );
+    let mut timed = CharacterEnv::new(kind, &c, 2).unwrap();
+    timed.reset(&[0, 1], &mut SeededRng::seed_from_u64(7));
+    for step in 1..=30 {
+        timed.step(&still(&timed));
+        let expected = if step < 30 {
+            DoneCode::Null
+        } else {
+            DoneCode::Fail
+        };
+        assert!(
+            timed.dones().iter().all(|d| *d == expected),
+            "step {step} of a character lying still with 1 s to get up: {:?}",
+            timed.dones()
+        );
+    }
 }
 
 #[test]
@@ -400,5 +425,18 @@ fn a_bad_arm_height_is_refused_naming_the_key() {
     assert!(
         err.to_string().contains("early_termination_arm_height"),
         "{err}"
+    );
+    // A time to get up needs the height that counts as up.
+    let text = common::config_text(
+        "envs/task_steering_humanoid.yaml",
+        &[("early_termination_getup_time", "3.0")],
+    );
+    let err = bevy_mimic::config::parse_env_config(Path::new("steer.yaml"), &text)
+        .expect_err("no arm height");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("early_termination_getup_time")
+            && msg.contains("early_termination_arm_height"),
+        "{msg}"
     );
 }

@@ -57,6 +57,11 @@ impl StepBuffers {
         &mut self.obs[i * self.obs_dim..(i + 1) * self.obs_dim]
     }
 
+    /// Control steps environment `i`'s episode has finished.
+    pub fn episode_steps(&self, i: usize) -> u32 {
+        self.steps[i]
+    }
+
     /// Starts environment `i`'s episode.
     pub fn begin_episode(&mut self, i: usize) {
         self.steps[i] = 0;

@@ -97,6 +97,11 @@ pub struct CharacterEnvConfig {
     /// pelvis first rises above it, so that a policy can learn to get up. Off when absent.
     #[serde(default)]
     pub early_termination_arm_height: Option<f32>,
+    /// bevy_mimic's own, with `early_termination_arm_height`: an episode whose pelvis has not
+    /// risen above that height this many seconds after its reset fails, so that lying on the
+    /// ground costs the rest of the episode's reward. Off when absent.
+    #[serde(default)]
+    pub early_termination_getup_time: Option<f32>,
     /// End the episode when a body strays `pose_termination_dist` from its reference.
     #[serde(default)]
     pub pose_termination: bool,
@@ -259,6 +264,20 @@ impl CharacterEnvConfig {
                 "early_termination_arm_height",
                 format!("must be a height > 0 (m), got {h}"),
             );
+        }
+        if let Some(t) = self.early_termination_getup_time {
+            if !(t.is_finite() && t > 0.0) {
+                return bad(
+                    "early_termination_getup_time",
+                    format!("must be a time > 0 (s), got {t}"),
+                );
+            }
+            if self.early_termination_arm_height.is_none() {
+                return bad(
+                    "early_termination_getup_time",
+                    "needs early_termination_arm_height (the height that counts as up)".into(),
+                );
+            }
         }
         if !(self.episode_length.is_finite() && self.episode_length > 0.0) {
             return bad(

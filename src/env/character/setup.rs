@@ -197,6 +197,9 @@ impl CharacterEnvSetup {
             allowed_contact,
             early_termination: config.enable_early_termination,
             arm_height: config.early_termination_arm_height,
+            getup_steps: config
+                .early_termination_getup_time
+                .map(|t| episode_steps(f64::from(t), f64::from(dt))),
             terminate_on_pose_distance: false,
             pose_dist_sq: config.pose_termination_dist.powi(2),
             succeed_at_clip_end: false,

@@ -51,6 +51,9 @@ pub struct EnvParams {
     /// `early_termination_arm_height`: episodes that start with the pelvis lower have no
     /// contact termination until it first rises above this.
     pub arm_height: Option<f32>,
+    /// `early_termination_getup_time` in control steps: an episode still below `arm_height`
+    /// this many steps after its reset fails.
+    pub getup_steps: Option<u32>,
     /// End the episode (FAIL) when a body strays [`pose_dist_sq`](Self::pose_dist_sq) from
     /// its reference; needs tracking errors.
     pub terminate_on_pose_distance: bool,
@@ -408,11 +411,14 @@ pub(crate) fn done(
                     && state.ground_contact[b.start + k]
                     && state.body_pos[b.start + k].z < params.ground_contact_height
             });
+        let stayed_down = params.getup_steps.is_some_and(|n| {
+            !output.termination_armed[env] && output.buffers.episode_steps(env) + 1 >= n
+        });
         let strayed = params.terminate_on_pose_distance
             && (output.errors[env].body_pos_max_sq > params.pose_dist_sq
                 || (params.track_root_xy
                     && output.errors[env].root_pos_dist.powi(2) > params.pose_dist_sq));
-        let code = if fell || strayed || !state.env_is_valid(env) {
+        let code = if fell || stayed_down || strayed || !state.env_is_valid(env) {
             DoneCode::Fail
         } else if params.succeed_at_clip_end && reference.motion_ended(env) {
             DoneCode::Succ

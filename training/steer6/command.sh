@@ -1,0 +1,21 @@
+#!/bin/bash
+# steer6 (AMP+task_steering that must get up): a new run started from steer3's checkpoint at
+# 13.6 M samples (training/steer3/model, `train --model_file`) with early_termination_getup_time
+# 5.0 (task_steering_getup_timed_humanoid.yaml): lying down more than 5 s after a reset fails.
+# `command.sh` starts it in ~/runs/steer6/out; `command.sh --resume` goes on from there, or, on a
+# fresh machine, from the resumable checkpoint kept beside this script (training/keep.sh steer6).
+# Runs at nice 19 so builds and tests come first.
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.."
+BIN=${BEVY_MIMIC_BIN:-$HOME/runs/bin/bevy_mimic}
+OUT=$HOME/runs/steer6/out
+if [ "$1" = --resume ]; then
+  if [ ! -d "$OUT/model" ]; then
+    mkdir -p "$OUT"
+    cp -r "$here/model" "$here/log.csv" "$OUT/"
+  fi
+  exec nice -n 19 $BIN train --resume --out_dir "$OUT" --num_envs 64 --max_samples 1000000000 --rand_seed 27 --quiet
+else
+  exec nice -n 19 $BIN train --model_file training/steer3/model --agent_config assets/configs/agents/amp_task_humanoid_cpu.yaml --env_config assets/configs/envs/task_steering_getup_timed_humanoid.yaml --num_envs 64 --max_samples 1000000000 --out_dir "$OUT" --rand_seed 27 --quiet
+fi
