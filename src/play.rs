@@ -22,7 +22,9 @@ use crate::learning::hlc::latent_space;
 use crate::learning::policy::Policy;
 use crate::sim::plugin::PdTargets;
 use crate::sim::{CharacterState, ControlStep, SimPlugin};
-use crate::skills::{SkillSteering, apply_steering, mirror_steering, named_skills};
+use crate::skills::{
+    NamedSkill, SKILLS_FILE, SkillSteering, apply_steering, mirror_steering, named_skills,
+};
 use crate::spaces::ActionSpace;
 use crate::spaces::DoneCode;
 
@@ -81,7 +83,8 @@ struct ActEnd(Option<Instant>);
 /// writes to `out_dir/model`). Adds the engine ([`SimPlugin`], on the config's engine) and the
 /// checkpoint's env systems; an app needs only `MinimalPlugins` (or `DefaultPlugins`) and
 /// `TransformPlugin` besides. Characters start at the beginning of the clip and start over when
-/// their episode ends.
+/// they fall, or (DeepMimic, ADD) when their reference clip's episode ends; characters of the
+/// other kinds (AMP, ASE, the tasks) have no episode length in play.
 #[derive(Clone)]
 pub struct PolicyPlugin {
     setup: CharacterEnvSetup,
@@ -89,7 +92,13 @@ pub struct PolicyPlugin {
     num_envs: usize,
     source: PathBuf,
     writeback: bool,
+    skills: Vec<NamedSkill>,
 }
+
+/// ASE skills named when the policy was shipped play-only (without the encoder that names
+/// them at start).
+#[derive(Resource, Clone, Default)]
+struct ShippedSkills(Vec<NamedSkill>);
 
 impl PolicyPlugin {
     /// Loads the checkpoint in `model_dir` (weights and normalisers on the CPU) and its env.
@@ -104,12 +113,27 @@ impl PolicyPlugin {
             .ok_or_else(|| {
                 PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
             })?;
-        let setup = character_setup(&env_file, &text, num_envs)?;
+        let mut setup = character_setup(&env_file, &text, num_envs)?;
+        // A game's characters are not teleported back every 10 s: the episode length only
+        // served training, except where a reference clip ends.
+        if !setup.kind.follows_reference() {
+            setup.plugin = setup.plugin.without_time_limit();
+        }
         let pd_box = ActionSpace::Box {
             low: setup.low.clone(),
             high: setup.high.clone(),
         };
         let stored = stored_character(model_dir, &loaded.extra)?;
+        let skills = match loaded.extra.iter().find(|(n, _)| n == SKILLS_FILE) {
+            Some((_, text)) => serde_yaml_ng::from_slice(text).map_err(|e| {
+                PlayError::Config(ConfigError {
+                    file: model_dir.join(SKILLS_FILE),
+                    key: None,
+                    message: format!("unreadable named skills: {e}"),
+                })
+            })?,
+            None => Vec::new(),
+        };
         let mut policy = loaded.policy;
         let config = policy.state().config.clone();
         if config.agent_name == AgentName::Hlc {
@@ -141,6 +165,7 @@ impl PolicyPlugin {
             num_envs,
             source: model_dir.to_path_buf(),
             writeback: true,
+            skills,
         })
     }
 
@@ -174,6 +199,7 @@ impl Plugin for PolicyPlugin {
         )
         .add_plugins(setup.plugin.clone())
         .insert_resource(PlayPolicy(self.policy.clone()))
+        .insert_resource(ShippedSkills(self.skills.clone()))
         .insert_resource(character)
         .init_resource::<PlayStats>()
         .init_resource::<SkillSteering>()
@@ -240,14 +266,21 @@ fn act(
     act_end.0 = Some(end);
 }
 
-/// ASE: names a skill per clip once the policy and clips are in place.
+/// ASE: names a skill per clip once the policy and clips are in place (or takes the names a
+/// play-only shipment holds).
 fn name_skills(
     mut policy: ResMut<PlayPolicy>,
     mut resets: EnvResets,
     mut steering: ResMut<SkillSteering>,
+    shipped: Res<ShippedSkills>,
     mut done: Local<bool>,
 ) {
     if *done {
+        return;
+    }
+    if !shipped.0.is_empty() {
+        steering.set_skills(shipped.0.clone());
+        *done = true;
         return;
     }
     let agent = &mut policy.0;
@@ -321,4 +354,19 @@ fn restart_finished(
     }
     stats.started = true;
     stats.steps += 1;
+}
+
+/// The named skills (one per clip) of the ASE policy in `model_dir`, as [`PolicyPlugin`] names
+/// them at start (the same windows, the same seed); empty for other policies.
+pub fn named_skills_of(model_dir: &Path) -> Result<Vec<NamedSkill>, PlayError> {
+    let plugin = PolicyPlugin::load(model_dir, 1)?.with_transform_writeback(false);
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, plugin));
+    app.finish();
+    app.cleanup();
+    // The first update builds the world and its clips; skills are named in the next steps.
+    for _ in 0..3 {
+        app.update();
+    }
+    Ok(app.world().resource::<SkillSteering>().skills().to_vec())
 }

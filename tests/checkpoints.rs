@@ -463,6 +463,8 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
             .collect::<Vec<_>>()
     };
     assert_eq!(networks(&full), ["actor", "critic", "disc", "enc"]);
+    // The toy task has no clips to name skills by: the encoder stays (on a character it is
+    // replaced by skills.yaml; see the web demo's policies below).
     assert_eq!(networks(&light), ["actor", "enc"]);
 
     let mut a = load_policy(&full, Backend::Flex.device()).unwrap().policy;
@@ -493,9 +495,37 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
 }
 
 #[test]
-fn the_web_demos_policy_is_the_shipped_ase_skills_without_what_acting_skips() {
+fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
     use bevy_mimic::learning::checkpoint::load_policy;
+    use bevy_mimic::play::named_skills_of;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The steering policy.
+    let mut shipped = load_policy(
+        &root.join("assets/policies/steering"),
+        Backend::Flex.device(),
+    )
+    .unwrap()
+    .policy;
+    let mut web = load_policy(&root.join("web/policies/steering"), Backend::Flex.device())
+        .unwrap()
+        .policy;
+    let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
+        .map(|i| (i as f32 * 0.13).sin())
+        .collect();
+    assert_eq!(
+        shipped.act(&obs).to_vec(),
+        web.act(&obs).to_vec(),
+        "web/policies/steering is stale: bevy_mimic ship --play_only --model_file assets/policies/steering --out web/policies/steering"
+    );
+    // ASE's skills: the same actions under the same latents, and the skills it names at start
+    // written when it was shipped, without the encoder.
+    let skills = std::fs::read_to_string(root.join("web/policies/ase_skills/skills.yaml")).unwrap();
+    let skills: Vec<bevy_mimic::skills::NamedSkill> = serde_yaml_ng::from_str(&skills).unwrap();
+    assert_eq!(
+        skills,
+        named_skills_of(&root.join("assets/policies/ase_skills")).unwrap()
+    );
+    assert_eq!(skills.len(), 4);
     let load = |rel: &str| {
         load_policy(&root.join(rel), Backend::Flex.device())
             .unwrap()

@@ -303,6 +303,21 @@ fn the_shipped_steering_policy_follows_a_90_degree_turn_within_3_s() {
         errors.iter().all(|e| *e <= 20.0),
         "heading errors {errors:?} deg"
     );
+    // Past the training episode's 10 s the characters go on: play has no episode length.
+    let before = roots(&app, N);
+    for _ in 0..150 {
+        app.update();
+    }
+    let stats = *app.world().resource::<PlayStats>();
+    assert_eq!(stats.resets, 0, "a character was restarted after 11 s");
+    let after = roots(&app, N);
+    for e in 0..N {
+        let moved = after[e] - before[e];
+        assert!(
+            Vec2::from_angle(turned[e]).dot(moved) > 0.5 * speed * 5.0,
+            "character {e} did not go on along its heading: moved {moved:?} in 5 s"
+        );
+    }
 }
 
 #[test]

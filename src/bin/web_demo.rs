@@ -1,30 +1,96 @@
-//! The web demo: the shipped ASE policy drives humanoids simulated by rapier in the page,
-//! rendered by Bevy with WebGL2, with the egui panel (skills, blend slider, reset, slow motion,
-//! follow). Build it with `web/build.sh` (wasm32-unknown-unknown, `--features web`); it also
-//! runs natively with `cargo run --no-default-features --features web,viewer --bin web_demo`.
+//! The web demo: shipped policies drive humanoids simulated by rapier in the page, rendered by
+//! Bevy with WebGL2, with the egui panel. Two demos, chosen by the page's query string:
 //!
-//! No file system in the browser: the policy, the character and the clips are compiled in
+//! - the default, `steering`: a steering policy (AMP + MimicKit's steering task) walks where
+//!   you click on the ground, at the panel's speed (its heading dial and random targets too);
+//! - `?demo=skills`: ASE's skills (walk, run, kick, punch: pick one, blend two, hold or release).
+//!
+//! Build it with `web/build.sh` (wasm32-unknown-unknown, `--features web`); it also runs
+//! natively with `cargo run --no-default-features --features web,viewer --bin web_demo [skills]`.
+//!
+//! No file system in the browser: the policies, the character and the clips are compiled in
 //! ([`bevy_mimic::files::embed`]) under the paths their configs name. The page's title reports
-//! the simulated time and the followed character's pelvis height, which the browser test reads.
+//! the simulated time, the followed character's pelvis height and its distance to its target,
+//! which the browser test reads.
 
 use std::path::Path;
 
 use bevy::prelude::*;
+use bevy_mimic::env::character::{TaskState, TaskTarget};
 use bevy_mimic::files::embed;
-use bevy_mimic::panel::PanelState;
+use bevy_mimic::panel::{CommandMode, PanelState};
 use bevy_mimic::play::{PlayStats, PolicyPlugin};
 use bevy_mimic::sim::SimState;
 use bevy_mimic::sim::plugin::SimSettings;
 use bevy_mimic::viewer::ViewerPlugin;
 
-/// The checkpoint the demo plays: `assets/policies/ase_skills` shipped play-only (no critic or
-/// discriminator, 1.9 MB less wasm; `bevy_mimic ship --play_only`, kept equal to it by
-/// `tests/checkpoints.rs`).
-const POLICY: &str = "web/policies/ase_skills";
 /// Characters on the grid.
 const NUM_CHARACTERS: usize = 4;
-/// The named skill every character holds at the start.
-const START_SKILL: &str = "deepmimic_walk";
+
+/// Which demo the page plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Demo {
+    /// `assets/policies/steering` shipped play-only: click-to-walk.
+    Steering,
+    /// `assets/policies/ase_skills` shipped play-only: the skills panel.
+    Skills,
+}
+
+impl Demo {
+    /// The play-only copy embedded (`bevy_mimic ship --play_only`, kept equal to the shipped
+    /// policy by `tests/checkpoints.rs`).
+    fn policy(self) -> &'static str {
+        match self {
+            Demo::Steering => "web/policies/steering",
+            Demo::Skills => "web/policies/ase_skills",
+        }
+    }
+
+    /// The panel's starting settings.
+    fn panel(self) -> PanelState {
+        match self {
+            // Every character walks to where the ground is clicked.
+            Demo::Steering => PanelState {
+                command_mode: CommandMode::Point,
+                command_all: true,
+                command_speed: 1.5,
+                ..default()
+            },
+            // Every character starts on the walk skill (the panel releases or changes it).
+            Demo::Skills => PanelState {
+                skill_all: true,
+                start_skill: Some("deepmimic_walk".into()),
+                ..default()
+            },
+        }
+    }
+
+    fn describe(self) -> String {
+        let policy = self.policy();
+        match self {
+            Demo::Steering => format!(
+                "Steering · {policy} · {NUM_CHARACTERS} characters · click on the ground to walk there \
+                 (?demo=skills for ASE's skills)"
+            ),
+            Demo::Skills => format!("ASE skills · {policy} · {NUM_CHARACTERS} characters"),
+        }
+    }
+
+    /// `?demo=skills` in the page's address (natively: the first argument `skills`).
+    fn chosen() -> Self {
+        #[cfg(target_arch = "wasm32")]
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        #[cfg(not(target_arch = "wasm32"))]
+        let query = std::env::args().nth(1).unwrap_or_default();
+        if query.contains("skills") {
+            Demo::Skills
+        } else {
+            Demo::Steering
+        }
+    }
+}
 
 /// Embeds repository files under their relative paths.
 macro_rules! embed_files {
@@ -34,27 +100,38 @@ macro_rules! embed_files {
 }
 
 fn main() {
-    // Every file of the play-only checkpoint.
     embed_files!(
+        "web/policies/steering/manifest.json",
+        "web/policies/steering/agent.yaml",
+        "web/policies/steering/agent_config.yaml",
+        "web/policies/steering/env_config.yaml",
+        "web/policies/steering/model.bpk",
+        "web/policies/steering/character.yaml",
         "web/policies/ase_skills/manifest.json",
         "web/policies/ase_skills/agent.yaml",
         "web/policies/ase_skills/agent_config.yaml",
         "web/policies/ase_skills/env_config.yaml",
         "web/policies/ase_skills/model.bpk",
         "web/policies/ase_skills/character.yaml",
+        "web/policies/ase_skills/skills.yaml",
         "assets/characters/humanoid.xml",
         "assets/motions/ase_humanoid_skills.yaml",
+        "assets/motions/humanoid_locomotion.yaml",
         "assets/motions/deepmimic_walk.bmotion",
         "assets/motions/deepmimic_run.bmotion",
         "assets/motions/deepmimic_kick.bmotion",
         "assets/motions/deepmimic_punch.bmotion",
+        "assets/motions/isaaclab_walk.bmotion",
+        "assets/motions/isaaclab_run.bmotion",
     );
-    let plugin = match PolicyPlugin::load(Path::new(POLICY), NUM_CHARACTERS) {
+    let demo = Demo::chosen();
+    let policy = demo.policy();
+    let plugin = match PolicyPlugin::load(Path::new(policy), NUM_CHARACTERS) {
         Ok(p) => p,
         Err(e) => {
             // In the page this reaches the console (and the title, for the test).
-            error!("cannot load {POLICY}: {e}");
-            panic!("cannot load {POLICY}: {e}");
+            error!("cannot load {policy}: {e}");
+            panic!("cannot load {policy}: {e}");
         }
     };
     App::new()
@@ -70,26 +147,22 @@ fn main() {
         }))
         .add_plugins(plugin)
         .add_plugins(ViewerPlugin {
-            source: format!("ASE skills · {POLICY} · {NUM_CHARACTERS} characters"),
+            source: demo.describe(),
         })
-        // Every character starts on the walk skill (the panel releases or changes it).
-        .insert_resource(PanelState {
-            skill_all: true,
-            start_skill: Some(START_SKILL.into()),
-            ..default()
-        })
+        .insert_resource(demo.panel())
         .add_systems(Update, report_to_page)
         .run();
 }
 
 /// Writes what the browser test checks into the page's title (and the window's, natively):
 /// seconds simulated, the followed character's pelvis height now and its lowest since the
-/// start, and frames drawn.
+/// start, its distance to the point it was sent to (NaN before a click), and frames drawn.
 fn report_to_page(
     stats: Res<PlayStats>,
     state: Res<SimState>,
     settings: Res<SimSettings>,
     panel: Res<PanelState>,
+    task: Option<Res<TaskState>>,
     mut window: Single<&mut Window>,
     mut frames: Local<u64>,
     mut lowest: Local<Option<f32>>,
@@ -97,7 +170,8 @@ fn report_to_page(
     *frames += 1;
     let env = panel.follow.min(state.num_envs.saturating_sub(1));
     let sim_s = stats.steps as f32 * settings.config.control_dt();
-    let pelvis = if stats.started && state.env_is_finite(env) {
+    let standing = stats.started && state.env_is_finite(env);
+    let pelvis = if standing {
         state.root_pos(env).z
     } else {
         f32::NAN
@@ -105,8 +179,17 @@ fn report_to_page(
     if pelvis.is_finite() && stats.steps > 1 {
         *lowest = Some(lowest.map_or(pelvis, |l| l.min(pelvis)));
     }
+    let target = match task
+        .as_ref()
+        .and_then(|t| t.commanded.get(env).copied().flatten())
+    {
+        Some(TaskTarget::Point { pos, .. }) if standing => {
+            state.root_pos(env).truncate().distance(pos)
+        }
+        _ => f32::NAN,
+    };
     let title = format!(
-        "bevy_mimic web demo | sim {sim_s:.2} s | pelvis {pelvis:.3} m | lowest {:.3} m | resets {} | frames {}",
+        "bevy_mimic web demo | sim {sim_s:.2} s | pelvis {pelvis:.3} m | lowest {:.3} m | target {target:.2} m | resets {} | frames {}",
         lowest.unwrap_or(f32::NAN),
         stats.resets,
         *frames

@@ -57,6 +57,12 @@ impl StepBuffers {
         &mut self.obs[i * self.obs_dim..(i + 1) * self.obs_dim]
     }
 
+    /// Episodes no longer end at a length: only falls and clip ends end them (play mode for
+    /// kinds without a reference to follow).
+    pub fn without_time_limit(&mut self) {
+        self.max_steps = u32::MAX;
+    }
+
     /// Control steps environment `i`'s episode has finished.
     pub fn episode_steps(&self, i: usize) -> u32 {
         self.steps[i]

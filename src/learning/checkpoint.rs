@@ -38,6 +38,7 @@ pub const SHIPPED_FILES: &[&str] = &[
     "agent_config.yaml",
     "env_config.yaml",
     "character.yaml",
+    crate::skills::SKILLS_FILE,
 ];
 
 /// Why a checkpoint could not be written or read.

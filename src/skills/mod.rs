@@ -72,8 +72,12 @@ impl SkillPolicy for Agent {
 /// Windows per clip the encoder reads to name a skill.
 pub const WINDOWS_PER_SKILL: usize = 64;
 
+/// The file of a play-only ASE shipment that holds its named skills, computed when it was
+/// shipped (its encoder, which names them, is left out).
+pub const SKILLS_FILE: &str = "skills.yaml";
+
 /// A latent with a name: the skill that reproduces a clip.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamedSkill {
     /// The clip's name.
     pub name: String,

@@ -15,6 +15,8 @@ use crate::fit::CHARACTER_FILE;
 use crate::learning::agents::AgentState;
 use crate::learning::checkpoint::{SHIPPED_FILES, read_dir, write_dir};
 use crate::learning::models::{Encoder, NetworkRecords};
+use crate::play::{PlayError, named_skills_of};
+use crate::skills::SKILLS_FILE;
 use crate::spaces::ActionSpace;
 use burn::tensor::Bytes;
 
@@ -40,11 +42,12 @@ pub fn ship_resumable(from: &Path, to: &Path) -> Result<u64, RunError> {
     ship_files(from, to, Shipment::Resumable)
 }
 
-/// Like [`ship_policy`], but the model file keeps only the networks acting needs: the actor,
-/// and ASE's encoder (which names the skills). The critic and the discriminator are dropped,
-/// which makes the web demo's embedded policies megabytes smaller. Such a checkpoint plays
-/// (`PolicyPlugin`, `test`, `task-eval`); training, resuming, or a high-level controller that
-/// wants its style reward refuse it.
+/// Like [`ship_policy`], but the model file keeps only the network acting needs: the actor.
+/// The critic and the discriminator are dropped, and ASE's encoder too: the skills it names at
+/// start (one per clip) are named now and written to `skills.yaml`, which play mode reads
+/// instead (an ASE policy of an env without characters keeps its encoder). That makes the web demo's embedded policies megabytes smaller. Such a checkpoint
+/// plays (`PolicyPlugin`, `test`, `task-eval`); training, resuming, a high-level controller
+/// that wants its style reward, or `skills`' encoder agreement refuse it or go without.
 pub fn ship_play_only(from: &Path, to: &Path) -> Result<u64, RunError> {
     ship_files(from, to, Shipment::PlayOnly)
 }
@@ -56,26 +59,48 @@ enum Shipment {
     PlayOnly,
 }
 
-/// Networks a play-only model file keeps.
-const PLAYED_NETWORKS: &[&str] = &["actor", Encoder::RECORD_NAME];
-
 fn ship_files(from: &Path, to: &Path, shipment: Shipment) -> Result<u64, RunError> {
     let resumable = shipment == Shipment::Resumable;
     let mut files = read_dir(from)?;
     if shipment == Shipment::PlayOnly
-        && let Some((_, model)) = files.iter_mut().find(|(n, _)| n == MODEL_FILE)
+        && let Some(i) = files.iter().position(|(n, _)| n == MODEL_FILE)
     {
         let invalid =
             |why: String| RunError::Invalid(format!("{}: {why}", from.join(MODEL_FILE).display()));
-        let mut networks = NetworkRecords::from_bytes(Bytes::from_bytes_vec(std::mem::take(model)))
+        let model = std::mem::take(&mut files[i].1);
+        let mut networks = NetworkRecords::from_bytes(Bytes::from_bytes_vec(model))
             .map_err(|e| invalid(format!("unreadable model record: {e}")))?;
+        // ASE on a character: the skills are named now, so that the encoder can stay behind.
+        // Without clips to name them by (an env with no characters) the encoder is kept.
+        let mut keep_encoder = false;
+        if networks.contains(Encoder::RECORD_NAME) {
+            match named_skills_of(from) {
+                Ok(skills) if !skills.is_empty() => {
+                    let text = serde_yaml_ng::to_string(&skills).expect("named skills serialise");
+                    files.retain(|(n, _)| n != SKILLS_FILE);
+                    files.push((SKILLS_FILE.into(), text.into_bytes()));
+                }
+                Ok(_) | Err(PlayError::NotACharacter(_)) => keep_encoder = true,
+                Err(e) => {
+                    return Err(RunError::Invalid(format!(
+                        "naming {}'s skills: {e}",
+                        from.display()
+                    )));
+                }
+            }
+        }
         let names: Vec<String> = networks.remaining().iter().map(|n| n.to_string()).collect();
         for name in names
             .iter()
-            .filter(|n| !PLAYED_NETWORKS.contains(&n.as_str()))
+            .filter(|n| *n != "actor" && !(keep_encoder && *n == Encoder::RECORD_NAME))
         {
             networks.remove(name);
         }
+        let model = &mut files
+            .iter_mut()
+            .find(|(n, _)| n == MODEL_FILE)
+            .expect("the model file is there")
+            .1;
         *model = networks
             .into_bytes()
             .map_err(|e| invalid(format!("cannot write the model record: {e}")))?

@@ -277,6 +277,13 @@ pub struct CharacterEnvPlugin {
 }
 
 impl CharacterEnvPlugin {
+    /// The same env without an episode length: characters go on until they fall (play mode
+    /// of the kinds without a reference clip, where the length only served training).
+    pub fn without_time_limit(mut self) -> Self {
+        self.resources.output.buffers.without_time_limit();
+        self
+    }
+
     /// Frames per discriminator window (0 without one).
     pub fn disc_steps(&self) -> usize {
         self.resources.params.disc_steps

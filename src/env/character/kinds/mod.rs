@@ -46,6 +46,12 @@ pub enum EnvKind {
 }
 
 impl EnvKind {
+    /// Whether its characters follow a reference clip, which ends (DeepMimic, ADD); the
+    /// others only have a training episode length, which play mode does not apply.
+    pub fn follows_reference(self) -> bool {
+        matches!(self, EnvKind::DeepMimic | EnvKind::Add)
+    }
+
     /// The name in an env file's `env_name`.
     pub fn name(self) -> &'static str {
         match self {
