@@ -22,6 +22,8 @@ pub mod anim;
 pub mod config;
 pub mod control;
 pub mod env;
+#[cfg(feature = "train")]
+pub mod export;
 pub mod files;
 pub mod fit;
 pub mod hlc;

@@ -234,10 +234,22 @@ enum Command {
         /// not the replay's hundreds).
         #[arg(long)]
         resumable: bool,
-        /// Keep only the networks acting needs (the actor, ASE's encoder): no critic or
-        /// discriminator. For the web demo's embedded policies; it cannot train on.
+        /// Keep only the network acting needs (the actor; ASE's skills named into skills.yaml
+        /// instead of its encoder): no critic or discriminator. For the web demo's embedded
+        /// policies; it cannot train on.
         #[arg(long = "play_only", conflicts_with = "resumable")]
         play_only: bool,
+    },
+    /// Export a policy's deterministic action as ONNX (the observation normaliser, the actor and
+    /// the action mapping in one graph; ASE's latent z as a second input) with a JSON beside it:
+    /// inputs, joint order, observation layout, control rate, character.
+    Export {
+        /// A training checkpoint or shipped policy (e.g. assets/policies/steering).
+        #[arg(long = "model_file")]
+        model_file: PathBuf,
+        /// The ONNX file to write; its JSON goes beside it (policy.onnx → policy.json).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -540,6 +552,21 @@ fn run(cli: Cli) -> Result<()> {
                 ship_policy(&model_file, &out)?
             };
             println!("wrote {} ({:.1} MB)", out.display(), bytes as f64 / 1e6);
+        }
+        Command::Export { model_file, out } => {
+            let s = bevy_mimic::export::export_onnx(&model_file, &out)?;
+            let z = if s.latent_dim > 0 {
+                format!(" and z [batch, {}]", s.latent_dim)
+            } else {
+                String::new()
+            };
+            println!(
+                "wrote {} (obs [batch, {}]{z} → actions [batch, {}]) and {}",
+                s.onnx.display(),
+                s.obs_dim,
+                s.action_dim,
+                s.sidecar.display()
+            );
         }
         view @ Command::View { .. } => open_viewer(view)?,
         Command::ViewMotion {

@@ -47,6 +47,11 @@ pub struct GaussianDiagHead {
 }
 
 impl GaussianDiagHead {
+    /// The layer giving the means (the deterministic action).
+    pub fn mean_layer(&self) -> &Linear {
+        &self.mean
+    }
+
     /// A head reading `features` values and producing `action_dim` means.
     ///
     /// The mean layer's weights are uniform in ±`init_output_scale` with a zero bias; the log-std
@@ -138,6 +143,11 @@ pub struct CategoricalHead {
 }
 
 impl CategoricalHead {
+    /// The layer giving the logits (the deterministic action is their argmax).
+    pub fn logits_layer(&self) -> &Linear {
+        &self.logits
+    }
+
     /// A head with logit weights uniform in ±`init_output_scale` and zero biases.
     pub fn new(
         features: usize,

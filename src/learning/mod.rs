@@ -3,6 +3,7 @@
 //! burn only: nothing here imports bevy or the simulator. Agents see environments only through
 //! flat observation, reward and done buffers.
 
+pub mod actor_snapshot;
 pub mod agents;
 #[cfg(feature = "train")]
 pub mod buffers;

@@ -117,6 +117,18 @@ impl RunningNormalizer {
         self.cache = None;
     }
 
+    /// What [`normalize_in_place`](Self::normalize_in_place) applies, in the `f32` it computes
+    /// in: the means, the reciprocal standard deviations and the clip.
+    pub fn affine_f32(&self) -> (Vec<f32>, Vec<f32>, f32) {
+        let mean = self.mean.iter().map(|&m| m as f32).collect();
+        let inv = self
+            .var
+            .iter()
+            .map(|v| (1.0 / v.sqrt().max(STD_FLOOR)) as f32)
+            .collect();
+        (mean, inv, self.clip as f32)
+    }
+
     /// Normalises `rows` in place: `clip((x − mean) / std, ±clip)`.
     pub fn normalize_in_place(&mut self, rows: &mut [f32]) {
         let (mean, inv_std) = self.cache.get_or_insert_with(|| {
@@ -295,6 +307,12 @@ impl ActionNormalizer {
                 *a = (*a - m) / s;
             }
         }
+    }
+
+    /// Per dimension: the scale and offset that map [−1, 1] onto the box, and the box's bounds
+    /// the result is clamped to.
+    pub fn parts(&self) -> (&[f32], &[f32], &[f32], &[f32]) {
+        (&self.std, &self.mean, &self.low, &self.high)
     }
 
     /// Normalised actions → environment actions, clipped to the box, in place.

@@ -52,6 +52,16 @@ impl Actor {
         Ok(Self { backbone, head })
     }
 
+    /// The feature network.
+    pub fn backbone(&self) -> &Backbone {
+        &self.backbone
+    }
+
+    /// The action distribution's head.
+    pub fn head(&self) -> &ActionHead {
+        &self.head
+    }
+
     /// The action distribution for a batch of normalised observations.
     pub fn forward(&self, obs: Tensor<2>) -> ActionDist {
         self.head.forward(self.backbone.forward(obs))
