@@ -245,3 +245,87 @@ fn every_shipped_policy_exports() {
         }
     }
 }
+
+#[test]
+fn a_high_level_controller_exports_with_its_low_level_and_chains_as_in_play() {
+    use bevy_mimic::learning::hlc::LowLevel;
+    use common::{config_path, config_text, options};
+    let dir = TempDir::new("export-hlc");
+    let (agent, env) = (
+        "agents/hlc_humanoid_cpu.yaml",
+        "envs/hlc_steering_humanoid.yaml",
+    );
+    let mut trainer = bevy_mimic::train::Trainer::new(
+        &config_path(agent),
+        config_text(agent, &[]),
+        &config_path(env),
+        config_text(env, &[]),
+        options(dir.path(), 2, 64, 1),
+        Backend::Flex.device(),
+    )
+    .unwrap();
+    trainer.train().unwrap();
+    let model = dir.path().join("model");
+    let onnx = dir.path().join("hlc.onnx");
+    let summary = export_onnx(&model, &onnx).unwrap();
+    assert_eq!((summary.obs_dim, summary.action_dim), (145, 16));
+    let low_onnx = dir.path().join("hlc_low_level.onnx");
+    assert!(low_onnx.exists());
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary.sidecar).unwrap()).unwrap();
+    assert_eq!(sidecar["low_level"]["llc_steps"], 5);
+    assert_eq!(sidecar["low_level"]["obs_dim"], 140);
+
+    // burn: the controller's latent, then the low level's first step under it.
+    let obs: Vec<f32> = (0..8 * 145).map(|i| (i as f32 * 0.23).sin()).collect();
+    let controller = load_policy(&model, Backend::Flex.device()).unwrap().policy;
+    let low = load_policy(&shipped("ase_skills"), Backend::Flex.device())
+        .unwrap()
+        .policy;
+    let mut chained = controller.with_low_level(LowLevel::new(low, shipped("ase_skills"), 5));
+    let burn = chained.act(&obs).to_vec();
+    if !onnxruntime_installed() {
+        eprintln!("skipped the onnxruntime comparison: `pip install onnxruntime` to run it");
+        return;
+    }
+    write_f32(&dir.path().join("obs.f32"), &obs);
+    write_f32(&dir.path().join("burn.f32"), &burn);
+    let script = format!(
+        r#"
+import numpy as np, onnxruntime as ort
+d = {dir:?}
+obs = np.fromfile(d + "/obs.f32", np.float32).reshape(-1, 145)
+ctrl = ort.InferenceSession(d + "/hlc.onnx", providers=["CPUExecutionProvider"])
+low = ort.InferenceSession(d + "/hlc_low_level.onnx", providers=["CPUExecutionProvider"])
+z = ctrl.run(None, {{"obs": obs}})[0]
+a = low.run(None, {{"obs": obs[:, :140], "z": z}})[0]
+burn = np.fromfile(d + "/burn.f32", np.float32).reshape(a.shape)
+print(float(np.abs(a.astype(np.float64) - burn).max()), float(np.abs(np.linalg.norm(z, axis=1) - 1).max()))
+"#,
+        dir = dir.path().display().to_string()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    println!(
+        "HLC chained: onnxruntime vs burn, largest difference {:e}; |z| − 1 at most {:e}",
+        v[0], v[1]
+    );
+    assert!(
+        v[0] <= 1e-5,
+        "the chained graphs differ from burn by {}",
+        v[0]
+    );
+    assert!(v[1] <= 1e-5, "the controller's z is not a unit vector");
+}

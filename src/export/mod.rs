@@ -49,12 +49,12 @@ pub enum ExportError {
     #[error(transparent)]
     Play(#[from] PlayError),
     /// A policy of a kind that is not exported.
-    #[error("{dir}: cannot export it: {source}")]
+    #[error("{dir}: cannot export it: {reason}")]
     Unsupported {
         /// The checkpoint.
         dir: PathBuf,
         /// Why.
-        source: SnapshotError,
+        reason: SnapshotError,
     },
     /// A file could not be written.
     #[error("cannot write {path}: {source}")]
@@ -75,14 +75,16 @@ pub fn sidecar_path(onnx: &Path) -> PathBuf {
 /// and its description to [`sidecar_path`]`(out)`, each written atomically.
 pub fn export_onnx(model_dir: &Path, out: &Path) -> Result<ExportSummary, ExportError> {
     let loaded = load_policy(model_dir, Backend::Flex.device())?;
-    let unsupported = |source| ExportError::Unsupported {
+    let unsupported = |reason| ExportError::Unsupported {
         dir: model_dir.to_path_buf(),
-        source,
+        reason,
     };
     let config = &loaded.policy.state().config;
-    if config.agent_name == AgentName::Hlc {
-        return Err(unsupported(SnapshotError::Controller));
-    }
+    let low_level = match (config.agent_name, &config.llc_checkpoint) {
+        (AgentName::Hlc, Some(llc)) => Some(llc.clone()),
+        (AgentName::Hlc, None) => return Err(unsupported(SnapshotError::Controller)),
+        _ => None,
+    };
     let actor = ActorSnapshot::of(&loaded.policy).map_err(unsupported)?;
     let file = |name: &str| loaded.extra.iter().find(|(n, _)| n == name).map(|(_, d)| d);
     let env_file = model_dir.join("env_config.yaml");
@@ -187,7 +189,31 @@ pub fn export_onnx(model_dir: &Path, out: &Path) -> Result<ExportSummary, Export
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     )];
-    let model = onnx::actor_model(&actor, &name, &doc, &metadata);
+    if let Some(llc) = &low_level {
+        // The low level goes beside the controller, and the JSON says how to chain them.
+        let stem = out
+            .file_stem()
+            .map_or_else(|| "policy".into(), |s| s.to_string_lossy().into_owned());
+        let low_out = out.with_file_name(format!("{stem}_low_level.onnx"));
+        let low = export_onnx(llc, &low_out)?;
+        description["output"]["meaning"] = json!(
+            "the skill latent z (a unit vector) for the low-level policy: the controller's \
+             deterministic action projected onto the unit sphere"
+        );
+        description["low_level"] = json!({
+            "onnx": low_out.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "checkpoint": llc.display().to_string(),
+            "llc_steps": config.llc_steps,
+            "obs_dim": low.obs_dim,
+            "chain": format!(
+                "every {} control steps z = controller(obs); every control step actions = \
+                 low_level(obs[:, :{}], z): the low level reads the character's share of the \
+                 observation, its first {} values",
+                config.llc_steps, low.obs_dim, low.obs_dim
+            ),
+        });
+    }
+    let model = onnx::actor_model(&actor, &name, &doc, &metadata, low_level.is_some());
     let sidecar = sidecar_path(out);
     write_atomically(out, &model.encode_to_vec())?;
     let text = serde_json::to_string_pretty(&description).expect("the description serialises");

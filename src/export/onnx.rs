@@ -37,6 +37,16 @@ impl Builder {
         name.into()
     }
 
+    fn weight_i64(&mut self, name: &str, values: &[i64]) -> String {
+        self.weights.push(TensorProto {
+            dims: vec![values.len() as i64],
+            data_type: INT64,
+            name: name.into(),
+            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        });
+        name.into()
+    }
+
     fn node(&mut self, op: &str, inputs: &[&str], output: &str) -> String {
         self.node_with(op, inputs, output, Vec::new())
     }
@@ -70,6 +80,27 @@ impl Builder {
     }
 }
 
+/// `ACTIONS_OUTPUT = latents::normalize(raw)` row by row.
+fn unit_sphere(g: &mut Builder, raw: &str, dim: usize) {
+    let axes = g.weight_i64("latent.axes", &[1]);
+    let tiny = g.weight("latent.tiny", &[], &[1e-12]);
+    let mut first = vec![0.0; dim];
+    first[0] = 1.0;
+    let first = g.weight("latent.first_axis", &[dim], &first);
+    let sq = g.node("Mul", &[raw, raw], "latent_squared");
+    let sum = g.node_with(
+        "ReduceSum",
+        &[&sq, &axes],
+        "latent_norm_squared",
+        vec![int_attribute("keepdims", 1)],
+    );
+    let norm = g.node("Sqrt", &[&sum], "latent_norm");
+    let safe = g.node("Max", &[&norm, &tiny], "latent_norm_safe");
+    let unit = g.node("Div", &[raw, &safe], "latent_unit");
+    let usable = g.node("Greater", &[&norm, &tiny], "latent_usable");
+    g.node("Where", &[&usable, &unit, &first], ACTIONS_OUTPUT);
+}
+
 fn int_attribute(name: &str, value: i64) -> AttributeProto {
     AttributeProto {
         name: name.into(),
@@ -98,12 +129,15 @@ fn tensor_info(name: &str, elem_type: i32, width: usize, doc: &str) -> ValueInfo
 }
 
 /// The graph of `actor`'s deterministic action, with `metadata` (key, value) pairs in the
-/// model's `metadata_props`.
+/// model's `metadata_props`. With `to_unit_sphere` (a high-level controller, whose actions are
+/// ASE latents) the action is then projected onto the unit sphere as the low level holds it:
+/// `z / |z|`, or the first axis for a zero or non-finite `z`.
 pub fn actor_model(
     actor: &ActorSnapshot,
     name: &str,
     doc: &str,
     metadata: &[(String, String)],
+    to_unit_sphere: bool,
 ) -> ModelProto {
     let mut g = Builder::default();
     let mean = g.weight("obs_norm.mean", &[actor.obs_dim()], &actor.obs_mean);
@@ -126,6 +160,11 @@ pub fn actor_model(
         x = g.node("Relu", &[&h], &format!("actor.relu{i}"));
     }
     let head = g.dense("actor.head", &x, &actor.head);
+    let mapped = if to_unit_sphere {
+        "latent_raw"
+    } else {
+        ACTIONS_OUTPUT
+    };
     let (elem_type, out_doc) = match &actor.actions {
         ActionMapping::Box {
             scale,
@@ -141,11 +180,19 @@ pub fn actor_model(
             let scaled = g.node("Mul", &[&head, &s], "actions_scaled");
             let shifted = g.node("Add", &[&scaled, &o], "actions_unclamped");
             let floor = g.node("Max", &[&shifted, &l], "actions_above_low");
-            g.node("Min", &[&floor, &h], ACTIONS_OUTPUT);
-            (
-                FLOAT,
-                "the deterministic action (the Gaussian's mean) in the env's units",
-            )
+            g.node("Min", &[&floor, &h], mapped);
+            if to_unit_sphere {
+                unit_sphere(&mut g, mapped, n);
+                (
+                    FLOAT,
+                    "the skill latent z for the low-level policy (a unit vector)",
+                )
+            } else {
+                (
+                    FLOAT,
+                    "the deterministic action (the Gaussian's mean) in the env's units",
+                )
+            }
         }
         ActionMapping::Discrete => {
             g.node_with(

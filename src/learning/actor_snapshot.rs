@@ -91,9 +91,7 @@ pub enum SnapshotError {
     #[error("the policy has continuous actions but no action bounds in its agent.yaml")]
     NoActionBounds,
     /// A high-level controller, whose actions drive another policy.
-    #[error(
-        "a high-level controller: export its low-level policy (llc_checkpoint) and the controller separately"
-    )]
+    #[error("a high-level controller without llc_checkpoint: there is no low level to chain")]
     Controller,
 }
 
