@@ -119,6 +119,7 @@ impl PolicyPlugin {
         if !setup.kind.follows_reference() {
             setup.plugin = setup.plugin.without_time_limit();
         }
+        setup.plugin = setup.plugin.without_domain_rand();
         let pd_box = ActionSpace::Box {
             low: setup.low.clone(),
             high: setup.high.clone(),

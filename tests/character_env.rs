@@ -633,3 +633,90 @@ fn the_phase_observation_follows_the_reference_clip() {
     let (key, why) = CharacterEnv::new(EnvKind::Char, &c, 1).err().unwrap();
     assert_eq!(key, "enable_phase_obs", "{why}");
 }
+
+/// Observations after each of `steps` steps of one DeepMimic character (terminations off)
+/// whose PD targets are the middle of the bounds until `switch_at`, then 0.5 (normalised).
+fn walk_observations(edits: &[(&str, &str)], switch_at: usize, steps: usize) -> Vec<Vec<f32>> {
+    let mut edits = edits.to_vec();
+    edits.extend([
+        ("enable_early_termination", "false"),
+        ("pose_termination", "false"),
+    ]);
+    let mut env = deepmimic(1, &edits);
+    env.reset(&[0], &mut SeededRng::seed_from_u64(3));
+    let n = env.action_space().action_len();
+    (0..steps)
+        .map(|t| {
+            let a = if t < switch_at { 0.0 } else { 0.5 };
+            env.step(&vec![a; n]);
+            let mut row = env.obs()[..env.obs_dim()].to_vec();
+            row.extend(env.root_velocity(0).unwrap());
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn domain_randomisation_delays_targets_pushes_roots_and_scales_gains() {
+    let still = walk_observations(&[], usize::MAX, 16);
+    let first_difference = |other: &[Vec<f32>]| other.iter().zip(&still).position(|(a, b)| a != b);
+
+    // The targets switched at step 5 reach the joints two steps later.
+    let delayed = walk_observations(&[("domain_rand", "{action_delay_steps: [2, 2]}")], 5, 16);
+    assert_eq!(first_difference(&walk_observations(&[], 5, 16)), Some(5));
+    assert_eq!(first_difference(&delayed), Some(7));
+
+    // A push every 0.5 s (15 control steps) changes the root's horizontal velocity.
+    let pushed = walk_observations(
+        &[(
+            "domain_rand",
+            "{push_interval_s: [0.5, 0.5], push_speed: 2.0}",
+        )],
+        usize::MAX,
+        16,
+    );
+    assert_eq!(first_difference(&pushed), Some(14));
+    let n = still[14].len();
+    let dv = glam::Vec2::new(
+        pushed[14][n - 3] - still[14][n - 3],
+        pushed[14][n - 2] - still[14][n - 2],
+    );
+    assert!(
+        dv.length() > 0.01 && dv.length() < 2.5,
+        "the push changed the root's horizontal velocity by {dv}"
+    );
+
+    // Stiffer and more damped PD: the first step under new targets differs.
+    let stiff = walk_observations(&[("domain_rand", "{pd_gain_scale: [3.0, 3.0]}")], 0, 2);
+    let soft = walk_observations(&[], 0, 2);
+    assert_ne!(stiff[0], soft[0]);
+}
+
+#[test]
+fn bad_domain_randomisation_is_refused_naming_the_key() {
+    for (value, key) in [
+        ("{pd_gain_scale: [1.2, 0.8]}", "domain_rand.pd_gain_scale"),
+        (
+            "{action_delay_steps: [0, 50]}",
+            "domain_rand.action_delay_steps",
+        ),
+        (
+            "{push_interval_s: [1.0, 2.0]}",
+            "domain_rand.push_interval_s",
+        ),
+        (
+            "{push_speed: -1.0, push_interval_s: [1.0, 2.0]}",
+            "domain_rand.push_speed",
+        ),
+        ("{pd_gains: [1.0, 1.0]}", "pd_gains"),
+    ] {
+        let text = common::config_text(
+            "envs/deepmimic_humanoid_walk.yaml",
+            &[("domain_rand", value)],
+        );
+        let err = bevy_mimic::config::parse_env_config(Path::new("walk.yaml"), &text)
+            .expect_err(value)
+            .to_string();
+        assert!(err.contains(key), "{value}: {err}");
+    }
+}

@@ -30,7 +30,7 @@ pub(crate) fn configure_mimic_sets(app: &mut App) {
         (
             MimicSet::Command.before(MimicSet::Act),
             MimicSet::Act
-                .before(SimSet::ApplyTargets)
+                .before(SimSet::Randomize)
                 .run_if(crate::sim::plugin::sim_running),
             MimicSet::Record
                 .after(EnvSet::Done)

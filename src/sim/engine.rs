@@ -18,11 +18,14 @@ use super::rapier::RapierEngine;
 ///
 /// - in [`SimSet::WriteStates`](super::SimSet::WriteStates): builds its worlds on the first
 ///   run (every env in the default pose, [`SimState`](super::SimState) filled, then
-///   [`SimReady`](super::plugin::SimReady) set), and from then on puts the states and root
-///   pins queued in [`StateWrites`](super::worlds::StateWrites) into its worlds, in order, and
-///   clears the queue (the queue has already refreshed `SimState` for those envs);
+///   [`SimReady`](super::plugin::SimReady) set), and from then on puts the states, root
+///   pins and root pushes (a change of the root's linear velocity) queued in
+///   [`StateWrites`](super::worlds::StateWrites) into its worlds, in order, and clears the
+///   queue (the queue has already refreshed `SimState` for the states);
 /// - in [`SimSet::ApplyTargets`](super::SimSet::ApplyTargets): drives each DoF towards its
-///   [`PdTargets`](super::PdTargets) value with the model's PD gains and torque limits;
+///   [`PdTargets`](super::PdTargets) value with the model's PD gains, times the env's factor in
+///   [`DomainRand::gain_scale`](super::DomainRand) when that resource exists, and torque
+///   limits;
 /// - in [`SimSet::Step`](super::SimSet::Step): advances `sim_freq / control_freq` substeps,
 ///   unless [`SimPaused`](super::plugin::SimPaused);
 /// - in [`SimSet::ReadState`](super::SimSet::ReadState): fills `SimState` (env-local

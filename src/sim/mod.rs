@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod domain_rand;
 pub mod engine;
 pub mod headless;
 pub mod pace;
@@ -14,6 +15,7 @@ pub mod state;
 pub mod worlds;
 
 pub use config::EngineConfig;
+pub use domain_rand::{DomainRand, DomainRandConfig};
 pub use engine::{ENGINE_NAMES, Engine, engine_named};
 pub use headless::HeadlessSim;
 pub use pace::{ControlPace, ControlStep};

@@ -31,6 +31,9 @@ use crate::anim::character::CharacterModel;
 /// [`ReadState`]: SimSet::ReadState
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SimSet {
+    /// Domain randomisation ([`DomainRand`](super::domain_rand::DomainRand), when the env has
+    /// one): new draws for reset envs, pushes queued, PD targets delayed.
+    Randomize,
     /// The states queued in [`StateWrites`] since the last step (resets, pinned roots) go into
     /// the engine's worlds.
     WriteStates,
@@ -211,9 +214,14 @@ impl Plugin for SimPlugin {
                 PostUpdate,
                 run_control_steps.before(TransformSystems::Propagate),
             )
+            .add_systems(
+                ControlStep,
+                super::domain_rand::randomize.in_set(SimSet::Randomize),
+            )
             .configure_sets(
                 ControlStep,
                 (
+                    SimSet::Randomize,
                     SimSet::WriteStates,
                     SimSet::ApplyTargets,
                     SimSet::Step,

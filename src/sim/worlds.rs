@@ -9,7 +9,7 @@ use super::state::{BodyStates, CharacterState, SimState};
 use crate::anim::character::CharacterModel;
 
 /// One queued write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum StateWrite {
     /// Env `env` takes the state at `slot` of [`StateWrites::state`].
     State {
@@ -24,6 +24,13 @@ pub enum StateWrite {
         env: usize,
         /// Pinned or released.
         fixed: bool,
+    },
+    /// Env `env`'s root body is pushed: its linear velocity changes by `dv` (m/s, world axes).
+    Push {
+        /// Environment index.
+        env: usize,
+        /// The velocity change.
+        dv: Vec3,
     },
 }
 
@@ -46,6 +53,12 @@ impl StateWrites {
     /// The state a [`StateWrite::State`] refers to.
     pub fn state(&self, slot: usize) -> &CharacterState {
         &self.states[slot]
+    }
+
+    /// Queues a push of env `env`'s root: its linear velocity changes by `dv` before the next
+    /// step.
+    pub fn push_root(&mut self, env: usize, dv: Vec3) {
+        self.writes.push(StateWrite::Push { env, dv });
     }
 
     /// Empties the queue (keeping its buffers).

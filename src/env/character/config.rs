@@ -102,6 +102,10 @@ pub struct CharacterEnvConfig {
     /// ground costs the rest of the episode's reward. Off when absent.
     #[serde(default)]
     pub early_termination_getup_time: Option<f32>,
+    /// bevy_mimic's own: domain randomisation while training (PD gain factors, action delays,
+    /// pushes; see [`DomainRandConfig`](crate::sim::DomainRandConfig)). Play mode leaves it out.
+    #[serde(default)]
+    pub domain_rand: Option<crate::sim::DomainRandConfig>,
     /// End the episode when a body strays `pose_termination_dist` from its reference.
     #[serde(default)]
     pub pose_termination: bool,
@@ -264,6 +268,9 @@ impl CharacterEnvConfig {
                 "early_termination_arm_height",
                 format!("must be a height > 0 (m), got {h}"),
             );
+        }
+        if let Some(dr) = &self.domain_rand {
+            dr.validate()?;
         }
         if let Some(t) = self.early_termination_getup_time {
             if !(t.is_finite() && t > 0.0) {

@@ -1,6 +1,7 @@
 //! Loading a character env's files once, and the plugin that puts its resources and systems
 //! into an app that has [`SimPlugin`](crate::sim::SimPlugin).
 
+use crate::sim::{DomainRand, DomainRandConfig};
 use bevy::prelude::*;
 use glam::Vec3;
 
@@ -226,6 +227,11 @@ impl CharacterEnvSetup {
             num_envs,
             reference: Reference::new(motions, num_envs, slots, &model),
             output: EnvOutput::new(&params, num_envs, max_steps),
+            domain_rand: config
+                .domain_rand
+                .clone()
+                .filter(DomainRandConfig::is_active)
+                .map(|c| DomainRand::new(c, num_envs, model.num_dofs(), dt, DOMAIN_RAND_SEED)),
             view: EnvViewSettings {
                 camera_tracks: config.camera_mode != Some(CameraMode::Still),
                 show_ref_char: config.visualize_ref_char.unwrap_or(true),
@@ -265,8 +271,12 @@ struct EnvResources {
     params: EnvParams,
     reference: Reference,
     output: EnvOutput,
+    domain_rand: Option<DomainRand>,
     view: EnvViewSettings,
 }
+
+/// The seed of the domain randomisation's draws (the same in every run).
+const DOMAIN_RAND_SEED: u64 = 0xd0_4a1d;
 
 /// Puts a loaded env's resources and its [`EnvSet`] systems, the shared ones and its kind's,
 /// into an app (a copy of them: the plugin can be added to several apps). The systems run
@@ -284,6 +294,13 @@ impl CharacterEnvPlugin {
         self
     }
 
+    /// The same env without domain randomisation (play mode: a game's characters are not
+    /// pushed about).
+    pub fn without_domain_rand(mut self) -> Self {
+        self.resources.domain_rand = None;
+        self
+    }
+
     /// Frames per discriminator window (0 without one).
     pub fn disc_steps(&self) -> usize {
         self.resources.params.disc_steps
@@ -293,6 +310,9 @@ impl CharacterEnvPlugin {
 impl Plugin for CharacterEnvPlugin {
     fn build(&self, app: &mut App) {
         let r = self.resources.clone();
+        if let Some(dr) = r.domain_rand {
+            app.insert_resource(dr);
+        }
         app.insert_resource(r.reference)
             .insert_resource(r.output)
             .insert_resource(r.view)

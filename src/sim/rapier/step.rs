@@ -7,6 +7,7 @@ use bevy_rapier3d::prelude::*;
 
 use super::RapierCharacter;
 use super::world::{EnvIsolation, PhysicsWorld, apply_targets};
+use crate::sim::domain_rand::DomainRand;
 use crate::sim::plugin::{PdTargets, SimCharacter, SimPaused, SimSettings, SimStats};
 
 /// Runs `f` on every item, in parallel on the compute pool when there is more than one (a
@@ -32,14 +33,17 @@ pub(super) fn apply_pd_targets(
     character: Res<SimCharacter>,
     rapier: Res<RapierCharacter>,
     targets: Res<PdTargets>,
+    randomized: Option<Res<DomainRand>>,
 ) {
     let layout = &rapier.layout;
     let nd = character.model.num_dofs();
+    let gains = randomized.as_ref().map(|r| r.gain_scale.as_slice());
     let items = worlds.iter_mut().filter(|(w, _)| w.handles.is_some());
     for_each_parallel(items, |(world, mut joints)| {
         let handles = world.handles.as_ref().expect("filtered");
         let t = &targets.0[world.envs.start * nd..world.envs.end * nd];
-        apply_targets(handles, layout, &mut joints.impulse_joints, t);
+        let g = gains.map(|g| &g[world.envs.clone()]);
+        apply_targets(handles, layout, &mut joints.impulse_joints, t, g);
     });
 }
 

@@ -146,6 +146,7 @@ pub(crate) fn apply_targets(
     layout: &CharacterLayout,
     joints: &mut ImpulseJointSet,
     targets: &[f32],
+    gain_scale: Option<&[f32]>,
 ) {
     let num_dofs = layout.gains.len();
     let num_motors = layout.motors.len();
@@ -154,6 +155,7 @@ pub(crate) fn apply_targets(
         return;
     }
     for (local, env_targets) in targets.chunks_exact(num_dofs).enumerate() {
+        let k = gain_scale.map_or(1.0, |g| g[local]);
         for (m, motor) in layout.motors.iter().enumerate() {
             let Some(joint) = joints.get_mut(handles.joints[local * num_motors + m], false) else {
                 continue;
@@ -168,14 +170,19 @@ pub(crate) fn apply_targets(
                         .enumerate()
                     {
                         let g = layout.gains[d + i];
-                        joint.data.set_motor_position(axis, angles[i], g.kp, g.kd);
+                        joint
+                            .data
+                            .set_motor_position(axis, angles[i], k * g.kp, k * g.kd);
                     }
                 }
                 MotorKind::Hinge => {
                     let g = layout.gains[d];
-                    joint
-                        .data
-                        .set_motor_position(JointAxis::AngX, env_targets[d], g.kp, g.kd);
+                    joint.data.set_motor_position(
+                        JointAxis::AngX,
+                        env_targets[d],
+                        k * g.kp,
+                        k * g.kd,
+                    );
                 }
             }
         }

@@ -1,4 +1,4 @@
-//! Queued state writes into the rapier worlds: full states (resets) and pinned roots.
+//! Queued state writes into the rapier worlds: full states (resets), pinned roots and pushes.
 
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
@@ -28,7 +28,9 @@ pub(super) fn apply_state_writes(
     let nr = layout.num_rigid();
     for &write in writes.writes() {
         let env = match write {
-            StateWrite::State { env, .. } | StateWrite::PinRoot { env, .. } => env,
+            StateWrite::State { env, .. }
+            | StateWrite::PinRoot { env, .. }
+            | StateWrite::Push { env, .. } => env,
         };
         let Some((world, mut bodies)) = worlds.iter_mut().find(|(w, _)| w.envs.contains(&env))
         else {
@@ -55,6 +57,12 @@ pub(super) fn apply_state_writes(
                         RigidBodyType::Dynamic
                     };
                     rb.set_body_type(kind, true);
+                }
+            }
+            StateWrite::Push { dv, .. } => {
+                if let Some(rb) = bodies.bodies.get_mut(handles.bodies[local * nr]) {
+                    let v = rb.linvel() + dv;
+                    rb.set_linvel(v, true);
                 }
             }
         }
