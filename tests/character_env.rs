@@ -690,12 +690,24 @@ fn domain_randomisation_delays_targets_pushes_roots_and_scales_gains() {
     let stiff = walk_observations(&[("domain_rand", "{pd_gain_scale: [3.0, 3.0]}")], 0, 2);
     let soft = walk_observations(&[], 0, 2);
     assert_ne!(stiff[0], soft[0]);
+
+    // Heavier bodies respond more slowly to the same PD; a slippery character slides.
+    let heavy = walk_observations(&[("domain_rand", "{body_mass_scale: [2.0, 2.0]}")], 0, 2);
+    assert_ne!(heavy[0], soft[0]);
+    let walked = walk_observations(&[], 0, 30);
+    let icy = walk_observations(&[("domain_rand", "{friction: [0.0, 0.0]}")], 0, 30);
+    assert_ne!(icy[29], walked[29]);
 }
 
 #[test]
 fn bad_domain_randomisation_is_refused_naming_the_key() {
     for (value, key) in [
         ("{pd_gain_scale: [1.2, 0.8]}", "domain_rand.pd_gain_scale"),
+        (
+            "{body_mass_scale: [0.0, 1.0]}",
+            "domain_rand.body_mass_scale",
+        ),
+        ("{friction: [-0.1, 1.0]}", "domain_rand.friction"),
         (
             "{action_delay_steps: [0, 50]}",
             "domain_rand.action_delay_steps",

@@ -1,8 +1,9 @@
-//! Domain randomisation (bevy_mimic's own `domain_rand:` env block): per-env PD gain factors
-//! and action delays drawn at every reset, and pushes of the root at random times, so that a
-//! policy does not fit one simulator's exact dynamics. Engine-independent: the gains reach the
-//! engine through [`DomainRand::gain_scale`], pushes through [`StateWrites`], delays by
-//! rewriting [`PdTargets`] before the engine reads them.
+//! Domain randomisation (bevy_mimic's own `domain_rand:` env block): per-env body masses,
+//! friction, PD gain factors and action delays drawn at every reset, and pushes of the root at
+//! random times, so that a policy does not fit one simulator's exact dynamics.
+//! Engine-independent: masses, friction and gains reach the engine through [`DomainRand`]'s
+//! fields (it applies masses and friction when it writes a reset state), pushes through
+//! [`StateWrites`], delays by rewriting [`PdTargets`] before the engine reads them.
 
 use bevy::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -19,6 +20,13 @@ pub const MAX_ACTION_DELAY: u32 = 10;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DomainRandConfig {
+    /// Every body's mass (and inertia) times a factor, drawn per body and env at each reset.
+    #[serde(default)]
+    pub body_mass_scale: Option<[f32; 2]>,
+    /// The friction coefficient of the character's colliders (combined with the ground's by
+    /// their average), drawn per env at each reset.
+    #[serde(default)]
+    pub friction: Option<[f32; 2]>,
     /// Every DoF's PD stiffness and damping times a factor, drawn per env at each reset.
     #[serde(default)]
     pub pd_gain_scale: Option<[f32; 2]>,
@@ -37,13 +45,20 @@ impl DomainRandConfig {
     /// Checks the ranges; the error names the key.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |key: &str, why: String| Err((format!("domain_rand.{key}"), why));
-        if let Some([a, b]) = self.pd_gain_scale
-            && !(a.is_finite() && b.is_finite() && a > 0.0 && a <= b)
+        for (key, range) in [
+            ("body_mass_scale", self.body_mass_scale),
+            ("pd_gain_scale", self.pd_gain_scale),
+        ] {
+            if let Some([a, b]) = range
+                && !(a.is_finite() && b.is_finite() && a > 0.0 && a <= b)
+            {
+                return bad(key, format!("needs 0 < min <= max, got [{a}, {b}]"));
+            }
+        }
+        if let Some([a, b]) = self.friction
+            && !(a.is_finite() && b.is_finite() && a >= 0.0 && a <= b)
         {
-            return bad(
-                "pd_gain_scale",
-                format!("needs 0 < min <= max, got [{a}, {b}]"),
-            );
+            return bad("friction", format!("needs 0 <= min <= max, got [{a}, {b}]"));
         }
         if let Some([a, b]) = self.action_delay_steps
             && !(a <= b && b <= MAX_ACTION_DELAY)
@@ -74,7 +89,9 @@ impl DomainRandConfig {
 
     /// Whether anything is randomised.
     pub fn is_active(&self) -> bool {
-        self.pd_gain_scale.is_some()
+        self.body_mass_scale.is_some()
+            || self.friction.is_some()
+            || self.pd_gain_scale.is_some()
             || self.action_delay_steps.is_some()
             || self.push_interval_s.is_some()
     }
@@ -84,6 +101,12 @@ impl DomainRandConfig {
 #[derive(Resource, Clone, Debug)]
 pub struct DomainRand {
     config: DomainRandConfig,
+    /// Per env and body (`[env * num_bodies + body]`): the factor on its mass (1 without
+    /// `body_mass_scale`).
+    pub mass_scale: Vec<f32>,
+    /// Per env: the character's friction coefficient (`None` without `friction`: the
+    /// engine's own).
+    pub friction: Vec<Option<f32>>,
     /// Per env: the factor on the PD gains (1 without `pd_gain_scale`).
     pub gain_scale: Vec<f32>,
     /// Per env: control steps the PD targets are late.
@@ -93,28 +116,33 @@ pub struct DomainRand {
     /// Per env, the last `MAX_ACTION_DELAY + 1` targets, newest at `head`.
     history: Vec<f32>,
     head: usize,
+    num_bodies: usize,
     num_dofs: usize,
     control_dt: f32,
     rng: SeededRng,
 }
 
 impl DomainRand {
-    /// Randomisation per `config` for `num_envs` characters of `num_dofs` DoFs stepped every
-    /// `control_dt` seconds, drawing from `seed`.
+    /// Randomisation per `config` for `num_envs` characters of `num_bodies` bodies and
+    /// `num_dofs` DoFs stepped every `control_dt` seconds, drawing from `seed`.
     pub fn new(
         config: DomainRandConfig,
         num_envs: usize,
+        num_bodies: usize,
         num_dofs: usize,
         control_dt: f32,
         seed: u64,
     ) -> Self {
         let mut dr = Self {
             config,
+            mass_scale: vec![1.0; num_envs * num_bodies],
+            friction: vec![None; num_envs],
             gain_scale: vec![1.0; num_envs],
             delay: vec![0; num_envs],
             steps_to_push: vec![u32::MAX; num_envs],
             history: vec![0.0; num_envs * (MAX_ACTION_DELAY as usize + 1) * num_dofs],
             head: 0,
+            num_bodies,
             num_dofs,
             control_dt,
             rng: SeededRng::seed_from_u64(seed),
@@ -130,9 +158,23 @@ impl DomainRand {
         &self.config
     }
 
+    /// Env `env`'s factors on its bodies' masses.
+    pub fn body_mass_scales(&self, env: usize) -> &[f32] {
+        &self.mass_scale[env * self.num_bodies..(env + 1) * self.num_bodies]
+    }
+
     /// New draws for env `env` (at a reset).
     fn draw(&mut self, env: usize) {
         let c = &self.config;
+        if let Some([a, b]) = c.body_mass_scale {
+            let nb = self.num_bodies;
+            for s in &mut self.mass_scale[env * nb..(env + 1) * nb] {
+                *s = self.rng.random_range(a..=b);
+            }
+        }
+        if let Some([a, b]) = c.friction {
+            self.friction[env] = Some(self.rng.random_range(a..=b));
+        }
         if let Some([a, b]) = c.pd_gain_scale {
             self.gain_scale[env] = self.rng.random_range(a..=b);
         }

@@ -21,7 +21,9 @@ use super::rapier::RapierEngine;
 ///   [`SimReady`](super::plugin::SimReady) set), and from then on puts the states, root
 ///   pins and root pushes (a change of the root's linear velocity) queued in
 ///   [`StateWrites`](super::worlds::StateWrites) into its worlds, in order, and clears the
-///   queue (the queue has already refreshed `SimState` for the states);
+///   queue (the queue has already refreshed `SimState` for the states); with a
+///   [`DomainRand`](super::DomainRand), a reset state also takes the env's drawn body masses
+///   and friction;
 /// - in [`SimSet::ApplyTargets`](super::SimSet::ApplyTargets): drives each DoF towards its
 ///   [`PdTargets`](super::PdTargets) value with the model's PD gains, times the env's factor in
 ///   [`DomainRand::gain_scale`](super::DomainRand) when that resource exists, and torque

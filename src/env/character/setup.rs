@@ -231,7 +231,16 @@ impl CharacterEnvSetup {
                 .domain_rand
                 .clone()
                 .filter(DomainRandConfig::is_active)
-                .map(|c| DomainRand::new(c, num_envs, model.num_dofs(), dt, DOMAIN_RAND_SEED)),
+                .map(|c| {
+                    DomainRand::new(
+                        c,
+                        num_envs,
+                        model.num_bodies(),
+                        model.num_dofs(),
+                        dt,
+                        DOMAIN_RAND_SEED,
+                    )
+                }),
             view: EnvViewSettings {
                 camera_tracks: config.camera_mode != Some(CameraMode::Still),
                 show_ref_char: config.visualize_ref_char.unwrap_or(true),
