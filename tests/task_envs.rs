@@ -440,3 +440,43 @@ fn a_bad_arm_height_is_refused_naming_the_key() {
         "{msg}"
     );
 }
+
+#[test]
+fn ground_resets_put_characters_at_the_start_of_the_clips_that_lie_on_the_ground() {
+    const GETUP: &str = "envs/task_steering_getup_humanoid.yaml";
+    let pelvis = |prob: &str| -> Vec<f32> {
+        let (kind, c) = config(GETUP, &[("ground_reset_prob", prob)]);
+        let mut env = CharacterEnv::new(kind, &c, 16).unwrap();
+        let all: Vec<usize> = (0..16).collect();
+        env.reset(&all, &mut SeededRng::seed_from_u64(11));
+        let state = env.engine().world().resource::<bevy_mimic::sim::SimState>();
+        (0..16).map(|e| state.root_pos(e).z).collect()
+    };
+    let ground = pelvis("1.0");
+    assert!(
+        ground.iter().all(|z| *z < 0.4),
+        "every reset on the ground: pelvis heights {ground:?}"
+    );
+    let random = pelvis("0.0");
+    assert!(
+        random.iter().filter(|z| **z > 0.7).count() > 8,
+        "without it most resets stand: {random:?}"
+    );
+    // It needs the height that counts as up, and a probability.
+    for (edits, key) in [
+        (vec![("ground_reset_prob", "1.5")], "ground_reset_prob"),
+        (
+            vec![
+                ("ground_reset_prob", "0.2"),
+                ("early_termination_arm_height", "null"),
+            ],
+            "early_termination_arm_height",
+        ),
+    ] {
+        let text = common::config_text(GETUP, &edits);
+        let err = bevy_mimic::config::parse_env_config(Path::new("getup.yaml"), &text)
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains(key), "{err}");
+    }
+}

@@ -102,6 +102,12 @@ pub struct CharacterEnvConfig {
     /// ground costs the rest of the episode's reward. Off when absent.
     #[serde(default)]
     pub early_termination_getup_time: Option<f32>,
+    /// bevy_mimic's own, with `early_termination_arm_height`: the share of training resets put
+    /// at the first frame of a clip that starts on the ground (root below that height), drawn
+    /// uniformly among those clips. Random resets land on the ground only as often as the
+    /// clips lie there, which for DeepMimic's get-ups is a fraction of a second. 0 when absent.
+    #[serde(default)]
+    pub ground_reset_prob: Option<f64>,
     /// bevy_mimic's own: domain randomisation while training (PD gain factors, action delays,
     /// pushes; see [`DomainRandConfig`](crate::sim::DomainRandConfig)). Play mode leaves it out.
     #[serde(default)]
@@ -271,6 +277,18 @@ impl CharacterEnvConfig {
         }
         if let Some(dr) = &self.domain_rand {
             dr.validate()?;
+        }
+        if let Some(p) = self.ground_reset_prob {
+            if !(0.0..=1.0).contains(&p) {
+                return bad("ground_reset_prob", format!("must be in [0, 1], got {p}"));
+            }
+            if self.early_termination_arm_height.is_none() {
+                return bad(
+                    "ground_reset_prob",
+                    "needs early_termination_arm_height (the height below which a clip starts on the ground)"
+                        .into(),
+                );
+            }
         }
         if let Some(t) = self.early_termination_getup_time {
             if !(t.is_finite() && t > 0.0) {

@@ -143,6 +143,15 @@ impl EnvResets<'_, '_> {
         if default_prob > 0.0 && rand::RngExt::random_bool(rng, default_prob.min(1.0)) {
             return self.reset(env, ResetTo::Pose(default));
         }
+        let (ground_prob, ground) = &self.params.ground_resets;
+        if random
+            && *ground_prob > 0.0
+            && !ground.is_empty()
+            && rand::RngExt::random_bool(rng, ground_prob.min(1.0))
+        {
+            let clip = ground[rand::RngExt::random_range(rng, 0..ground.len())];
+            return self.reset(env, ResetTo::Motion { clip, time: 0.0 });
+        }
         let choice = self.reference.clip_choice;
         let pick = self.reference.motions.as_ref().map(|lib| {
             let chosen = choice.filter(|&c| c < lib.num_clips());

@@ -198,6 +198,10 @@ impl CharacterEnvSetup {
             allowed_contact,
             early_termination: config.enable_early_termination,
             arm_height: config.early_termination_arm_height,
+            ground_resets: (
+                config.ground_reset_prob.unwrap_or(0.0),
+                ground_clips(motions.as_ref(), config.early_termination_arm_height),
+            ),
             getup_steps: config
                 .early_termination_getup_time
                 .map(|t| episode_steps(f64::from(t), f64::from(dt))),
@@ -349,4 +353,18 @@ impl Plugin for CharacterEnvPlugin {
             );
         r.kind.build(app, &r.params, &r.model, r.num_envs);
     }
+}
+
+/// The clips whose first frame has the root below `arm_height` (on the ground).
+fn ground_clips(motions: Option<&MotionLib>, arm_height: Option<f32>) -> Vec<usize> {
+    let (Some(lib), Some(h)) = (motions, arm_height) else {
+        return Vec::new();
+    };
+    let mut frame = crate::anim::motion_lib::MotionFrame::default();
+    (0..lib.num_clips())
+        .filter(|&c| {
+            lib.frame(c, 0.0, &mut frame);
+            frame.root_pos.z < h
+        })
+        .collect()
 }

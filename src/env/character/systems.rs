@@ -54,6 +54,8 @@ pub struct EnvParams {
     /// `early_termination_getup_time` in control steps: an episode still below `arm_height`
     /// this many steps after its reset fails.
     pub getup_steps: Option<u32>,
+    /// `ground_reset_prob`, and the clips that start on the ground (root below `arm_height`).
+    pub ground_resets: (f64, Vec<usize>),
     /// End the episode (FAIL) when a body strays [`pose_dist_sq`](Self::pose_dist_sq) from
     /// its reference; needs tracking errors.
     pub terminate_on_pose_distance: bool,
