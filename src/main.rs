@@ -266,88 +266,6 @@ mod cli;
 
 use cli::view::{open_motion_viewer, open_viewer};
 
-/// `task-eval`: runs the script and prints its figures, one `Key: value` per line.
-fn task_eval(
-    model_file: &Path,
-    num_envs: usize,
-    minutes: f64,
-    mode: Option<&str>,
-    seed: u64,
-) -> Result<()> {
-    use bevy_mimic::train::{TaskEval, TaskEvalMode, task_eval};
-    if num_envs == 0 {
-        bail!("--num_envs must be at least 1");
-    }
-    if !(minutes.is_finite() && minutes > 0.0) {
-        bail!("--minutes must be > 0, got {minutes}");
-    }
-    let mode = match mode {
-        None => None,
-        Some("steering") => Some(TaskEvalMode::Steering),
-        Some("location") => Some(TaskEvalMode::Location),
-        Some("getup") => Some(TaskEvalMode::Getup),
-        Some(other) => bail!("--script must be `steering`, `location` or `getup`, got `{other}`"),
-    };
-    let eval = bevy_mimic::train::task_eval_of_checkpoint(
-        model_file,
-        num_envs,
-        minutes,
-        mode,
-        seed,
-        Backend::Flex.device(),
-    )?;
-    let run_minutes = match &eval {
-        TaskEval::Steering(e) => e.minutes,
-        TaskEval::Location(e) => e.minutes,
-        TaskEval::Getup(e) => e.minutes,
-    };
-    match eval {
-        TaskEval::Steering(e) => {
-            for (k, turn) in task_eval::TURNS_DEG.iter().enumerate() {
-                println!(
-                    "Heading_Err_{turn:.0}: {:.1} deg over {} changes",
-                    e.heading_err_by_turn[k], e.changes_by_turn[k]
-                );
-            }
-            println!(
-                "Heading_Err: {:.1} deg over {} changes",
-                e.heading_err, e.changes
-            );
-            for (k, speed) in task_eval::SPEEDS.iter().enumerate() {
-                println!(
-                    "Speed_Err_{speed:.1}: {:.3} m/s over {} changes",
-                    e.speed_err_by_speed[k], e.changes_by_speed[k]
-                );
-            }
-            println!("Speed_Err: {:.3} m/s", e.speed_err);
-            println!("Falls_Per_Minute: {:.2}", e.falls_per_minute());
-        }
-        TaskEval::Location(e) => {
-            println!(
-                "Targets_Reached: {:.1}% of {} ({} reached)",
-                100.0 * e.reached_share(),
-                e.targets,
-                e.reached
-            );
-            println!("Mean_Time_To_Reach: {:.2} s", e.mean_time_s);
-            println!("Falls_Per_Minute: {:.2}", e.falls_per_minute());
-        }
-        TaskEval::Getup(e) => {
-            println!(
-                "Got_Up: {:.1}% of {} attempts within {:.0} s ({} got up)",
-                100.0 * e.recovered_share(),
-                e.attempts,
-                task_eval::GETUP_LIMIT_S,
-                e.recovered
-            );
-            println!("Mean_Time_To_Stand: {:.2} s", e.mean_time_s);
-            println!("Start_Pelvis_Height: {:.2} m", e.start_height);
-        }
-    }
-    println!("Character_Minutes: {run_minutes:.1}");
-    Ok(())
-}
-
 fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Some(c) => c,
@@ -409,41 +327,16 @@ fn run(cli: Cli) -> Result<()> {
             minutes,
             script,
             rand_seed,
-        } => task_eval(&model_file, num_envs, minutes, script.as_deref(), rand_seed)?,
+        } => {
+            cli::task_eval::task_eval(&model_file, num_envs, minutes, script.as_deref(), rand_seed)?
+        }
         Command::Skills {
             model_file,
             num_latents,
             warmup,
             seconds,
             rand_seed,
-        } => {
-            if num_latents == 0 {
-                bail!("--num_latents must be at least 1");
-            }
-            if !(warmup.is_finite() && warmup >= 0.0 && seconds.is_finite() && seconds > 0.0) {
-                bail!("--warmup must be ≥ 0 and --seconds > 0");
-            }
-            let d = bevy_mimic::train::skills_of_checkpoint(
-                &model_file,
-                num_latents,
-                warmup,
-                seconds,
-                rand_seed,
-                bevy_mimic::learning::device::Backend::Flex.device(),
-            )?;
-            println!("latent  mean_vx  mean_vy  speed  z·ẑ    falls");
-            for (i, r) in d.runs.iter().enumerate() {
-                println!(
-                    "{i:>6}  {:>7.3}  {:>7.3}  {:>5.3}  {:>5.3}  {:>5}",
-                    r.mean_velocity[0], r.mean_velocity[1], r.mean_speed, r.agreement, r.falls
-                );
-            }
-            let (sm, ss) = d.speed_spread();
-            let (am, as_) = d.agreement_spread();
-            println!("Skill_Speed: mean {sm:.3} m/s, std {ss:.3} m/s over {num_latents} latents");
-            println!("Skill_Agreement: mean {am:.3}, std {as_:.3}");
-            println!("Skill_Falls_Per_Minute: {:.2}", d.falls_per_minute());
-        }
+        } => cli::skills::skills(&model_file, num_latents, warmup, seconds, rand_seed)?,
         Command::Convert {
             input,
             output,
@@ -553,21 +446,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             println!("wrote {} ({:.1} MB)", out.display(), bytes as f64 / 1e6);
         }
-        Command::Export { model_file, out } => {
-            let s = bevy_mimic::export::export_onnx(&model_file, &out)?;
-            let z = if s.latent_dim > 0 {
-                format!(" and z [batch, {}]", s.latent_dim)
-            } else {
-                String::new()
-            };
-            println!(
-                "wrote {} (obs [batch, {}]{z} → actions [batch, {}]) and {}",
-                s.onnx.display(),
-                s.obs_dim,
-                s.action_dim,
-                s.sidecar.display()
-            );
-        }
+        Command::Export { model_file, out } => cli::export::export(&model_file, &out)?,
         view @ Command::View { .. } => open_viewer(view)?,
         Command::ViewMotion {
             clip,

@@ -551,18 +551,26 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
     );
 }
 
-/// `train --model_file`: a new run from a checkpoint's networks under another config.
-fn warm_started(agent_yaml: String, dir: &std::path::Path, from: &std::path::Path) -> Trainer {
-    Trainer::warm_started(
+/// `train --model_file`: a new run on the toy task from `from`'s networks under `agent_yaml`
+/// (and `env`); the error's text if it is refused.
+fn warm_started(
+    agent_yaml: String,
+    env: &str,
+    dir: &std::path::Path,
+    from: &std::path::Path,
+) -> Result<Trainer, String> {
+    let mut t = Trainer::new(
         std::path::Path::new("toy_agent.yaml"),
         agent_yaml,
         std::path::Path::new("toy_env.yaml"),
-        TOY_ENV.into(),
+        env.into(),
         options(dir, 8, 2 * 64, 9),
         Backend::Flex.device(),
-        from,
     )
-    .unwrap()
+    .unwrap();
+    t.warm_start_from(from, Backend::Flex.device())
+        .map_err(|e| e.to_string())?;
+    Ok(t)
 }
 
 #[test]
@@ -577,7 +585,7 @@ fn a_warm_started_run_keeps_the_networks_and_takes_its_own_config() {
     let yaml = adversarial_yaml("AMP").replace("learning_rate: 1.0e-3}", "learning_rate: 5.0e-4}")
         + "task_reward_weight: 0.7\ndisc_reward_weight: 0.3\n";
     let second = TempDir::new("warm-to");
-    let mut b = warm_started(yaml, second.path(), &ckpt);
+    let mut b = warm_started(yaml, TOY_ENV, second.path(), &ckpt).unwrap();
     assert_same_weights(a.agent().model(), b.agent().model());
     let disc = |t: &Trainer| weights(t.agent().algorithm::<Amp>().unwrap().disc());
     assert!(
@@ -600,18 +608,9 @@ fn a_warm_started_run_keeps_the_networks_and_takes_its_own_config() {
     // Other networks, another algorithm, another env: refused, naming the checkpoint.
     let refuse = |agent_yaml: String, env: &str| {
         let to = TempDir::new("warm-bad");
-        let err = Trainer::warm_started(
-            std::path::Path::new("toy_agent.yaml"),
-            agent_yaml,
-            std::path::Path::new("toy_env.yaml"),
-            env.into(),
-            options(to.path(), 8, 64, 9),
-            Backend::Flex.device(),
-            &ckpt,
-        )
-        .err()
-        .expect("refused")
-        .to_string();
+        let err = warm_started(agent_yaml, env, to.path(), &ckpt)
+            .err()
+            .expect("refused");
         assert!(err.contains(&ckpt.display().to_string()), "{err}");
         err
     };
@@ -627,17 +626,14 @@ fn a_warm_started_run_keeps_the_networks_and_takes_its_own_config() {
     let cartpole = TempDir::new("warm-cartpole");
     one_iteration_of_cartpole(&cartpole);
     let pendulum = TempDir::new("warm-pendulum");
-    let err = Trainer::warm_started(
-        &config_path("agents/ppo_pendulum.yaml"),
-        config_text("agents/ppo_pendulum.yaml", SMALL),
-        &config_path("envs/pendulum.yaml"),
-        config_text("envs/pendulum.yaml", &[]),
+    let err = trainer(
+        "agents/ppo_pendulum.yaml",
+        SMALL,
+        "envs/pendulum.yaml",
         options(pendulum.path(), 4, 256, 1),
-        Backend::Flex.device(),
-        &cartpole.path().join("model"),
     )
-    .err()
-    .expect("refused")
+    .warm_start_from(&cartpole.path().join("model"), Backend::Flex.device())
+    .expect_err("refused")
     .to_string();
     assert!(
         err.contains("observations") && err.contains("warm-cartpole"),

@@ -150,25 +150,18 @@ pub fn train(args: TrainArgs) -> Result<()> {
                 load_engine_config(engine_file)?;
                 env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
             }
-            match &model_file {
-                None => Trainer::new(
-                    &agent_file,
-                    agent_yaml,
-                    &env_file,
-                    env_yaml,
-                    options,
-                    backend.device(),
-                )?,
-                Some(dir) => Trainer::warm_started(
-                    &agent_file,
-                    agent_yaml,
-                    &env_file,
-                    env_yaml,
-                    options,
-                    backend.device(),
-                    dir,
-                )?,
+            let mut trainer = Trainer::new(
+                &agent_file,
+                agent_yaml,
+                &env_file,
+                env_yaml,
+                options,
+                backend.device(),
+            )?;
+            if let Some(dir) = &model_file {
+                trainer.warm_start_from(dir, backend.device())?;
             }
+            trainer
         };
         trainer.train()?;
         trainer.last_test()

@@ -120,26 +120,26 @@ impl RunningNormalizer {
     /// What [`normalize_in_place`](Self::normalize_in_place) applies, in the `f32` it computes
     /// in: the means, the reciprocal standard deviations and the clip.
     pub fn affine_f32(&self) -> (Vec<f32>, Vec<f32>, f32) {
+        let (mean, inv_std) = self.mean_inv_std_f32();
+        (mean, inv_std, self.clip as f32)
+    }
+
+    fn mean_inv_std_f32(&self) -> (Vec<f32>, Vec<f32>) {
         let mean = self.mean.iter().map(|&m| m as f32).collect();
         let inv = self
             .var
             .iter()
             .map(|v| (1.0 / v.sqrt().max(STD_FLOOR)) as f32)
             .collect();
-        (mean, inv, self.clip as f32)
+        (mean, inv)
     }
 
     /// Normalises `rows` in place: `clip((x − mean) / std, ±clip)`.
     pub fn normalize_in_place(&mut self, rows: &mut [f32]) {
-        let (mean, inv_std) = self.cache.get_or_insert_with(|| {
-            let mean = self.mean.iter().map(|&m| m as f32).collect();
-            let inv = self
-                .var
-                .iter()
-                .map(|v| (1.0 / v.sqrt().max(STD_FLOOR)) as f32)
-                .collect();
-            (mean, inv)
-        });
+        if self.cache.is_none() {
+            self.cache = Some(self.mean_inv_std_f32());
+        }
+        let (mean, inv_std) = self.cache.as_ref().expect("just filled");
         let clip = self.clip as f32;
         for row in rows.chunks_exact_mut(mean.len()) {
             for ((x, m), s) in row.iter_mut().zip(mean.iter()).zip(inv_std.iter()) {

@@ -223,34 +223,33 @@ pub(crate) fn randomize(
     let dr = &mut *dr;
     let nd = dr.num_dofs;
     let n = settings.num_envs;
-    let reset: Vec<usize> = writes
-        .writes()
-        .iter()
-        .filter_map(|w| match w {
-            StateWrite::State { env, .. } => Some(*env),
-            _ => None,
-        })
-        .collect();
-    dr.head = (dr.head + 1) % dr.slots();
-    for env in 0..n {
-        let now = &targets.0[env * nd..(env + 1) * nd];
-        let at = (env * dr.slots() + dr.head) * nd;
-        dr.history[at..at + nd].copy_from_slice(now);
+    // Only the delays need the targets' history.
+    let delays = dr.config.action_delay_steps.is_some();
+    if delays {
+        dr.head = (dr.head + 1) % dr.slots();
+        for env in 0..n {
+            let at = (env * dr.slots() + dr.head) * nd;
+            dr.history[at..at + nd].copy_from_slice(&targets.0[env * nd..(env + 1) * nd]);
+        }
     }
-    for &env in &reset {
+    for write in writes.writes() {
+        let &StateWrite::State { env, .. } = write else {
+            continue;
+        };
         dr.draw(env);
-        // A new episode has no past: its delayed targets start at the current ones.
-        let now = targets.0[env * nd..(env + 1) * nd].to_vec();
-        for slot in 0..dr.slots() {
-            let at = (env * dr.slots() + slot) * nd;
-            dr.history[at..at + nd].copy_from_slice(&now);
+        if delays {
+            // A new episode has no past: its delayed targets start at the current ones.
+            let now = &targets.0[env * nd..(env + 1) * nd];
+            for slot in 0..dr.slots() {
+                let at = (env * dr.slots() + slot) * nd;
+                dr.history[at..at + nd].copy_from_slice(now);
+            }
         }
     }
     for env in 0..n {
         let d = dr.delay[env] as usize;
         if d > 0 {
-            let past = dr.past(env, d).to_vec();
-            targets.0[env * nd..(env + 1) * nd].copy_from_slice(&past);
+            targets.0[env * nd..(env + 1) * nd].copy_from_slice(dr.past(env, d));
         }
         if let Some(speed) = dr.config.push_speed {
             dr.steps_to_push[env] = dr.steps_to_push[env].saturating_sub(1);

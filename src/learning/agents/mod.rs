@@ -35,6 +35,8 @@ mod update;
 mod update_mode;
 #[cfg(feature = "train")]
 mod values;
+#[cfg(feature = "train")]
+mod warm_start;
 
 #[cfg(feature = "train")]
 pub use add::{Add, ZeroDifference};
