@@ -115,16 +115,53 @@ pub fn merge_engine_config(
     env_yaml: &str,
     engine_yaml: &str,
 ) -> Result<String, ConfigError> {
-    use serde_yaml_ng::{Mapping, Value};
-    let err = |message: String| ConfigError {
-        file: env_file.to_path_buf(),
+    let engine: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(engine_yaml).map_err(|e| yaml_error(env_file, e.to_string()))?;
+    let Some(engine_map) = engine.as_mapping() else {
+        return Err(yaml_error(
+            env_file,
+            "the env and engine files must be YAML mappings".into(),
+        ));
+    };
+    edit_engine_block(env_file, env_yaml, |block| {
+        for (k, v) in engine_map {
+            if !block.contains_key(k) {
+                block.insert(k.clone(), v.clone());
+            }
+        }
+    })
+}
+
+/// The env YAML `env_yaml` (from `env_file`) simulated on the engine `name` whatever its
+/// `engine:` block said (`--engine`); the result is what the run stores.
+pub fn set_engine_name(env_file: &Path, env_yaml: &str, name: &str) -> Result<String, ConfigError> {
+    edit_engine_block(env_file, env_yaml, |block| {
+        block.insert("engine_name".into(), name.into());
+    })
+}
+
+fn yaml_error(file: &Path, message: String) -> ConfigError {
+    ConfigError {
+        file: file.to_path_buf(),
         key: None,
         message,
-    };
-    let mut env: Value = serde_yaml_ng::from_str(env_yaml).map_err(|e| err(e.to_string()))?;
-    let engine: Value = serde_yaml_ng::from_str(engine_yaml).map_err(|e| err(e.to_string()))?;
-    let (Some(env_map), Some(engine_map)) = (env.as_mapping_mut(), engine.as_mapping()) else {
-        return Err(err("the env and engine files must be YAML mappings".into()));
+    }
+}
+
+/// `env_yaml` with `edit` applied to its `engine:` block (created when absent).
+fn edit_engine_block(
+    env_file: &Path,
+    env_yaml: &str,
+    edit: impl FnOnce(&mut serde_yaml_ng::Mapping),
+) -> Result<String, ConfigError> {
+    use serde_yaml_ng::{Mapping, Value};
+    let mut env: Value =
+        serde_yaml_ng::from_str(env_yaml).map_err(|e| yaml_error(env_file, e.to_string()))?;
+    let Some(env_map) = env.as_mapping_mut() else {
+        return Err(yaml_error(
+            env_file,
+            "the env and engine files must be YAML mappings".into(),
+        ));
     };
     let block = env_map
         .entry(Value::from("engine"))
@@ -136,12 +173,8 @@ pub fn merge_engine_config(
             message: "must be a mapping of engine keys".into(),
         });
     };
-    for (k, v) in engine_map {
-        if !block.contains_key(k) {
-            block.insert(k.clone(), v.clone());
-        }
-    }
-    serde_yaml_ng::to_string(&env).map_err(|e| err(e.to_string()))
+    edit(block);
+    serde_yaml_ng::to_string(&env).map_err(|e| yaml_error(env_file, e.to_string()))
 }
 
 /// Reads an agent config and checks its values.

@@ -8,10 +8,7 @@ use clap::{Parser, Subcommand};
 
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion::{LoopMode, convert_motion};
-use bevy_mimic::config::load_engine_config;
 use bevy_mimic::learning::device::Backend;
-use bevy_mimic::sim::EngineConfig;
-use bevy_mimic::sim::bench::{init_compute_pool, run_sim_bench};
 use bevy_mimic::train::plot::plot_log;
 use bevy_mimic::train::{ship_play_only, ship_policy, ship_resumable, test_checkpoint};
 
@@ -52,6 +49,9 @@ enum Command {
         /// Compute device.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Simulate on this engine (rapier, mujoco) whatever the env file says: sim-to-sim.
+        #[arg(long)]
+        engine: Option<String>,
     },
     /// ASE: hold random latents, one per character, and print how each moves (mean root
     /// velocity) and how well the encoder reads its latent back (z·ẑ): the skills' diversity.
@@ -121,29 +121,9 @@ enum Command {
         #[arg(long = "z_correction", default_value = "calibrate")]
         z_correction: String,
     },
-    /// Measure the physics engine: control steps/s of N humanoids under random PD targets.
+    /// Measure the physics engines: control steps/s of N humanoids under random PD targets.
     #[command(name = "sim-bench")]
-    SimBench {
-        /// The character (MJCF).
-        #[arg(long = "char_file", default_value = "assets/characters/humanoid.xml")]
-        char_file: PathBuf,
-        /// Numbers of humanoids to measure (comma-separated).
-        #[arg(
-            long = "num_envs",
-            value_delimiter = ',',
-            default_value = "1,16,64,256"
-        )]
-        num_envs: Vec<usize>,
-        /// Thread (= world) counts to measure (comma-separated).
-        #[arg(long = "num_threads", value_delimiter = ',', default_value = "1,2")]
-        num_threads: Vec<usize>,
-        /// Timed seconds per configuration (after one warm-up second).
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-        /// Engine YAML; its num_threads is replaced by each --num_threads value.
-        #[arg(long = "engine_config")]
-        engine_config: Option<PathBuf>,
-    },
+    SimBench(cli::sim_bench::SimBenchArgs),
     /// Open the viewer: train while you watch (default), or play a checkpoint's policy.
     View {
         /// Agent YAML to train.
@@ -296,6 +276,7 @@ fn run(cli: Cli) -> Result<()> {
             test_episodes,
             rand_seed,
             device,
+            engine,
         } => {
             if num_envs == 0 || test_episodes == 0 {
                 bail!("--num_envs and --test_episodes must be at least 1");
@@ -308,6 +289,7 @@ fn run(cli: Cli) -> Result<()> {
             let stats = test_checkpoint(
                 &model_file,
                 env_override,
+                engine.as_deref(),
                 num_envs,
                 test_episodes,
                 rand_seed,
@@ -389,44 +371,7 @@ fn run(cli: Cli) -> Result<()> {
                 clip.loop_mode
             );
         }
-        Command::SimBench {
-            char_file,
-            num_envs,
-            num_threads,
-            seconds,
-            engine_config,
-        } => {
-            let model = load_mjcf(&char_file)?;
-            let base = match &engine_config {
-                Some(path) => load_engine_config(path)?,
-                None => EngineConfig::default(),
-            };
-            if num_threads.contains(&0) || num_envs.contains(&0) {
-                anyhow::bail!("--num_threads and --num_envs values must be at least 1");
-            }
-            init_compute_pool(num_threads.iter().copied().max().unwrap_or(1));
-            println!(
-                "| humanoids | threads | control steps/s | humanoid control steps/s | resets |"
-            );
-            println!("|---|---|---|---|---|");
-            for &n in &num_envs {
-                for &threads in &num_threads {
-                    let config = EngineConfig {
-                        num_threads: threads,
-                        ..base.clone()
-                    };
-                    let r = run_sim_bench(&model, n, config, seconds, 0)?;
-                    println!(
-                        "| {} | {} | {:.0} | {:.0} | {} |",
-                        r.num_envs,
-                        r.num_threads,
-                        r.steps_per_s(),
-                        r.env_steps_per_s(),
-                        r.resets
-                    );
-                }
-            }
-        }
+        Command::SimBench(args) => cli::sim_bench::sim_bench(args)?,
         Command::Plot { log, out, keys } => {
             plot_log(&log, &out, &keys)?;
             println!("wrote {}", out.display());

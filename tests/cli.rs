@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use common::{TempDir, config_path};
@@ -175,6 +176,37 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     );
     let (ok, _, stderr) = bevy_mimic(&["test", "--model_file", dir.path().to_str().unwrap()]);
     assert!(!ok && stderr.contains("manifest"), "{stderr}");
+
+    // An engine that does not exist, or one this build leaves out, is named with the fix.
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies/deepmimic_walk");
+    let test_on = |engine: &str| {
+        bevy_mimic(&[
+            "test",
+            "--model_file",
+            policy.to_str().unwrap(),
+            "--num_envs",
+            "1",
+            "--test_episodes",
+            "1",
+            "--engine",
+            engine,
+        ])
+    };
+    let (ok, _, stderr) = test_on("bullet");
+    assert!(
+        !ok && stderr.contains("engine_name")
+            && stderr.contains("bullet")
+            && stderr.contains("mujoco"),
+        "{stderr}"
+    );
+    if cfg!(not(feature = "mujoco")) {
+        let (ok, _, stderr) = test_on("mujoco");
+        assert!(
+            !ok && stderr.contains("--features mujoco") && stderr.contains("fetch_mujoco.sh"),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod mimickit_args;
+pub mod sim_bench;
 pub mod skills;
 pub mod task_eval;
 pub mod train;

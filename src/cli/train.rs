@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use bevy_mimic::MimicConfig;
-use bevy_mimic::config::{load_engine_config, merge_engine_config};
+use bevy_mimic::config::{load_engine_config, merge_engine_config, set_engine_name};
 use bevy_mimic::env::EnvConfig;
 use bevy_mimic::live::{HeadlessReport, train_headless};
 use bevy_mimic::train::{TrainOptions, Trainer};
@@ -24,6 +24,9 @@ pub struct TrainArgs {
     /// Engine YAML for character envs; keys in the env file's `engine:` block win.
     #[arg(long = "engine_config")]
     pub engine_config: Option<PathBuf>,
+    /// Simulate on this engine (rapier, mujoco) whatever the env file says; the run keeps it.
+    #[arg(long)]
+    pub engine: Option<String>,
     /// Number of environments stepped together.
     #[arg(long = "num_envs", default_value_t = 16)]
     pub num_envs: usize,
@@ -61,6 +64,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         agent_config,
         env_config,
         engine_config,
+        engine,
         num_envs,
         max_samples,
         out_dir,
@@ -75,9 +79,14 @@ pub fn train(args: TrainArgs) -> Result<()> {
         bail!("--num_envs must be at least 1");
     }
     let backend = backend(&device)?;
-    if resume && (agent_config.is_some() || env_config.is_some() || engine_config.is_some()) {
+    if resume
+        && (agent_config.is_some()
+            || env_config.is_some()
+            || engine_config.is_some()
+            || engine.is_some())
+    {
         bail!(
-            "--resume takes the configs stored in {}/model; drop --agent_config, --env_config and --engine_config",
+            "--resume takes the configs stored in {}/model; drop --agent_config, --env_config, --engine_config and --engine",
             out_dir.display()
         );
     }
@@ -105,6 +114,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
             let mut config = MimicConfig::train(agent_file, env_file).with_out_dir(&out_dir);
             if let Some(engine_file) = engine_config {
                 config = config.with_engine_config(engine_file);
+            }
+            if let Some(name) = &engine {
+                config = config.with_engine(name);
             }
             if let Some(dir) = &model_file {
                 config = config.with_init_model(dir);
@@ -149,6 +161,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
             if let Some(engine_file) = &engine_config {
                 load_engine_config(engine_file)?;
                 env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
+            }
+            if let Some(name) = &engine {
+                env_yaml = set_engine_name(&env_file, &env_yaml, name)?;
             }
             let mut trainer = Trainer::new(
                 &agent_file,

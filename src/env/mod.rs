@@ -333,6 +333,14 @@ impl EnvConfig {
             _ => None,
         }
     }
+
+    /// Simulates a character env on the engine `name` (`--engine`), whatever its file says;
+    /// the classic tasks have no engine and are left as they are.
+    pub fn set_engine_name(&mut self, name: &str) {
+        if let Some(c) = self.character_mut() {
+            c.engine.get_or_insert_with(Default::default).engine_name = name.to_string();
+        }
+    }
 }
 
 /// Number of control steps in an episode of `seconds` at `dt` per step (at least 1).

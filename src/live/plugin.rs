@@ -6,7 +6,9 @@ use bevy::prelude::*;
 use rand::SeedableRng;
 
 use crate::SeededRng;
-use crate::config::{ConfigError, load_engine_config, merge_engine_config, parse_agent_config};
+use crate::config::{
+    ConfigError, load_engine_config, merge_engine_config, parse_agent_config, set_engine_name,
+};
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::EnvSpec;
 use crate::learning::agents::AgentName;
@@ -78,6 +80,7 @@ pub struct MimicConfig {
     out_dir: Option<PathBuf>,
     max_samples: u64,
     engine_config: Option<PathBuf>,
+    engine_name: Option<String>,
     backend: Backend,
     writeback: bool,
     pace: ControlPace,
@@ -95,6 +98,7 @@ impl MimicConfig {
             out_dir: None,
             max_samples: u64::MAX,
             engine_config: None,
+            engine_name: None,
             backend: Backend::Flex,
             writeback: true,
             pace: ControlPace::EveryUpdate,
@@ -160,6 +164,13 @@ impl MimicConfig {
     /// An engine YAML whose keys fill the env's `engine:` block (new runs only).
     pub fn with_engine_config(mut self, file: impl Into<PathBuf>) -> Self {
         self.engine_config = Some(file.into());
+        self
+    }
+
+    /// Trains on the engine `name` (`rapier`, `mujoco`) whatever the env file says; the run
+    /// stores it, so tests and resumes use it too.
+    pub fn with_engine(mut self, name: impl Into<String>) -> Self {
+        self.engine_name = Some(name.into());
         self
     }
 
@@ -262,6 +273,9 @@ impl MimicConfig {
         if let Some(engine_file) = &self.engine_config {
             load_engine_config(engine_file)?;
             env_yaml = merge_engine_config(env_file, &env_yaml, &read(engine_file)?)?;
+        }
+        if let Some(name) = &self.engine_name {
+            env_yaml = set_engine_name(env_file, &env_yaml, name)?;
         }
         let agent_config = parse_agent_config(agent_file, &agent_yaml)?;
         refuse_controller(agent_config.agent_name, agent_file)?;

@@ -33,7 +33,8 @@ pub enum JointLimits {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
-    /// The engine (see [`ENGINE_NAMES`](super::ENGINE_NAMES)); `rapier` by default. MimicKit's
+    /// The engine (see [`ENGINE_NAMES`](super::ENGINE_NAMES)); `rapier` by default, `mujoco`
+    /// with the `mujoco` feature. MimicKit's
     /// `isaac_gym`, `isaac_lab` and `newton` run on rapier with their rates and spacing.
     pub engine_name: String,
     /// How actions drive the joints.
@@ -108,6 +109,9 @@ impl EngineConfig {
             key,
             reason,
         };
+        if let Some(reason) = super::engine::engine_unavailable(&self.engine_name) {
+            return Err(err("engine_name", reason));
+        }
         if super::engine::engine_named(&self.engine_name).is_none() {
             return Err(err(
                 "engine_name",

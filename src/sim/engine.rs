@@ -46,8 +46,18 @@ pub trait Engine: Send + Sync + 'static {
     fn build(&self, app: &mut App, writeback: bool);
 }
 
-/// The `engine_name`s there are: ours, then MimicKit's engines (simulated on rapier).
-pub const ENGINE_NAMES: &[&str] = &["rapier", "isaac_gym", "isaac_lab", "newton"];
+/// The `engine_name`s there are: ours (`mujoco` with the `mujoco` feature), then MimicKit's
+/// engines (simulated on rapier).
+pub const ENGINE_NAMES: &[&str] = &["rapier", "mujoco", "isaac_gym", "isaac_lab", "newton"];
+
+/// Why `name` cannot be simulated by this build, when it names an engine that is compiled out.
+pub fn engine_unavailable(name: &str) -> Option<String> {
+    (name == "mujoco" && cfg!(not(feature = "mujoco"))).then(|| {
+        "the MuJoCo engine is not in this build: build with `--features mujoco` (after \
+         scripts/fetch_mujoco.sh, which fetches the MuJoCo library)"
+            .to_string()
+    })
+}
 
 /// MimicKit's engines, by `engine_name`, and what they are. A MimicKit engine file runs on
 /// rapier with its common keys (control and simulation rates, env spacing, ground contact
@@ -58,8 +68,25 @@ const MIMICKIT_ENGINES: &[(&str, &str)] = &[
     ("newton", "Newton"),
 ];
 
+/// The engine `name` with the version of its physics library, for reports (`rapier 0.35`,
+/// `mujoco 4.0.1`).
+pub fn engine_version(name: &str) -> String {
+    #[cfg(feature = "mujoco")]
+    if name == "mujoco" {
+        return format!("mujoco {}", super::mujoco::MujocoEngine::library_version());
+    }
+    if name == "mujoco" {
+        return name.to_string();
+    }
+    format!("{name} (rapier 0.35)")
+}
+
 /// The engine an `engine_name` selects, if there is one.
 pub fn engine_named(name: &str) -> Option<Arc<dyn Engine>> {
+    #[cfg(feature = "mujoco")]
+    if name == "mujoco" {
+        return Some(Arc::new(super::mujoco::MujocoEngine));
+    }
     let mimickit = MIMICKIT_ENGINES.iter().any(|(n, _)| *n == name);
     (name == "rapier" || mimickit).then(|| Arc::new(RapierEngine) as Arc<dyn Engine>)
 }

@@ -8,7 +8,10 @@ pub mod config;
 pub mod domain_rand;
 pub mod engine;
 pub mod headless;
+#[cfg(feature = "mujoco")]
+pub mod mujoco;
 pub mod pace;
+mod parallel;
 pub mod plugin;
 pub mod rapier;
 pub mod state;

@@ -64,16 +64,22 @@ pub fn evaluate(
 }
 
 /// Loads the policy in `model_dir` and runs `episodes` deterministic episodes on `num_envs`
-/// environments built from `env_config` (by default the one stored in the checkpoint).
+/// environments built from `env_config` (by default the one stored in the checkpoint), on the
+/// engine `engine` names when given (`--engine`: sim-to-sim), else the env's own.
 pub fn test_checkpoint(
     model_dir: &Path,
     env_override: Option<(&Path, String)>,
+    engine: Option<&str>,
     num_envs: usize,
     episodes: u64,
     seed: u64,
     device: Device,
 ) -> Result<EvalStats, TrainerError> {
-    let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device, |_| {})?;
+    let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device, |c| {
+        if let Some(name) = engine {
+            c.set_engine_name(name);
+        }
+    })?;
     let mut rng = SeededRng::seed_from_u64(seed);
     Ok(evaluate(&mut agent, env.as_mut(), &mut rng, episodes))
 }

@@ -9,9 +9,9 @@ use bevy_rapier3d::prelude::*;
 
 use super::RapierCharacter;
 use super::layout::CharacterLayout;
-use super::step::for_each_parallel;
 use super::world::{PhysicsWorld, StateSliceMut, WorldHandles, read_env, read_ground_contacts};
 use crate::anim::character::CharacterModel;
+use crate::sim::parallel::for_each_parallel;
 use crate::sim::plugin::{SimCharacter, SimSettings, SimStats};
 use crate::sim::state::SimState;
 use bevy_rapier3d::rapier::dynamics::RigidBodySet;

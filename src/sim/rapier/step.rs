@@ -2,31 +2,13 @@
 //! world on its own task of Bevy's compute pool.
 
 use bevy::prelude::*;
-use bevy::tasks::ComputeTaskPool;
 use bevy_rapier3d::prelude::*;
 
 use super::RapierCharacter;
 use super::world::{EnvIsolation, PhysicsWorld, apply_targets};
 use crate::sim::domain_rand::DomainRand;
+use crate::sim::parallel::for_each_parallel;
 use crate::sim::plugin::{PdTargets, SimCharacter, SimPaused, SimSettings, SimStats};
-
-/// Runs `f` on every item, in parallel on the compute pool when there is more than one (a
-/// single world runs inline, allocating nothing).
-pub(super) fn for_each_parallel<T: Send>(items: impl Iterator<Item = T>, f: impl Fn(T) + Sync) {
-    let mut items = items.peekable();
-    let Some(first) = items.next() else { return };
-    if items.peek().is_none() {
-        f(first);
-        return;
-    }
-    let f = &f;
-    ComputeTaskPool::get().scope(|s| {
-        s.spawn(async move { f(first) });
-        for item in items {
-            s.spawn(async move { f(item) });
-        }
-    });
-}
 
 pub(super) fn apply_pd_targets(
     mut worlds: Query<(&PhysicsWorld, &mut RapierContextJoints)>,
