@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::env::EnvConfig;
+use crate::env::{EngineOverride, EnvConfig};
 use crate::learning::agents::AgentConfig;
 use crate::sim::EngineConfig;
 
@@ -132,11 +132,24 @@ pub fn merge_engine_config(
     })
 }
 
-/// The env YAML `env_yaml` (from `env_file`) simulated on the engine `name` whatever its
-/// `engine:` block said (`--engine`); the result is what the run stores.
-pub fn set_engine_name(env_file: &Path, env_yaml: &str, name: &str) -> Result<String, ConfigError> {
+/// The env YAML `env_yaml` (from `env_file`) with the engine changes of `over` (`--engine`,
+/// `--sim_freq`) whatever its `engine:` block said; the result is what a run stores. Unchanged
+/// without any.
+pub fn override_engine(
+    env_file: &Path,
+    env_yaml: &str,
+    over: &EngineOverride,
+) -> Result<String, ConfigError> {
+    if over.is_empty() {
+        return Ok(env_yaml.to_string());
+    }
     edit_engine_block(env_file, env_yaml, |block| {
-        block.insert("engine_name".into(), name.into());
+        if let Some(name) = &over.engine_name {
+            block.insert("engine_name".into(), name.as_str().into());
+        }
+        if let Some(hz) = over.sim_freq {
+            block.insert("sim_freq".into(), f64::from(hz).into());
+        }
     })
 }
 

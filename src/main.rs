@@ -8,9 +8,12 @@ use clap::{Parser, Subcommand};
 
 use bevy_mimic::anim::mjcf::load_mjcf;
 use bevy_mimic::anim::motion::{LoopMode, convert_motion};
+use bevy_mimic::env::EngineOverride;
 use bevy_mimic::learning::device::Backend;
 use bevy_mimic::train::plot::plot_log;
-use bevy_mimic::train::{ship_play_only, ship_policy, ship_resumable, test_checkpoint};
+use bevy_mimic::train::{
+    TEST_TRACKING_KEYS, ship_play_only, ship_policy, ship_resumable, test_checkpoint,
+};
 
 /// Physics-based character animation by imitation: MimicKit's algorithms in Rust.
 #[derive(Parser)]
@@ -52,6 +55,10 @@ enum Command {
         /// Simulate on this engine (rapier, mujoco) whatever the env file says: sim-to-sim.
         #[arg(long)]
         engine: Option<String>,
+        /// Physics rate in Hz whatever the env file says (a whole multiple of the control
+        /// rate; MuJoCo replays the humanoid accurately from 480).
+        #[arg(long = "sim_freq")]
+        sim_freq: Option<f32>,
     },
     /// ASE: hold random latents, one per character, and print how each moves (mean root
     /// velocity) and how well the encoder reads its latent back (z·ẑ): the skills' diversity.
@@ -138,6 +145,12 @@ enum Command {
         /// Continue the run in out_dir from its checkpoint.
         #[arg(long)]
         resume: bool,
+        /// Simulate on this engine (rapier, mujoco) whatever the env file says.
+        #[arg(long)]
+        engine: Option<String>,
+        /// Physics rate in Hz whatever the env file says (MuJoCo replays accurately from 480).
+        #[arg(long = "sim_freq")]
+        sim_freq: Option<f32>,
         /// Number of characters.
         #[arg(long = "num_envs", default_value_t = 64)]
         num_envs: usize,
@@ -254,6 +267,8 @@ fn run(cli: Cli) -> Result<()> {
             env_config: DEFAULT_ENV.into(),
             model_file: None,
             resume: false,
+            engine: None,
+            sim_freq: None,
             num_envs: 64,
             out_dir: "output/viewer".into(),
             rand_seed: 0,
@@ -277,6 +292,7 @@ fn run(cli: Cli) -> Result<()> {
             rand_seed,
             device,
             engine,
+            sim_freq,
         } => {
             if num_envs == 0 || test_episodes == 0 {
                 bail!("--num_envs and --test_episodes must be at least 1");
@@ -289,7 +305,10 @@ fn run(cli: Cli) -> Result<()> {
             let stats = test_checkpoint(
                 &model_file,
                 env_override,
-                engine.as_deref(),
+                &EngineOverride {
+                    engine_name: engine,
+                    sim_freq,
+                },
                 num_envs,
                 test_episodes,
                 rand_seed,
@@ -301,6 +320,15 @@ fn run(cli: Cli) -> Result<()> {
             println!("Test_Falls_Per_Minute: {:.2}", stats.falls_per_minute());
             if let Some(speed) = stats.root_speed {
                 println!("Test_Root_Speed: {speed:.3} m/s");
+            }
+            // DeepMimic and ADD: how closely the clip was tracked (m, rad, rad/s).
+            for ((_, key), err) in TEST_TRACKING_KEYS
+                .iter()
+                .zip(stats.tracking.unwrap_or_default())
+            {
+                if stats.tracking.is_some() {
+                    println!("{key}: {err:.4}");
+                }
             }
         }
         Command::TaskEval {

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
-use crate::config::{ConfigError, parse_env_config};
+use crate::config::{ConfigError, override_engine, parse_env_config};
 use crate::control::{
     EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
 };
+use crate::env::EngineOverride;
 use crate::env::character::resets::{EnvResets, ResetTo};
 use crate::env::character::systems::EnvOutput;
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
@@ -103,6 +104,16 @@ struct ShippedSkills(Vec<NamedSkill>);
 impl PolicyPlugin {
     /// Loads the checkpoint in `model_dir` (weights and normalisers on the CPU) and its env.
     pub fn load(model_dir: &Path, num_envs: usize) -> Result<Self, PlayError> {
+        Self::load_on_engine(model_dir, num_envs, &EngineOverride::default())
+    }
+
+    /// As [`PolicyPlugin::load`], with the engine changes of `engine` (another engine, another
+    /// physics rate) over the settings it was trained on: a sim-to-sim replay.
+    pub fn load_on_engine(
+        model_dir: &Path,
+        num_envs: usize,
+        engine: &EngineOverride,
+    ) -> Result<Self, PlayError> {
         let loaded = load_policy(model_dir, Backend::Flex.device())?;
         let env_file = model_dir.join("env_config.yaml");
         let text = loaded
@@ -113,6 +124,7 @@ impl PolicyPlugin {
             .ok_or_else(|| {
                 PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
             })?;
+        let text = override_engine(&env_file, &text, engine)?;
         let mut setup = character_setup(&env_file, &text, num_envs)?;
         // A game's characters are not teleported back every 10 s: the episode length only
         // served training, except where a reference clip ends.

@@ -10,8 +10,8 @@ use crate::play::PolicyPlugin;
 
 enum Characters {
     #[cfg(feature = "train")]
-    Mimic(MimicPlugin),
-    Policy(PolicyPlugin),
+    Mimic(Box<MimicPlugin>),
+    Policy(Box<PolicyPlugin>),
 }
 
 /// The plugins a game adds for its simulated characters, after Bevy's own
@@ -28,14 +28,14 @@ impl MimicPlugins {
     #[cfg(feature = "train")]
     pub fn mimic(plugin: MimicPlugin) -> Self {
         Self {
-            characters: Characters::Mimic(plugin),
+            characters: Characters::Mimic(Box::new(plugin)),
         }
     }
 
     /// Characters driven by a trained policy, without any training code.
     pub fn policy(plugin: PolicyPlugin) -> Self {
         Self {
-            characters: Characters::Policy(plugin),
+            characters: Characters::Policy(Box::new(plugin)),
         }
     }
 }
@@ -45,8 +45,8 @@ impl PluginGroup for MimicPlugins {
         let group = PluginGroupBuilder::start::<Self>();
         let group = match self.characters {
             #[cfg(feature = "train")]
-            Characters::Mimic(p) => group.add(p),
-            Characters::Policy(p) => group.add(p),
+            Characters::Mimic(p) => group.add(*p),
+            Characters::Policy(p) => group.add(*p),
         };
         #[cfg(feature = "render")]
         let group = group.add(crate::viewer::CharacterMeshPlugin);

@@ -129,7 +129,7 @@ fn damaged_or_mismatched_checkpoints_are_refused() {
     let err = test_checkpoint(
         &ckpt,
         Some((&pendulum, config_text("envs/pendulum.yaml", &[]))),
-        None,
+        &Default::default(),
         2,
         2,
         0,

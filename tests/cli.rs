@@ -207,6 +207,23 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         );
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // A replay rate that is no whole multiple of the control rate is refused by name.
+    let (ok, _, stderr) = bevy_mimic(&[
+        "test",
+        "--model_file",
+        policy.to_str().unwrap(),
+        "--num_envs",
+        "1",
+        "--test_episodes",
+        "1",
+        "--sim_freq",
+        "100",
+    ]);
+    assert!(
+        !ok && stderr.contains("sim_freq") && stderr.contains("env_config.yaml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

@@ -197,7 +197,7 @@ fn a_policy_is_refused_on_a_character_whose_elbows_turn_about_another_axis() {
     let err = bevy_mimic::train::test_checkpoint(
         model_dir,
         Some((&env_file, env_text)),
-        None,
+        &Default::default(),
         2,
         1,
         0,

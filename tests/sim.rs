@@ -31,6 +31,14 @@ fn engine_yaml_errors_name_the_file_and_key() {
         ("engine_name: physx\n", "engine_name"),
         ("control_mode: torque\n", "control_mode"),
         ("solver_iters: 4\n", "solver_iters"),
+        (
+            "contact_softness: {natural_frequency: -1, damping_ratio: 1}\n",
+            "contact_softness",
+        ),
+        (
+            "contact_softness: {natural_frequency: 8}\n",
+            "damping_ratio",
+        ),
     ] {
         let file = dir.join("engine.yaml");
         std::fs::write(&file, text).unwrap();

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use bevy_mimic::MimicConfig;
-use bevy_mimic::config::{load_engine_config, merge_engine_config, set_engine_name};
+use bevy_mimic::config::{load_engine_config, merge_engine_config, override_engine};
+use bevy_mimic::env::EngineOverride;
 use bevy_mimic::env::EnvConfig;
 use bevy_mimic::live::{HeadlessReport, train_headless};
 use bevy_mimic::train::{TrainOptions, Trainer};
@@ -27,6 +28,10 @@ pub struct TrainArgs {
     /// Simulate on this engine (rapier, mujoco) whatever the env file says; the run keeps it.
     #[arg(long)]
     pub engine: Option<String>,
+    /// Physics rate in Hz whatever the env file says (a whole multiple of the control rate;
+    /// MuJoCo simulates the humanoid's PD gains accurately from 480); the run keeps it.
+    #[arg(long = "sim_freq")]
+    pub sim_freq: Option<f32>,
     /// Number of environments stepped together.
     #[arg(long = "num_envs", default_value_t = 16)]
     pub num_envs: usize,
@@ -65,6 +70,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         env_config,
         engine_config,
         engine,
+        sim_freq,
         num_envs,
         max_samples,
         out_dir,
@@ -83,10 +89,11 @@ pub fn train(args: TrainArgs) -> Result<()> {
         && (agent_config.is_some()
             || env_config.is_some()
             || engine_config.is_some()
-            || engine.is_some())
+            || engine.is_some()
+            || sim_freq.is_some())
     {
         bail!(
-            "--resume takes the configs stored in {}/model; drop --agent_config, --env_config, --engine_config and --engine",
+            "--resume takes the configs stored in {}/model; drop --agent_config, --env_config, --engine_config, --engine and --sim_freq",
             out_dir.display()
         );
     }
@@ -117,6 +124,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
             }
             if let Some(name) = &engine {
                 config = config.with_engine(name);
+            }
+            if let Some(hz) = sim_freq {
+                config = config.with_sim_freq(hz);
             }
             if let Some(dir) = &model_file {
                 config = config.with_init_model(dir);
@@ -162,9 +172,11 @@ pub fn train(args: TrainArgs) -> Result<()> {
                 load_engine_config(engine_file)?;
                 env_yaml = merge_engine_config(&env_file, &env_yaml, &read(engine_file)?)?;
             }
-            if let Some(name) = &engine {
-                env_yaml = set_engine_name(&env_file, &env_yaml, name)?;
-            }
+            let over = EngineOverride {
+                engine_name: engine,
+                sim_freq,
+            };
+            env_yaml = override_engine(&env_file, &env_yaml, &over)?;
             let mut trainer = Trainer::new(
                 &agent_file,
                 agent_yaml,

@@ -19,6 +19,8 @@ pub fn open_viewer(command: Command) -> Result<()> {
         env_config,
         model_file,
         resume,
+        engine,
+        sim_freq,
         num_envs,
         out_dir,
         rand_seed,
@@ -55,6 +57,20 @@ pub fn open_viewer(command: Command) -> Result<()> {
                 env_config.display()
             ),
         ),
+    };
+    if resume && (engine.is_some() || sim_freq.is_some()) {
+        bail!(
+            "--engine and --sim_freq cannot change a resumed run's engine (it goes on with the \
+             one it trained on)"
+        );
+    }
+    let config = match engine {
+        Some(name) => config.with_engine(name),
+        None => config,
+    };
+    let config = match sim_freq {
+        Some(hz) => config.with_sim_freq(hz),
+        None => config,
     };
     if config.is_training() {
         std::fs::create_dir_all(&out_dir)

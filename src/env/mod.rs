@@ -341,6 +341,34 @@ impl EnvConfig {
             c.engine.get_or_insert_with(Default::default).engine_name = name.to_string();
         }
     }
+
+    /// Applies a replay's engine changes (`--engine`, `--sim_freq`) to a character env.
+    pub fn apply_engine_override(&mut self, over: &EngineOverride) {
+        if let Some(name) = &over.engine_name {
+            self.set_engine_name(name);
+        }
+        if let (Some(hz), Some(c)) = (over.sim_freq, self.character_mut()) {
+            c.engine.get_or_insert_with(Default::default).sim_freq = hz;
+        }
+    }
+}
+
+/// What a sim-to-sim replay changes in a checkpoint's engine settings (the rest, gains and
+/// contacts included, stays as trained); checked with the rest of the engine config.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EngineOverride {
+    /// Simulate on this engine (`--engine`).
+    pub engine_name: Option<String>,
+    /// Physics rate in Hz (`--sim_freq`): MuJoCo's explicit PD needs 480 Hz to simulate the
+    /// humanoid's gains as accurately as rapier does at 120 (docs/SIM2SIM.md).
+    pub sim_freq: Option<f32>,
+}
+
+impl EngineOverride {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.engine_name.is_none() && self.sim_freq.is_none()
+    }
 }
 
 /// Number of control steps in an episode of `seconds` at `dt` per step (at least 1).

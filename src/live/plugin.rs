@@ -7,8 +7,9 @@ use rand::SeedableRng;
 
 use crate::SeededRng;
 use crate::config::{
-    ConfigError, load_engine_config, merge_engine_config, parse_agent_config, set_engine_name,
+    ConfigError, load_engine_config, merge_engine_config, override_engine, parse_agent_config,
 };
+use crate::env::EngineOverride;
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::EnvSpec;
 use crate::learning::agents::AgentName;
@@ -80,7 +81,7 @@ pub struct MimicConfig {
     out_dir: Option<PathBuf>,
     max_samples: u64,
     engine_config: Option<PathBuf>,
-    engine_name: Option<String>,
+    engine: EngineOverride,
     backend: Backend,
     writeback: bool,
     pace: ControlPace,
@@ -98,7 +99,7 @@ impl MimicConfig {
             out_dir: None,
             max_samples: u64::MAX,
             engine_config: None,
-            engine_name: None,
+            engine: EngineOverride::default(),
             backend: Backend::Flex,
             writeback: true,
             pace: ControlPace::EveryUpdate,
@@ -167,10 +168,17 @@ impl MimicConfig {
         self
     }
 
-    /// Trains on the engine `name` (`rapier`, `mujoco`) whatever the env file says; the run
-    /// stores it, so tests and resumes use it too.
+    /// Trains on (or plays on) the engine `name` (`rapier`, `mujoco`) whatever the env file
+    /// says; a training run stores it, so tests and resumes use it too.
     pub fn with_engine(mut self, name: impl Into<String>) -> Self {
-        self.engine_name = Some(name.into());
+        self.engine.engine_name = Some(name.into());
+        self
+    }
+
+    /// Trains on (or plays at) the physics rate `hz` whatever the env file says (a whole
+    /// multiple of its control rate); a training run stores it.
+    pub fn with_sim_freq(mut self, hz: f32) -> Self {
+        self.engine.sim_freq = Some(hz);
         self
     }
 
@@ -228,7 +236,11 @@ impl MimicConfig {
             return Err(MimicError::Invalid("num_envs must be at least 1".into()));
         }
         let play = match &self.mode {
-            Mode::Play { model_dir } => Some(PolicyPlugin::load(model_dir, self.num_envs)?),
+            Mode::Play { model_dir } => Some(PolicyPlugin::load_on_engine(
+                model_dir,
+                self.num_envs,
+                &self.engine,
+            )?),
             // Everything a run needs is read and checked here, writing nothing (the out_dir is
             // only created); `build` sets the run up again from the same files (a plugin
             // builds from `&self`, and an agent is not a value to copy), so that errors come
@@ -274,9 +286,7 @@ impl MimicConfig {
             load_engine_config(engine_file)?;
             env_yaml = merge_engine_config(env_file, &env_yaml, &read(engine_file)?)?;
         }
-        if let Some(name) = &self.engine_name {
-            env_yaml = set_engine_name(env_file, &env_yaml, name)?;
-        }
+        env_yaml = override_engine(env_file, &env_yaml, &self.engine)?;
         let agent_config = parse_agent_config(agent_file, &agent_yaml)?;
         refuse_controller(agent_config.agent_name, agent_file)?;
         let setup = character_setup(env_file, &env_yaml, self.num_envs)?;

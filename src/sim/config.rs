@@ -29,6 +29,18 @@ pub enum JointLimits {
     None,
 }
 
+/// How soft rapier's ground contacts are: the spring-damper a contact's penetration and approach
+/// speed are driven back through (`contact_softness` in the engine YAML; MuJoCo keeps its own
+/// `solref`, which no spring of rapier's reproduces: its impedance makes contacts near rigid).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContactSoftness {
+    /// Natural frequency of the contact spring in Hz (rapier's default against the ground: 60).
+    pub natural_frequency: f32,
+    /// Damping ratio, 1 critically damped (rapier's default against the ground: 10).
+    pub damping_ratio: f32,
+}
+
 /// Simulation settings (`engine_config` YAML, or an env YAML's `engine:` block).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -59,6 +71,9 @@ pub struct EngineConfig {
     pub joint_limits: JointLimits,
     /// Friction coefficient of the ground and of every body (MimicKit: 1).
     pub friction: f32,
+    /// Softness of rapier's contacts with the ground; rapier's default when absent (MuJoCo
+    /// warns and keeps its own).
+    pub contact_softness: Option<ContactSoftness>,
 }
 
 impl Default for EngineConfig {
@@ -75,6 +90,7 @@ impl Default for EngineConfig {
             self_collision: true,
             joint_limits: JointLimits::Hinges,
             friction: 1.0,
+            contact_softness: None,
         }
     }
 }
@@ -155,6 +171,18 @@ impl EngineConfig {
                 "friction",
                 format!("must be >= 0, got {}", self.friction),
             ));
+        }
+        if let Some(c) = self.contact_softness {
+            let positive = |x: f32| x.is_finite() && x > 0.0;
+            if !(positive(c.natural_frequency) && positive(c.damping_ratio)) {
+                return Err(err(
+                    "contact_softness",
+                    format!(
+                        "natural_frequency and damping_ratio must be > 0, got {} and {}",
+                        c.natural_frequency, c.damping_ratio
+                    ),
+                ));
+            }
         }
         Ok(())
     }

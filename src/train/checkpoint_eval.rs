@@ -10,7 +10,7 @@ use super::run::{EvalStats, test_diagnostics};
 use super::trainer::{TrainerError, build_env, env_for_agent, spec_of};
 use crate::SeededRng;
 use crate::config::parse_env_config;
-use crate::env::{EnvConfig, VecEnv};
+use crate::env::{EngineOverride, EnvConfig, VecEnv};
 use crate::fit::{check_fits, stored_character};
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{LoadedAgent, load_agent};
@@ -64,20 +64,22 @@ pub fn evaluate(
 }
 
 /// Loads the policy in `model_dir` and runs `episodes` deterministic episodes on `num_envs`
-/// environments built from `env_config` (by default the one stored in the checkpoint), on the
-/// engine `engine` names when given (`--engine`: sim-to-sim), else the env's own.
+/// environments built from `env_config` (by default the one stored in the checkpoint), with
+/// the engine changes of `engine` (`--engine`, `--sim_freq`: sim-to-sim).
 pub fn test_checkpoint(
     model_dir: &Path,
     env_override: Option<(&Path, String)>,
-    engine: Option<&str>,
+    engine: &EngineOverride,
     num_envs: usize,
     episodes: u64,
     seed: u64,
     device: Device,
 ) -> Result<EvalStats, TrainerError> {
     let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device, |c| {
-        if let Some(name) = engine {
-            c.set_engine_name(name);
+        c.apply_engine_override(engine);
+        // A replay of a clip tracker reports how closely it tracked (the sim-to-sim tables).
+        if let EnvConfig::DeepMimic(t) | EnvConfig::Add(t) = c {
+            t.log_tracking_error = true;
         }
     })?;
     let mut rng = SeededRng::seed_from_u64(seed);

@@ -21,4 +21,5 @@ pub use run::{
     EvalStats, IterationTimes, LoadedRun, RunError, RunOptions, TrainerState, TrainingRun,
 };
 pub use ship::{ship_play_only, ship_policy, ship_resumable};
+pub use stored::TEST_TRACKING_KEYS;
 pub use trainer::{TrainOptions, Trainer, TrainerError};

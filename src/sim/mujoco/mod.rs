@@ -80,6 +80,9 @@ impl Engine for MujocoEngine {
                 return;
             }
         };
+        if settings.config.contact_softness.is_some() {
+            warn!("contact_softness is rapier's; MuJoCo's contacts keep its default solref");
+        }
         let n = settings.num_envs;
         let envs = (0..n).map(|_| MjData::new(Arc::clone(&shared))).collect();
         let threads = settings.config.num_threads.min(n).max(1);

@@ -7,6 +7,7 @@ use bevy_rapier3d::dynamics::GenericJoint as BevyGenericJoint;
 use bevy_rapier3d::prelude::*;
 use bevy_rapier3d::rapier::dynamics::{
     GenericJointBuilder, IntegrationParameters, JointAxesMask, JointAxis, MotorModel,
+    SpringCoefficients,
 };
 use bevy_rapier3d::rapier::math::Pose;
 
@@ -125,6 +126,12 @@ pub(super) fn spawn_worlds(
         ..IntegrationParameters::default()
     };
     params.num_solver_iterations = config.solver_iterations;
+    if let Some(c) = config.contact_softness {
+        // The ground is a fixed body: rapier softens those contacts with `static_`.
+        let soft = SpringCoefficients::new(c.natural_frequency, c.damping_ratio);
+        params.contact_softness = soft;
+        params.static_contact_softness = soft;
+    }
     let armature: Vec<_> = (0..model.num_bodies())
         .map(|b| MassProperties::from_rapier(armature_inertia(model, b)))
         .collect();
