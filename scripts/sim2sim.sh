@@ -11,8 +11,12 @@ EPISODES=${EPISODES:-32}
 printf '| policy | replayed on | falls/min | root speed (m/s) | return | body pos err (m) |\n|---|---|---|---|---|---|\n'
 for policy in "$@"; do
   name=$(basename "$policy")
-  # A run's checkpoint (RUN/out/model) is named by its run.
-  [ "$name" = model ] && name=$(basename "$(dirname "$(dirname "$policy")")")
+  # A run's checkpoint (~/runs/RUN/out/model or training/RUN/model) is named by its run.
+  if [ "$name" = model ]; then
+    parent=$(dirname "$policy")
+    [ "$(basename "$parent")" = out ] && parent=$(dirname "$parent")
+    name=$(basename "$parent")
+  fi
   for engine in $ENGINES; do
     args=()
     case $engine in
