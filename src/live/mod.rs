@@ -22,6 +22,8 @@
 //! [`EnvSet::Done`]: crate::env::character::EnvSet::Done
 
 #[cfg(feature = "train")]
+mod error;
+#[cfg(feature = "train")]
 mod headless;
 mod metrics;
 #[cfg(feature = "train")]

@@ -12,51 +12,20 @@ use crate::config::{
 use crate::env::EngineOverride;
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::EnvSpec;
+use crate::learning::agents::Agent;
 use crate::learning::agents::AgentName;
-use crate::learning::agents::{Agent, AgentError};
-use crate::learning::checkpoint::CheckpointError;
 use crate::learning::device::Backend;
-use crate::play::{PlayError, PolicyPlugin, character_setup};
+use crate::play::{PolicyPlugin, character_setup};
 use crate::sim::{ControlPace, ControlStep, SimPlugin};
 use crate::train::run::{CHECKPOINT_DIR, ENV_CONFIG_FILE};
-use crate::train::{LoadedRun, RunError, RunOptions, TrainingRun};
+use crate::train::{LoadedRun, RunOptions, TrainingRun};
 use training::{EpisodeStarts, Trainee};
 
+pub use super::error::MimicError;
 use super::metrics::{TrainingMetrics, TrainingPhase, TrainingStatus};
 use super::training;
 use crate::control::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
 use crate::control::{MimicControl, MimicSet, configure_mimic_sets};
-
-/// Why the live plugin could not be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum MimicError {
-    /// A config file is wrong or unreadable.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// A checkpoint is unreadable.
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    /// The agent does not fit the env.
-    #[error(transparent)]
-    Agent(#[from] AgentError),
-    /// Play mode could not load its policy.
-    #[error(transparent)]
-    Play(#[from] PlayError),
-    /// The run could not start (a checkpoint that does not fit, an unwritable log).
-    #[error(transparent)]
-    Run(#[from] RunError),
-    /// Anything else about the combination of inputs.
-    #[error("{0}")]
-    Invalid(String),
-    /// The output directory cannot be written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The directory or file.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-}
 
 #[derive(Clone, Debug)]
 enum Mode {
