@@ -324,11 +324,9 @@ fn run(cli: Cli) -> Result<()> {
             // DeepMimic and ADD: how closely the clip was tracked (m, rad, rad/s).
             for ((_, key), err) in TEST_TRACKING_KEYS
                 .iter()
-                .zip(stats.tracking.unwrap_or_default())
+                .zip(stats.tracking.iter().flatten())
             {
-                if stats.tracking.is_some() {
-                    println!("{key}: {err:.4}");
-                }
+                println!("{key}: {err:.4}");
             }
         }
         Command::TaskEval {

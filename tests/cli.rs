@@ -179,8 +179,8 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 
     // An engine that does not exist, or one this build leaves out, is named with the fix.
     let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies/deepmimic_walk");
-    let test_on = |engine: &str| {
-        bevy_mimic(&[
+    let test_with = |extra: &[&str]| {
+        let mut args = vec![
             "test",
             "--model_file",
             policy.to_str().unwrap(),
@@ -188,10 +188,11 @@ fn bad_input_is_a_clear_error_not_a_panic() {
             "1",
             "--test_episodes",
             "1",
-            "--engine",
-            engine,
-        ])
+        ];
+        args.extend_from_slice(extra);
+        bevy_mimic(&args)
     };
+    let test_on = |engine: &str| test_with(&["--engine", engine]);
     let (ok, _, stderr) = test_on("bullet");
     assert!(
         !ok && stderr.contains("engine_name")
@@ -208,17 +209,7 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
     // A replay rate that is no whole multiple of the control rate is refused by name.
-    let (ok, _, stderr) = bevy_mimic(&[
-        "test",
-        "--model_file",
-        policy.to_str().unwrap(),
-        "--num_envs",
-        "1",
-        "--test_episodes",
-        "1",
-        "--sim_freq",
-        "100",
-    ]);
+    let (ok, _, stderr) = test_with(&["--sim_freq", "100"]);
     assert!(
         !ok && stderr.contains("sim_freq") && stderr.contains("env_config.yaml"),
         "{stderr}"

@@ -341,16 +341,6 @@ impl EnvConfig {
             c.engine.get_or_insert_with(Default::default).engine_name = name.to_string();
         }
     }
-
-    /// Applies a replay's engine changes (`--engine`, `--sim_freq`) to a character env.
-    pub fn apply_engine_override(&mut self, over: &EngineOverride) {
-        if let Some(name) = &over.engine_name {
-            self.set_engine_name(name);
-        }
-        if let (Some(hz), Some(c)) = (over.sim_freq, self.character_mut()) {
-            c.engine.get_or_insert_with(Default::default).sim_freq = hz;
-        }
-    }
 }
 
 /// What a sim-to-sim replay changes in a checkpoint's engine settings (the rest, gains and

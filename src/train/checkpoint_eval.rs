@@ -9,7 +9,7 @@ use super::episodes::EpisodeTracker;
 use super::run::{EvalStats, test_diagnostics};
 use super::trainer::{TrainerError, build_env, env_for_agent, spec_of};
 use crate::SeededRng;
-use crate::config::parse_env_config;
+use crate::config::{override_engine, parse_env_config};
 use crate::env::{EngineOverride, EnvConfig, VecEnv};
 use crate::fit::{check_fits, stored_character};
 use crate::learning::agents::{ActMode, Agent};
@@ -75,13 +75,13 @@ pub fn test_checkpoint(
     seed: u64,
     device: Device,
 ) -> Result<EvalStats, TrainerError> {
-    let (mut agent, mut env) = load_for_test(model_dir, env_override, num_envs, device, |c| {
-        c.apply_engine_override(engine);
-        // A replay of a clip tracker reports how closely it tracked (the sim-to-sim tables).
-        if let EnvConfig::DeepMimic(t) | EnvConfig::Add(t) = c {
-            t.log_tracking_error = true;
-        }
-    })?;
+    let (mut agent, mut env) =
+        load_for_test(model_dir, env_override, num_envs, device, engine, |c| {
+            // A replay of a clip tracker reports how closely it tracked (the sim-to-sim tables).
+            if let EnvConfig::DeepMimic(t) | EnvConfig::Add(t) = c {
+                t.log_tracking_error = true;
+            }
+        })?;
     let mut rng = SeededRng::seed_from_u64(seed);
     Ok(evaluate(&mut agent, env.as_mut(), &mut rng, episodes))
 }
@@ -98,7 +98,14 @@ pub fn skills_of_checkpoint(
     seed: u64,
     device: Device,
 ) -> Result<crate::skills::SkillDiversity, TrainerError> {
-    let (mut agent, mut env) = load_for_test(model_dir, None, num_latents, device, |_| {})?;
+    let (mut agent, mut env) = load_for_test(
+        model_dir,
+        None,
+        num_latents,
+        device,
+        &EngineOverride::default(),
+        |_| {},
+    )?;
     if agent.latent_dim() == 0 {
         return Err(TrainerError::Invalid(format!(
             "{}: the policy has no skill latents (agent_name {}); skills needs an ASE checkpoint",
@@ -158,17 +165,19 @@ pub fn task_eval_of_checkpoint(
     use crate::env::character::TaskParams;
     let seconds = minutes * 60.0;
     let getup = mode == Some(TaskEvalMode::Getup);
-    let (mut agent, mut env) = load_for_test(model_dir, None, num_envs, device, |c| {
-        if let Some(c) = c.character_mut() {
-            c.episode_length = seconds + 60.0;
-            if getup {
-                c.motion_file = Some(super::task_eval::GETUP_MOTION_FILE.into());
-                c.rand_reset = false;
-                c.default_reset_prob = Some(0.0);
-                c.enable_early_termination = false;
+    let no_override = EngineOverride::default();
+    let (mut agent, mut env) =
+        load_for_test(model_dir, None, num_envs, device, &no_override, |c| {
+            if let Some(c) = c.character_mut() {
+                c.episode_length = seconds + 60.0;
+                if getup {
+                    c.motion_file = Some(super::task_eval::GETUP_MOTION_FILE.into());
+                    c.rand_reset = false;
+                    c.default_reset_prob = Some(0.0);
+                    c.enable_early_termination = false;
+                }
             }
-        }
-    })?;
+        })?;
     let Some(task) = env.task_params() else {
         return Err(TrainerError::Invalid(format!(
             "{}: the policy was not trained on a task env (task_steering or task_location)",
@@ -211,13 +220,14 @@ pub fn task_eval_of_checkpoint(
     })
 }
 
-/// The agent of a checkpoint and `num_envs` envs of its env config (or `env_override`), after
-/// `edit` has changed the config.
+/// The agent of a checkpoint and `num_envs` envs of its env config (or `env_override`), with
+/// the engine changes of `engine` and after `edit` has changed the config.
 fn load_for_test(
     model_dir: &Path,
     env_override: Option<(&Path, String)>,
     num_envs: usize,
     device: Device,
+    engine: &EngineOverride,
     edit: impl FnOnce(&mut EnvConfig),
 ) -> Result<(Agent, Box<dyn VecEnv + Send>), TrainerError> {
     let LoadedAgent { agent, extra } = load_agent(model_dir, device)?;
@@ -228,7 +238,7 @@ fn load_for_test(
         .map_or(stored.as_path(), |(f, _)| *f)
         .to_path_buf();
     let mut env_config = match env_override {
-        Some((file, text)) => parse_env_config(file, &text)?,
+        Some((file, text)) => parse_env_config(file, &override_engine(file, &text, engine)?)?,
         None => {
             let text = extra
                 .iter()
@@ -240,7 +250,8 @@ fn load_for_test(
                         model_dir.display()
                     ))
                 })?;
-            parse_env_config(&model_dir.join("env_config.yaml"), &text)?
+            let text = override_engine(&stored, &text, engine)?;
+            parse_env_config(&stored, &text)?
         }
     };
     edit(&mut env_config);
