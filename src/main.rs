@@ -83,9 +83,10 @@ enum Command {
     /// characters: heading changes of ±45°, ±90° and 180° with speeds of 0.5–3.0 m/s every
     /// 5–8 s (heading and speed errors 2–4 s after each change), or points 5 m away (share
     /// reached within 0.5 m in 8 s, time to reach); falls per minute for both. Or lays them
-    /// on the ground and measures how many get up, and how fast.
+    /// on the ground and measures how many get up, and how fast (`--script getup`, which also
+    /// takes policies of other character envs, such as a DeepMimic tracker of the get-up clips).
     TaskEval {
-        /// Checkpoint directory of a task policy.
+        /// Checkpoint directory of a task policy (of any character policy for `getup`).
         #[arg(long = "model_file")]
         model_file: PathBuf,
         /// Characters driven at once.

@@ -333,6 +333,38 @@ fn the_getup_script_lays_characters_on_the_ground_and_counts_attempts() {
 }
 
 #[test]
+fn the_getup_script_takes_a_get_up_tracker_and_the_task_scripts_refuse_it() {
+    use bevy_mimic::learning::device::Backend;
+    use bevy_mimic::train::{TaskEval, TaskEvalMode, task_eval_of_checkpoint};
+    let dir = TempDir::new("getup_tracker");
+    let mut t = trainer(
+        "agents/deepmimic_humanoid_ppo_cpu.yaml",
+        &[],
+        "envs/deepmimic_humanoid_getup.yaml",
+        options(dir.path(), 2, 64, 1),
+    );
+    t.train().unwrap();
+    let eval = |mode| {
+        task_eval_of_checkpoint(&t.checkpoint_dir(), 2, 0.1, mode, 5, Backend::Flex.device())
+    };
+    let Ok(TaskEval::Getup(e)) = eval(Some(TaskEvalMode::Getup)) else {
+        panic!("the get-up script drives a DeepMimic tracker");
+    };
+    println!("{e:?}");
+    assert!(
+        e.start_height < 0.4,
+        "laid down: pelvis at {:.2} m",
+        e.start_height
+    );
+    // An untrained tracker strays from its clip and its episode ends: laid down again.
+    assert!(e.attempts >= 2, "{e:?}");
+    for mode in [None, Some(TaskEvalMode::Steering)] {
+        let err = eval(mode).unwrap_err().to_string();
+        assert!(err.contains("not trained on a task env"), "{err}");
+    }
+}
+
+#[test]
 fn a_character_reset_on_the_ground_is_not_failed_until_it_has_stood() {
     const GETUP: &str = "envs/task_steering_getup_humanoid.yaml";
     // Every reset at the start of a get-up clip, lying on the ground.

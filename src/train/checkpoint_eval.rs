@@ -153,7 +153,9 @@ pub enum TaskEval {
 /// asks for the policy's trained walking speed (1 m/s for a steering policy). The get-up
 /// script starts characters lying down (the first frames of
 /// [`GETUP_MOTION_FILE`](super::task_eval::GETUP_MOTION_FILE), read from the working
-/// directory) and turns early termination off, so that falls do not end episodes.
+/// directory) and turns early termination off, so that falls do not end episodes; it takes
+/// any character policy, not only task policies (a tracker's pose termination and clip end
+/// still end its episodes, and each ended episode is an attempt).
 pub fn task_eval_of_checkpoint(
     model_dir: &Path,
     num_envs: usize,
@@ -178,16 +180,22 @@ pub fn task_eval_of_checkpoint(
                 }
             }
         })?;
-    let Some(task) = env.task_params() else {
-        return Err(TrainerError::Invalid(format!(
-            "{}: the policy was not trained on a task env (task_steering or task_location)",
-            model_dir.display()
-        )));
+    // The get-up script only lays characters down and watches them rise: any character
+    // policy (a DeepMimic tracker of the get-up clips, say) can take it.
+    let task = env.task_params();
+    let mode = match (mode, &task) {
+        (Some(TaskEvalMode::Getup), _) => TaskEvalMode::Getup,
+        (Some(mode), Some(_)) => mode,
+        (None, Some(TaskParams::Steering { .. })) => TaskEvalMode::Steering,
+        (None, Some(TaskParams::Location { .. })) => TaskEvalMode::Location,
+        (_, None) => {
+            return Err(TrainerError::Invalid(format!(
+                "{}: the policy was not trained on a task env (task_steering or task_location); \
+                 only `--script getup` drives other character policies",
+                model_dir.display()
+            )));
+        }
     };
-    let mode = mode.unwrap_or(match task {
-        TaskParams::Steering { .. } => TaskEvalMode::Steering,
-        TaskParams::Location { .. } => TaskEvalMode::Location,
-    });
     let steps = (seconds / env.step_dt()).round().max(1.0) as usize;
     let mut rng = SeededRng::seed_from_u64(seed);
     Ok(match mode {
@@ -199,9 +207,9 @@ pub fn task_eval_of_checkpoint(
         )),
         TaskEvalMode::Location => {
             let speed = match task {
-                TaskParams::Location { speed, .. } => speed,
+                Some(TaskParams::Location { speed, .. }) => speed,
                 // A steering policy walks to points at 1 m/s, as location policies are trained.
-                TaskParams::Steering { .. } => 1.0,
+                _ => 1.0,
             };
             TaskEval::Location(super::task_eval::measure_location(
                 &mut agent,
