@@ -447,6 +447,71 @@ fn a_character_reset_on_the_ground_is_not_failed_until_it_has_stood() {
 }
 
 #[test]
+fn the_getup_tracking_reward_pays_for_the_clip_until_the_character_has_risen() {
+    use bevy_mimic::env::character::systems::EnvParams;
+    use bevy_mimic::env::character::tracking_reward;
+    const GETUP: &str = "envs/task_steering_getup_humanoid.yaml";
+    // Every reset at the start of a get-up clip, lying on the ground.
+    let (kind, c) = config(
+        GETUP,
+        &[
+            ("motion_file", "assets/motions/humanoid_getup.yaml"),
+            ("rand_reset", "false"),
+            ("getup_tracking_reward", "true"),
+        ],
+    );
+    let mut lying = CharacterEnv::new(kind, &c, 2).unwrap();
+    lying.reset(&[0, 1], &mut SeededRng::seed_from_u64(7));
+    let terms = lying.engine().world().resource::<EnvParams>().terms;
+    let mut rewards = Vec::new();
+    for _ in 0..45 {
+        lying.step(&still(&lying));
+        for e in 0..2 {
+            let errors = lying.tracking_errors()[e];
+            assert!(errors.body_pos_mean > 0.0, "errors recorded: {errors:?}");
+            let r = lying.rewards()[e];
+            assert!(
+                (r - tracking_reward(&terms, &errors)).abs() < 1e-6,
+                "the reward is the tracking reward: {r} vs {errors:?}"
+            );
+        }
+        rewards.push(lying.rewards()[0]);
+    }
+    // The clip rises and the limp character does not: the reward falls.
+    assert!(
+        rewards[44] < rewards[0] - 0.1,
+        "staying down pays less and less: {rewards:?}"
+    );
+
+    // A character that stands (armed from its reset) earns the task's reward: no tracking.
+    let (kind, c) = config(GETUP, &[("getup_tracking_reward", "true")]);
+    let mut standing = CharacterEnv::new(kind, &c, 1).unwrap();
+    standing.reset_to_default(0);
+    standing.step(&still(&standing));
+    assert_eq!(standing.tracking_errors()[0].body_pos_mean, 0.0);
+
+    // Only task envs read the key, and it needs the arm height.
+    let (kind, c) = config(
+        "envs/amp_humanoid_walk.yaml",
+        &[("getup_tracking_reward", "true")],
+    );
+    let err = CharacterEnv::new(kind, &c, 1).err().expect("refused");
+    assert!(
+        format!("{err:?}").contains("getup_tracking_reward"),
+        "{err:?}"
+    );
+    let (_, c) = config(
+        GETUP,
+        &[
+            ("getup_tracking_reward", "true"),
+            ("early_termination_arm_height", "null"),
+        ],
+    );
+    let (key, msg) = c.validate().unwrap_err();
+    assert_eq!(key, "getup_tracking_reward", "{msg}");
+}
+
+#[test]
 fn a_bad_arm_height_is_refused_naming_the_key() {
     let text = common::config_text(
         "envs/task_steering_getup_humanoid.yaml",

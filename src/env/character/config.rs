@@ -108,6 +108,13 @@ pub struct CharacterEnvConfig {
     /// clips lie there, which for DeepMimic's get-ups is a fraction of a second. 0 when absent.
     #[serde(default)]
     pub ground_reset_prob: Option<f64>,
+    /// bevy_mimic's own, with `early_termination_arm_height`: a task env's reward, while an
+    /// episode that started on the ground has not yet risen above that height, is DeepMimic's
+    /// tracking reward against the get-up clip it started in (the `reward_*` and `joint_err_w`
+    /// keys), not the task's: the rise pays frame by frame, as it does for a tracker, which
+    /// learns it where the task reward alone did not (`docs/BENCHMARKS.md`, "Getting up").
+    #[serde(default)]
+    pub getup_tracking_reward: bool,
     /// bevy_mimic's own: domain randomisation while training (PD gain factors, action delays,
     /// pushes; see [`DomainRandConfig`](crate::sim::DomainRandConfig)). Play mode leaves it out.
     #[serde(default)]
@@ -289,6 +296,12 @@ impl CharacterEnvConfig {
                         .into(),
                 );
             }
+        }
+        if self.getup_tracking_reward && self.early_termination_arm_height.is_none() {
+            return bad(
+                "getup_tracking_reward",
+                "needs early_termination_arm_height (the height that counts as risen)".into(),
+            );
         }
         if let Some(t) = self.early_termination_getup_time {
             if !(t.is_finite() && t > 0.0) {

@@ -114,6 +114,15 @@ impl CharacterEnvSetup {
             }
             None => None,
         };
+        if config.getup_tracking_reward && !kind.is_task() {
+            return Err((
+                "getup_tracking_reward".into(),
+                format!(
+                    "only a task env (task_steering, task_location) reads it, not {}",
+                    kind.name()
+                ),
+            ));
+        }
         if config.enable_phase_obs && motions.is_none() {
             return Err((
                 "enable_phase_obs".into(),
@@ -198,6 +207,7 @@ impl CharacterEnvSetup {
             allowed_contact,
             early_termination: config.enable_early_termination,
             arm_height: config.early_termination_arm_height,
+            getup_tracking: config.getup_tracking_reward,
             ground_resets: (
                 config.ground_reset_prob.unwrap_or(0.0),
                 ground_clips(motions.as_ref(), config.early_termination_arm_height),

@@ -51,6 +51,9 @@ pub struct EnvParams {
     /// `early_termination_arm_height`: episodes that start with the pelvis lower have no
     /// contact termination until it first rises above this.
     pub arm_height: Option<f32>,
+    /// `getup_tracking_reward`: a task env rewards tracking the get-up clip until the
+    /// episode's pelvis has risen above `arm_height`.
+    pub getup_tracking: bool,
     /// `early_termination_getup_time` in control steps: an episode still below `arm_height`
     /// this many steps after its reset fails.
     pub getup_steps: Option<u32>,

@@ -52,6 +52,11 @@ impl EnvKind {
         matches!(self, EnvKind::DeepMimic | EnvKind::Add)
     }
 
+    /// Whether it has a task (a target to follow and a task reward).
+    pub fn is_task(self) -> bool {
+        matches!(self, EnvKind::TaskSteering | EnvKind::TaskLocation)
+    }
+
     /// The name in an env file's `env_name`.
     pub fn name(self) -> &'static str {
         match self {

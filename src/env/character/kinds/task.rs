@@ -6,13 +6,16 @@
 use bevy::prelude::*;
 
 use super::super::config::CharacterEnvConfig;
-use super::super::systems::{EnvOutput, EnvParams, EnvSet, observe, sum_rewards};
+use super::super::reward::{tracking_errors, tracking_reward};
+use super::super::systems::{
+    EnvOutput, EnvParams, EnvSet, Reference, observe, sim_pose, sum_rewards,
+};
 use super::super::task::TaskState;
 use super::amp::build_disc_history;
 use super::{Amp, CharacterKind};
 use crate::anim::character::CharacterModel;
 use crate::control::{MimicSet, add_move_commands};
-use crate::sim::plugin::sim_running;
+use crate::sim::plugin::{SimCharacter, sim_running};
 use crate::sim::{ControlStep, SimSet, SimState};
 
 /// The `task_steering` kind: move in a direction at a speed, facing a direction.
@@ -90,13 +93,33 @@ fn observe_task(
     }
 }
 
+/// The task reward; with `getup_tracking_reward`, the tracking reward against the get-up clip
+/// for an episode that started on the ground and has not yet risen (its errors recorded).
 fn reward_task(
     params: Res<EnvParams>,
+    character: Res<SimCharacter>,
+    reference: Res<Reference>,
     state: Res<SimState>,
     mut task: ResMut<TaskState>,
     mut output: ResMut<EnvOutput>,
 ) {
+    let output = output.as_mut();
     for env in 0..state.num_envs {
-        output.buffers.rewards[env] = task.reward(&state, env, params.dt);
+        // The task's clock and targets go on either way.
+        let task_reward = task.reward(&state, env, params.dt);
+        output.buffers.rewards[env] = if params.getup_tracking && !output.termination_armed[env] {
+            let e = tracking_errors(
+                &character.model,
+                &params.spec,
+                &params.weights,
+                false,
+                &sim_pose(&state, env),
+                &reference.poses.view(env, 0),
+            );
+            output.errors[env] = e;
+            tracking_reward(&params.terms, &e)
+        } else {
+            task_reward
+        };
     }
 }
