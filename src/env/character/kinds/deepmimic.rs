@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 
 use super::super::config::CharacterEnvConfig;
-use super::super::reward::{tracking_errors, tracking_reward};
+use super::super::reward::{TrackingErrors, tracking_errors, tracking_reward};
 use super::super::systems::{EnvOutput, EnvParams, EnvSet, Reference, sim_pose, sum_rewards};
 use super::CharacterKind;
 use crate::anim::character::CharacterModel;
@@ -53,14 +53,7 @@ pub(super) fn record_tracking_errors(
 ) {
     let output = output.as_mut();
     for env in 0..state.num_envs {
-        let e = tracking_errors(
-            &character.model,
-            &params.spec,
-            &params.weights,
-            params.track_root_xy,
-            &sim_pose(&state, env),
-            &reference.poses.view(env, 0),
-        );
+        let e = env_tracking_errors(&params, &character.model, &reference, &state, env);
         output.errors[env] = e;
         let d = &mut output.diag;
         d.root_pos += f64::from(e.root_pos_dist);
@@ -71,6 +64,24 @@ pub(super) fn record_tracking_errors(
         d.root_vel += f64::from(e.root_vel_mean);
         d.root_ang_vel += f64::from(e.root_ang_vel_mean);
     }
+}
+
+/// Env `env`'s tracking errors against its reference pose now.
+pub(super) fn env_tracking_errors(
+    params: &EnvParams,
+    model: &CharacterModel,
+    reference: &Reference,
+    state: &SimState,
+    env: usize,
+) -> TrackingErrors {
+    tracking_errors(
+        model,
+        &params.spec,
+        &params.weights,
+        params.track_root_xy,
+        &sim_pose(state, env),
+        &reference.poses.view(env, 0),
+    )
 }
 
 fn reward_tracking(params: Res<EnvParams>, mut output: ResMut<EnvOutput>) {

@@ -6,12 +6,11 @@
 use bevy::prelude::*;
 
 use super::super::config::CharacterEnvConfig;
-use super::super::reward::{tracking_errors, tracking_reward};
-use super::super::systems::{
-    EnvOutput, EnvParams, EnvSet, Reference, observe, sim_pose, sum_rewards,
-};
+use super::super::reward::tracking_reward;
+use super::super::systems::{EnvOutput, EnvParams, EnvSet, Reference, observe, sum_rewards};
 use super::super::task::TaskState;
 use super::amp::build_disc_history;
+use super::deepmimic::env_tracking_errors;
 use super::{Amp, CharacterKind};
 use crate::anim::character::CharacterModel;
 use crate::control::{MimicSet, add_move_commands};
@@ -108,14 +107,7 @@ fn reward_task(
         // The task's clock and targets go on either way.
         let task_reward = task.reward(&state, env, params.dt);
         output.buffers.rewards[env] = if params.getup_tracking && !output.termination_armed[env] {
-            let e = tracking_errors(
-                &character.model,
-                &params.spec,
-                &params.weights,
-                false,
-                &sim_pose(&state, env),
-                &reference.poses.view(env, 0),
-            );
+            let e = env_tracking_errors(&params, &character.model, &reference, &state, env);
             output.errors[env] = e;
             tracking_reward(&params.terms, &e)
         } else {
