@@ -9,6 +9,7 @@
 //! - [`env`]: vectorised environments behind the [`env::VecEnv`] interface;
 //! - [`train`]: the training loop joining the two, configs, logs and plots;
 //! - [`live`]: [`live::MimicPlugin`], training or playing characters inside any Bevy app;
+//! - [`getup`]: a tracker of get-up clips that takes over fallen characters;
 //! - [`hlc`]: ASE's high-level controller over a frozen skill policy (its env, its checks);
 //! - [`play`]: a trained policy driving characters in any Bevy app ([`play::PolicyPlugin`]);
 //! - `panel` (feature `panel`) and `viewer` (feature `viewer`): the egui training panel and
@@ -26,6 +27,7 @@ pub mod env;
 pub mod export;
 pub mod files;
 pub mod fit;
+pub mod getup;
 pub mod hlc;
 pub mod learning;
 pub mod live;

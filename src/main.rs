@@ -84,7 +84,9 @@ enum Command {
     /// 5–8 s (heading and speed errors 2–4 s after each change), or points 5 m away (share
     /// reached within 0.5 m in 8 s, time to reach); falls per minute for both. Or lays them
     /// on the ground and measures how many get up, and how fast (`--script getup`, which also
-    /// takes policies of other character envs, such as a DeepMimic tracker of the get-up clips).
+    /// takes policies of other character envs, such as a DeepMimic tracker of the get-up clips),
+    /// or pushes steering characters over (`--script knockdown`); `--getup_model` lets a get-up
+    /// tracker raise the fallen.
     TaskEval {
         /// Checkpoint directory of a task policy (of any character policy for `getup`).
         #[arg(long = "model_file")]
@@ -95,11 +97,20 @@ enum Command {
         /// Simulated minutes per character.
         #[arg(long = "minutes", default_value_t = 5.0)]
         minutes: f64,
-        /// The script: `steering`, `location`, or `getup` (characters laid on the ground:
-        /// the share that stand up within 10 s and how long it takes); by default the
-        /// policy's own task.
+        /// The script: `steering`, `location`, `getup` (characters laid on the ground:
+        /// the share that stand up within 10 s and how long it takes) or `knockdown`
+        /// (steering at 1 m/s, pushed every 3-5 s: falls, the share that stand up within
+        /// 10 s, how long it takes, and the share that walk on); by default the policy's own
+        /// task.
         #[arg(long = "script")]
         script: Option<String>,
+        /// A get-up tracker (e.g. assets/policies/getup) that drives characters that are down
+        /// until they stand, for the `getup` and `knockdown` scripts.
+        #[arg(long = "getup_model")]
+        getup_model: Option<PathBuf>,
+        /// The knockdown script's pushes: the root's velocity change (m/s).
+        #[arg(long = "push_speed", default_value_t = 2.5)]
+        push_speed: f32,
         /// Seed of the script and the initial states.
         #[arg(long = "rand_seed", default_value_t = 0)]
         rand_seed: u64,
@@ -335,10 +346,18 @@ fn run(cli: Cli) -> Result<()> {
             num_envs,
             minutes,
             script,
+            getup_model,
+            push_speed,
             rand_seed,
-        } => {
-            cli::task_eval::task_eval(&model_file, num_envs, minutes, script.as_deref(), rand_seed)?
-        }
+        } => cli::task_eval::task_eval(
+            &model_file,
+            num_envs,
+            minutes,
+            script.as_deref(),
+            getup_model.as_deref(),
+            push_speed,
+            rand_seed,
+        )?,
         Command::Skills {
             model_file,
             num_latents,

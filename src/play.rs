@@ -8,13 +8,15 @@ use bevy::prelude::*;
 
 use crate::config::{ConfigError, override_engine, parse_env_config};
 use crate::control::{
-    EpisodeDone, MimicControl, MimicSet, TrainingRequest, configure_mimic_sets, sync_play_pause,
+    CharacterFell, CharacterRose, EpisodeDone, MimicControl, MimicSet, TrainingRequest,
+    configure_mimic_sets, sync_play_pause,
 };
 use crate::env::EngineOverride;
 use crate::env::character::resets::{EnvResets, ResetTo};
 use crate::env::character::systems::EnvOutput;
 use crate::env::character::{ActionBounds, CharacterEnvSetup};
 use crate::fit::{EnvSpec, FitError, check_fits, stored_character};
+use crate::getup::{GetUpController, GetUpProgress};
 use crate::hlc::{HlcError, load_low_level};
 use crate::learning::agents::{ActMode, AgentName};
 use crate::learning::checkpoint::{CheckpointError, load_policy};
@@ -22,7 +24,7 @@ use crate::learning::device::Backend;
 use crate::learning::hlc::latent_space;
 use crate::learning::policy::Policy;
 use crate::sim::plugin::PdTargets;
-use crate::sim::{CharacterState, ControlStep, SimPlugin};
+use crate::sim::{CharacterState, ControlStep, SimPlugin, SimState};
 use crate::skills::{
     NamedSkill, SKILLS_FILE, SkillSteering, apply_steering, mirror_steering, named_skills,
 };
@@ -47,12 +49,22 @@ pub enum PlayError {
     /// A high-level controller's low-level policy is unusable.
     #[error(transparent)]
     Hlc(#[from] HlcError),
+    /// A get-up tracker cannot back the policy (another character, another control rate, not
+    /// a tracker).
+    #[error("{0}")]
+    GetUp(String),
 }
 
 /// The policy acting in play mode (a resource wrapping [`Policy`], which lives in `learning`
 /// and knows no Bevy); `ResMut<PlayPolicy>` derefs to the policy.
 #[derive(Resource, Clone, Deref, DerefMut)]
 pub struct PlayPolicy(pub Policy);
+
+/// The get-up tracker that takes over fallen characters in play mode
+/// ([`PolicyPlugin::with_get_up`]); `Res<GetUp>` derefs to it (e.g.
+/// [`is_rising`](GetUpController::is_rising)).
+#[derive(Resource, Clone, Deref, DerefMut)]
+pub struct GetUp(pub GetUpController);
 
 /// The played characters' action box and start pose.
 #[derive(Resource, Clone)]
@@ -94,6 +106,7 @@ pub struct PolicyPlugin {
     source: PathBuf,
     writeback: bool,
     skills: Vec<NamedSkill>,
+    getup: Option<GetUpController>,
 }
 
 /// ASE skills named when the policy was shipped play-only (without the encoder that names
@@ -179,7 +192,24 @@ impl PolicyPlugin {
             source: model_dir.to_path_buf(),
             writeback: true,
             skills,
+            getup: None,
         })
+    }
+
+    /// A character that falls is got up by the DeepMimic tracker of get-up clips in
+    /// `model_dir` (e.g. [`GETUP_POLICY_DIR`](crate::getup::GETUP_POLICY_DIR)) rather than put
+    /// back at its start: the tracker drives it until it stands, then its own policy goes on
+    /// (see [`crate::getup`]); [`CharacterFell`] and [`CharacterRose`] tell the app. It is
+    /// put back at its start only if the tracker gives up. Fails, naming both, if the tracker
+    /// was trained on another character or at another control rate.
+    pub fn with_get_up(mut self, model_dir: &Path) -> Result<Self, PlayError> {
+        self.getup = Some(GetUpController::load(
+            model_dir,
+            self.num_envs,
+            &self.setup.model,
+            self.setup.dt,
+        )?);
+        Ok(self)
     }
 
     /// Whether body poses are written back to `Transform`s (on by default, for rendering).
@@ -205,6 +235,9 @@ impl Plugin for PolicyPlugin {
             default_state: setup.default_state.clone(),
         };
         configure_mimic_sets(app);
+        if let Some(getup) = &self.getup {
+            app.insert_resource(GetUp(getup.clone()));
+        }
         app.add_plugins(
             SimPlugin::new(setup.model.clone(), self.num_envs)
                 .with_config(setup.engine.clone())
@@ -221,6 +254,8 @@ impl Plugin for PolicyPlugin {
         .add_message::<TrainingRequest>()
         .add_systems(PostUpdate, sync_play_pause.in_set(MimicSet::Update))
         .add_message::<EpisodeDone>()
+        .add_message::<CharacterFell>()
+        .add_message::<CharacterRose>()
         .add_systems(
             ControlStep,
             (name_skills, act).chain().in_set(MimicSet::Act),
@@ -258,7 +293,9 @@ pub(crate) fn character_setup(
 }
 
 /// The policy's mean action for every character's observation, as PD targets; ASE latents
-/// follow [`SkillSteering`]'s commands.
+/// follow [`SkillSteering`]'s commands; the get-up tracker's actions for the characters it
+/// drives.
+#[allow(clippy::too_many_arguments)] // the resources of one Bevy system
 fn act(
     mut policy: ResMut<PlayPolicy>,
     character: Res<PlayCharacter>,
@@ -267,12 +304,22 @@ fn act(
     mut steering: ResMut<SkillSteering>,
     mut stats: ResMut<PlayStats>,
     mut act_end: ResMut<ActEnd>,
+    (getup, state): (Option<ResMut<GetUp>>, Res<SimState>),
+    mut scratch: Local<Vec<f32>>,
 ) {
     let start = Instant::now();
     let agent = &mut policy.0;
     apply_steering(&mut steering, agent, ActMode::Deterministic);
     let actions = agent.act(&output.buffers.obs);
-    character.bounds.write_targets(actions, &mut targets.0);
+    match getup {
+        Some(mut getup) => {
+            scratch.clear();
+            scratch.extend_from_slice(actions);
+            getup.act(&state, &mut scratch);
+            character.bounds.write_targets(&scratch, &mut targets.0);
+        }
+        None => character.bounds.write_targets(actions, &mut targets.0),
+    }
     mirror_steering(&mut steering, agent, ActMode::Deterministic);
     let end = Instant::now();
     stats.inference_ms = (end - start).as_secs_f64() * 1e3;
@@ -306,7 +353,8 @@ fn name_skills(
 }
 
 /// Puts every character at its start once the worlds exist, again when its episode ends, and
-/// all of them when a [`TrainingRequest::ResetEnvs`] arrives.
+/// all of them when a [`TrainingRequest::ResetEnvs`] arrives. With a get-up tracker, a fall
+/// hands the character to it instead, and it is put back only if the tracker gives up.
 #[allow(clippy::too_many_arguments)] // the resources and messages of one Bevy system
 fn restart_finished(
     mut resets: EnvResets,
@@ -317,6 +365,11 @@ fn restart_finished(
     mut requests: MessageReader<TrainingRequest>,
     mut act_end: ResMut<ActEnd>,
     mut running: Local<Vec<(f64, u32)>>,
+    (mut getup, mut fell, mut rose): (
+        Option<ResMut<GetUp>>,
+        MessageWriter<CharacterFell>,
+        MessageWriter<CharacterRose>,
+    ),
 ) {
     if let Some(end) = act_end.0.take() {
         stats.sim_ms = end.elapsed().as_secs_f64() * 1e3;
@@ -330,6 +383,26 @@ fn restart_finished(
         let mut code = resets.output().buffers.dones[env];
         if reset_all && code == DoneCode::Null {
             code = DoneCode::Time;
+        }
+        if let Some(getup) = getup.as_deref_mut().filter(|_| stats.started && !reset_all) {
+            match getup.advance(env, resets.sim_state()) {
+                // Down or rising: the env's done codes (contact) do not end its episode.
+                Some(GetUpProgress::Rising) => continue,
+                Some(GetUpProgress::Risen { seconds }) => {
+                    rose.write(CharacterRose { env, seconds });
+                    continue;
+                }
+                Some(GetUpProgress::GaveUp) => code = DoneCode::Fail,
+                None if code == DoneCode::Fail => {
+                    getup.start(env, resets.sim_state());
+                    fell.write(CharacterFell { env });
+                    continue;
+                }
+                None => {}
+            }
+        }
+        if let Some(getup) = getup.as_deref_mut() {
+            getup.cancel(env);
         }
         if stats.started {
             let r = &mut running[env];

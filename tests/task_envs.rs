@@ -314,6 +314,7 @@ fn the_getup_script_lays_characters_on_the_ground_and_counts_attempts() {
         2,
         0.2,
         Some(TaskEvalMode::Getup),
+        None,
         5,
         Backend::Flex.device(),
     )
@@ -345,7 +346,15 @@ fn the_getup_script_takes_a_get_up_tracker_and_the_task_scripts_refuse_it() {
     );
     t.train().unwrap();
     let eval = |mode| {
-        task_eval_of_checkpoint(&t.checkpoint_dir(), 2, 0.1, mode, 5, Backend::Flex.device())
+        task_eval_of_checkpoint(
+            &t.checkpoint_dir(),
+            2,
+            0.1,
+            mode,
+            None,
+            5,
+            Backend::Flex.device(),
+        )
     };
     let Ok(TaskEval::Getup(e)) = eval(Some(TaskEvalMode::Getup)) else {
         panic!("the get-up script drives a DeepMimic tracker");

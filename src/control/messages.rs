@@ -51,3 +51,20 @@ pub enum TrainingRequest {
     /// Start a new episode in every environment.
     ResetEnvs,
 }
+
+/// A character fell in play mode and the get-up tracker took it over
+/// ([`PolicyPlugin::with_get_up`](crate::play::PolicyPlugin::with_get_up)).
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub struct CharacterFell {
+    /// The character (its environment index).
+    pub env: usize,
+}
+
+/// A fallen character stands again and its own policy drives it from the next control step.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub struct CharacterRose {
+    /// The character (its environment index).
+    pub env: usize,
+    /// Seconds from the fall.
+    pub seconds: f32,
+}

@@ -9,6 +9,8 @@ mod sets;
 
 pub(crate) use command::add_move_commands;
 pub use command::{CommandError, MAX_TARGET_DISTANCE, MoveCommand};
-pub use messages::{CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest};
+pub use messages::{
+    CharacterFell, CharacterRose, CheckpointSaved, EpisodeDone, IterationFinished, TrainingRequest,
+};
 pub use sets::{MimicControl, MimicSet};
 pub(crate) use sets::{configure_mimic_sets, sync_play_pause};

@@ -182,6 +182,23 @@ pub trait VecEnv {
     fn character(&self) -> Option<crate::anim::fingerprint::CharacterFingerprint> {
         None
     }
+
+    /// The simulated character and the engine's state of every env (character envs only):
+    /// what a controller beside the policy, such as the get-up tracker, reads.
+    fn sim_state(
+        &self,
+    ) -> Option<(
+        &crate::anim::character::CharacterModel,
+        &crate::sim::SimState,
+    )> {
+        None
+    }
+
+    /// Pushes env `env`'s root: its linear velocity changes by `dv` (m/s, world axes) before
+    /// the next step. False, doing nothing, for envs without characters.
+    fn push_root(&mut self, _env: usize, _dv: [f32; 3]) -> bool {
+        false
+    }
 }
 
 /// An env YAML file: `env_name` selects the task, the other keys configure it.

@@ -12,6 +12,7 @@ use crate::SeededRng;
 use crate::config::{override_engine, parse_env_config};
 use crate::env::{EngineOverride, EnvConfig, VecEnv};
 use crate::fit::{check_fits, stored_character};
+use crate::getup::GetUpController;
 use crate::learning::agents::{ActMode, Agent};
 use crate::learning::checkpoint::{LoadedAgent, load_agent};
 use crate::spaces::DoneCode;
@@ -126,14 +127,20 @@ pub fn skills_of_checkpoint(
 }
 
 /// Which script `task-eval` drives a task policy with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TaskEvalMode {
     /// Headings and speeds ([`measure_steering`](super::task_eval::measure_steering)).
     Steering,
     /// Points to walk to ([`measure_location`](super::task_eval::measure_location)).
     Location,
-    /// Getting up from the ground ([`measure_getup`](super::task_eval::measure_getup)).
+    /// Getting up from the ground ([`measure_getup`](super::getup_eval::measure_getup)).
     Getup,
+    /// Steering while pushed: falling and getting up
+    /// ([`measure_knockdown`](super::getup_eval::measure_knockdown)).
+    Knockdown {
+        /// How hard the root is pushed (m/s of velocity change).
+        push_speed: f32,
+    },
 }
 
 /// What `task-eval` measured.
@@ -144,7 +151,9 @@ pub enum TaskEval {
     /// The location script's figures.
     Location(super::task_eval::LocationEval),
     /// The get-up script's figures.
-    Getup(super::task_eval::GetupEval),
+    Getup(super::getup_eval::GetupEval),
+    /// The knockdown script's figures.
+    Knockdown(super::getup_eval::KnockdownEval),
 }
 
 /// Drives a task policy's checkpoint with a scripted sequence of commands on `num_envs`
@@ -152,15 +161,18 @@ pub enum TaskEval {
 /// end them). `mode` picks the script; by default the policy's own task's. The location script
 /// asks for the policy's trained walking speed (1 m/s for a steering policy). The get-up
 /// script starts characters lying down (the first frames of
-/// [`GETUP_MOTION_FILE`](super::task_eval::GETUP_MOTION_FILE), read from the working
+/// [`GETUP_MOTION_FILE`](super::getup_eval::GETUP_MOTION_FILE), read from the working
 /// directory) and turns early termination off, so that falls do not end episodes; it takes
 /// any character policy, not only task policies (a tracker's pose termination and clip end
-/// still end its episodes, and each ended episode is an attempt).
+/// still end its episodes, and each ended episode is an attempt). The knockdown script pushes
+/// steering characters over. With `getup_model`, the get-up tracker there drives characters
+/// that are down (laid down, or fallen) until they stand.
 pub fn task_eval_of_checkpoint(
     model_dir: &Path,
     num_envs: usize,
     minutes: f64,
     mode: Option<TaskEvalMode>,
+    getup_model: Option<&Path>,
     seed: u64,
     device: Device,
 ) -> Result<TaskEval, TrainerError> {
@@ -173,7 +185,7 @@ pub fn task_eval_of_checkpoint(
             if let Some(c) = c.character_mut() {
                 c.episode_length = seconds + 60.0;
                 if getup {
-                    c.motion_file = Some(super::task_eval::GETUP_MOTION_FILE.into());
+                    c.motion_file = Some(super::getup_eval::GETUP_MOTION_FILE.into());
                     c.rand_reset = false;
                     c.default_reset_prob = Some(0.0);
                     c.enable_early_termination = false;
@@ -185,6 +197,12 @@ pub fn task_eval_of_checkpoint(
     let task = env.task_params();
     let mode = match (mode, &task) {
         (Some(TaskEvalMode::Getup), _) => TaskEvalMode::Getup,
+        (Some(TaskEvalMode::Knockdown { .. }), Some(TaskParams::Location { .. })) => {
+            return Err(TrainerError::Invalid(format!(
+                "{}: the knockdown script steers; this is a location policy",
+                model_dir.display()
+            )));
+        }
         (Some(mode), Some(_)) => mode,
         (None, Some(TaskParams::Steering { .. })) => TaskEvalMode::Steering,
         (None, Some(TaskParams::Location { .. })) => TaskEvalMode::Location,
@@ -197,6 +215,17 @@ pub fn task_eval_of_checkpoint(
         }
     };
     let steps = (seconds / env.step_dt()).round().max(1.0) as usize;
+    let mut getup = match getup_model {
+        None => None,
+        Some(dir) => {
+            let (model, _) = env.sim_state().ok_or_else(|| {
+                TrainerError::Invalid(format!("{}: not a character env", model_dir.display()))
+            })?;
+            let c = GetUpController::load(dir, num_envs, model, env.step_dt() as f32)
+                .map_err(|e| TrainerError::Invalid(e.to_string()))?;
+            Some(c)
+        }
+    };
     let mut rng = SeededRng::seed_from_u64(seed);
     Ok(match mode {
         TaskEvalMode::Steering => TaskEval::Steering(super::task_eval::measure_steering(
@@ -219,12 +248,23 @@ pub fn task_eval_of_checkpoint(
                 &mut rng,
             ))
         }
-        TaskEvalMode::Getup => TaskEval::Getup(super::task_eval::measure_getup(
+        TaskEvalMode::Getup => TaskEval::Getup(super::getup_eval::measure_getup(
             &mut agent,
             env.as_mut(),
             steps,
             &mut rng,
+            getup.as_mut(),
         )),
+        TaskEvalMode::Knockdown { push_speed } => {
+            TaskEval::Knockdown(super::getup_eval::measure_knockdown(
+                &mut agent,
+                env.as_mut(),
+                steps,
+                push_speed,
+                &mut rng,
+                getup.as_mut(),
+            ))
+        }
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod checkpoint_eval;
 pub mod episodes;
+pub mod getup_eval;
 mod guard;
 pub mod logger;
 pub mod plot;

@@ -30,39 +30,6 @@ pub const REACH_RADIUS: f32 = 0.5;
 /// ... in this many seconds.
 pub const REACH_TIME_S: f32 = 8.0;
 
-/// The get-up script's clips: characters start in their first frames, lying on the ground.
-pub const GETUP_MOTION_FILE: &str = "assets/motions/humanoid_getup.yaml";
-/// A character counts as standing once its pelvis is this high (m; about 0.9 when upright) ...
-pub const STANDING_HEIGHT: f32 = 0.7;
-/// ... for this long (s).
-pub const STANDING_HOLD_S: f32 = 0.5;
-/// A character that is not standing this long after being laid down has not got up (s).
-pub const GETUP_LIMIT_S: f32 = 10.0;
-/// After getting up, a character walks on this long before it is laid down again (s).
-pub const WALK_ON_S: f32 = 3.0;
-
-/// What the get-up script measured.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GetupEval {
-    /// Times a character was laid on the ground.
-    pub attempts: u32,
-    /// Attempts in which it stood within [`GETUP_LIMIT_S`].
-    pub recovered: u32,
-    /// Mean seconds from lying to standing, over the recovered ones.
-    pub mean_time_s: f64,
-    /// Mean pelvis height right after being laid down (m): that the start is on the ground.
-    pub start_height: f64,
-    /// Characters × simulated minutes.
-    pub minutes: f64,
-}
-
-impl GetupEval {
-    /// Share of attempts that ended standing.
-    pub fn recovered_share(&self) -> f64 {
-        f64::from(self.recovered) / f64::from(self.attempts.max(1))
-    }
-}
-
 /// What the steering script measured.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SteeringEval {
@@ -330,94 +297,6 @@ pub fn measure_location(
     // Targets still under way at the end were neither reached nor missed.
     out.targets -= n as u32;
     out.mean_time_s = time_sum / f64::from(out.reached.max(1));
-    out.minutes = (n * steps) as f64 * f64::from(dt) / 60.0;
-    out
-}
-
-/// Lays every character of `env` on the ground (the env resets to the first frames of its
-/// clips, [`GETUP_MOTION_FILE`]) and steers it at 1 m/s in a random direction for `steps`
-/// control steps: an attempt succeeds once the pelvis stays above [`STANDING_HEIGHT`] for
-/// [`STANDING_HOLD_S`] within [`GETUP_LIMIT_S`]; the time to rise is counted to the start of
-/// that hold. A risen character walks on [`WALK_ON_S`] and is laid down again, as is one that
-/// failed. The env must not end episodes on falls (`enable_early_termination: false`).
-pub fn measure_getup(
-    agent: &mut Agent,
-    env: &mut dyn VecEnv,
-    steps: usize,
-    rng: &mut SeededRng,
-) -> GetupEval {
-    let n = env.num_envs();
-    let dt = env.step_dt() as f32;
-    let secs = |s: f32| (s / dt).round().max(1.0) as usize;
-    let (hold, limit, walk_on) = (secs(STANDING_HOLD_S), secs(GETUP_LIMIT_S), secs(WALK_ON_S));
-    let mut out = GetupEval::default();
-    let mut elapsed = vec![0usize; n];
-    let mut standing_for = vec![0usize; n];
-    let mut risen_at: Vec<Option<usize>> = vec![None; n];
-    let mut time_sum = 0.0f64;
-    let mut height_sum = 0.0f64;
-    let lay_down = |env: &mut dyn VecEnv,
-                    ids: &[usize],
-                    out: &mut GetupEval,
-                    h: &mut f64,
-                    rng: &mut SeededRng| {
-        env.reset(ids, rng);
-        for &e in ids {
-            let dir = Vec2::from_angle(rng.random_range(-PI..PI));
-            env.command_task(
-                e,
-                Some(TaskTarget::Heading {
-                    dir,
-                    speed: 1.0,
-                    face: dir,
-                }),
-            );
-            *h += f64::from(env.root_position(e).map_or(0.0, |p| p[2]));
-            out.attempts += 1;
-        }
-    };
-    let all: Vec<usize> = (0..n).collect();
-    lay_down(env, &all, &mut out, &mut height_sum, rng);
-    let mut again = Vec::new();
-    for _ in 0..steps {
-        let actions = agent.act(env.obs(), ActMode::Deterministic).to_vec();
-        env.step(&actions);
-        again.clear();
-        for e in 0..n {
-            elapsed[e] += 1;
-            let z = env.root_position(e).map_or(0.0, |p| p[2]);
-            standing_for[e] = if z > STANDING_HEIGHT {
-                standing_for[e] + 1
-            } else {
-                0
-            };
-            if risen_at[e].is_none() && standing_for[e] >= hold {
-                let t = elapsed[e] - hold;
-                risen_at[e] = Some(elapsed[e]);
-                out.recovered += 1;
-                time_sum += t as f64 * f64::from(dt);
-            }
-            let done = env.dones()[e].is_done();
-            let walked_on = risen_at[e].is_some_and(|r| elapsed[e] >= r + walk_on);
-            let failed = risen_at[e].is_none() && elapsed[e] >= limit;
-            if done || walked_on || failed {
-                again.push(e);
-            }
-        }
-        if !again.is_empty() {
-            for &e in &again {
-                elapsed[e] = 0;
-                standing_for[e] = 0;
-                risen_at[e] = None;
-            }
-            lay_down(env, &again, &mut out, &mut height_sum, rng);
-        }
-    }
-    // Attempts still under way at the end count neither way.
-    let open = risen_at.iter().filter(|r| r.is_none()).count() as u32;
-    out.attempts -= open;
-    out.start_height = height_sum / f64::from((out.attempts + open).max(1));
-    out.mean_time_s = time_sum / f64::from(out.recovered.max(1));
     out.minutes = (n * steps) as f64 * f64::from(dt) / 60.0;
     out
 }

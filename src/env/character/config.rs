@@ -115,6 +115,12 @@ pub struct CharacterEnvConfig {
     /// learns it where the task reward alone did not (`docs/BENCHMARKS.md`, "Getting up").
     #[serde(default)]
     pub getup_tracking_reward: bool,
+    /// bevy_mimic's own: a tracker's episode on a non-looping clip goes on this long (s) past
+    /// the clip's end, tracking its last frame, before it succeeds (MimicKit ends it at the
+    /// end). A get-up tracker so learns to stand still once up, where a game hands the
+    /// character back. 0 when absent.
+    #[serde(default)]
+    pub clip_end_hold_time: Option<f32>,
     /// bevy_mimic's own: domain randomisation while training (PD gain factors, action delays,
     /// pushes; see [`DomainRandConfig`](crate::sim::DomainRandConfig)). Play mode leaves it out.
     #[serde(default)]
@@ -316,6 +322,14 @@ impl CharacterEnvConfig {
                     "needs early_termination_arm_height (the height that counts as up)".into(),
                 );
             }
+        }
+        if let Some(t) = self.clip_end_hold_time
+            && !(t.is_finite() && t >= 0.0)
+        {
+            return bad(
+                "clip_end_hold_time",
+                format!("must be a time >= 0 (s), got {t}"),
+            );
         }
         if !(self.episode_length.is_finite() && self.episode_length > 0.0) {
             return bad(

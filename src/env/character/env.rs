@@ -278,6 +278,24 @@ impl VecEnv for CharacterEnv {
         Some(crate::anim::fingerprint::CharacterFingerprint::of(model))
     }
 
+    fn sim_state(
+        &self,
+    ) -> Option<(
+        &crate::anim::character::CharacterModel,
+        &crate::sim::SimState,
+    )> {
+        let model = &self.engine.world().resource::<SimCharacter>().model;
+        Some((model, self.engine.state()))
+    }
+
+    fn push_root(&mut self, env: usize, dv: [f32; 3]) -> bool {
+        let world = self.engine.app_mut().world_mut();
+        world
+            .resource_mut::<crate::sim::StateWrites>()
+            .push_root(env, glam::Vec3::from_array(dv));
+        true
+    }
+
     fn sample_demo_disc_obs(&mut self, n: usize, rng: &mut SeededRng, out: &mut Vec<f32>) {
         self.resets
             .get_mut(self.engine.app_mut().world_mut())

@@ -244,6 +244,11 @@ impl EnvResets<'_, '_> {
         self.reference.motions.is_some()
     }
 
+    /// The engine's state of every env.
+    pub fn sim_state(&self) -> &crate::sim::SimState {
+        self.worlds.state()
+    }
+
     /// The env's outputs (observations, rewards, done codes).
     pub fn output(&self) -> &EnvOutput {
         &self.output

@@ -218,6 +218,7 @@ impl CharacterEnvSetup {
             terminate_on_pose_distance: false,
             pose_dist_sq: config.pose_termination_dist.powi(2),
             succeed_at_clip_end: false,
+            clip_end_hold: config.clip_end_hold_time.unwrap_or(0.0),
             log_tracking_errors: false,
             log_test_tracking: false,
             ground_contact_height,
@@ -322,6 +323,16 @@ impl CharacterEnvPlugin {
     pub fn without_domain_rand(mut self) -> Self {
         self.resources.domain_rand = None;
         self
+    }
+
+    /// The env's fixed parameters.
+    pub fn params(&self) -> &EnvParams {
+        &self.resources.params
+    }
+
+    /// The env's reference motion (its clips, one slot per env).
+    pub fn reference(&self) -> &Reference {
+        &self.resources.reference
     }
 
     /// Frames per discriminator window (0 without one).

@@ -64,8 +64,10 @@ pub struct EnvParams {
     pub terminate_on_pose_distance: bool,
     /// Squared pose termination distance.
     pub pose_dist_sq: f32,
-    /// End the episode (SUCC) when a non-looping clip has played to its end.
+    /// End the episode (SUCC) when a non-looping clip has played to its end ...
     pub succeed_at_clip_end: bool,
+    /// ... and this many seconds more (`clip_end_hold_time`).
+    pub clip_end_hold: f32,
     /// Report the tracking errors' means in the log.
     pub log_tracking_errors: bool,
     /// Report them for test episodes too (`log_tracking_error`).
@@ -201,11 +203,13 @@ impl Reference {
         phase.clamp(0.0, 1.0)
     }
 
-    /// Whether env `env` has played its (non-looping) clip to the end.
-    pub fn motion_ended(&self, env: usize) -> bool {
+    /// Whether env `env` has played its (non-looping) clip to the end and held its last frame
+    /// `hold` seconds more.
+    pub fn motion_ended(&self, env: usize, hold: f32) -> bool {
         self.motions.as_ref().is_some_and(|lib| {
             let id = self.motion_id[env];
-            lib.clip(id).loop_mode == LoopMode::Clamp && self.motion_time[env] >= lib.length(id)
+            lib.clip(id).loop_mode == LoopMode::Clamp
+                && self.motion_time[env] >= lib.length(id) + hold
         })
     }
 }
@@ -313,8 +317,20 @@ pub fn observe_env(
     row: &mut [f32],
     env: usize,
 ) {
-    let pose = sim_pose(state, env);
-    let mut at = write_char_obs(&params.spec, model, &pose, row);
+    observe_pose(params, model, reference, &sim_pose(state, env), row, env);
+}
+
+/// Writes the observation row of a character in `pose` against env `env`'s reference (the
+/// get-up controller observes a character moved into its clip's frame this way).
+pub fn observe_pose(
+    params: &EnvParams,
+    model: &CharacterModel,
+    reference: &Reference,
+    pose: &PoseView,
+    row: &mut [f32],
+    env: usize,
+) {
+    let mut at = write_char_obs(&params.spec, model, pose, row);
     if let Some(n) = params.phase_encoding {
         at += write_phase_obs(reference.phase(env), n, &mut row[at..]);
     }
@@ -425,7 +441,7 @@ pub(crate) fn done(
                     && output.errors[env].root_pos_dist.powi(2) > params.pose_dist_sq));
         let code = if fell || stayed_down || strayed || !state.env_is_valid(env) {
             DoneCode::Fail
-        } else if params.succeed_at_clip_end && reference.motion_ended(env) {
+        } else if params.succeed_at_clip_end && reference.motion_ended(env, params.clip_end_hold) {
             DoneCode::Succ
         } else {
             DoneCode::Null
