@@ -128,15 +128,7 @@ impl PolicyPlugin {
         engine: &EngineOverride,
     ) -> Result<Self, PlayError> {
         let loaded = load_policy(model_dir, Backend::Flex.device())?;
-        let env_file = model_dir.join("env_config.yaml");
-        let text = loaded
-            .extra
-            .iter()
-            .find(|(n, _)| n == "env_config.yaml")
-            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
-            .ok_or_else(|| {
-                PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
-            })?;
+        let (env_file, text) = stored_env_config(model_dir, &loaded.extra)?;
         let text = override_engine(&env_file, &text, engine)?;
         let mut setup = character_setup(&env_file, &text, num_envs)?;
         // A game's characters are not teleported back every 10 s: the episode length only
@@ -262,6 +254,22 @@ impl Plugin for PolicyPlugin {
         )
         .add_systems(ControlStep, restart_finished.in_set(MimicSet::Record));
     }
+}
+
+/// The env config stored in the checkpoint in `model_dir` (its `extra` files): the path it
+/// stands for and its text.
+pub(crate) fn stored_env_config(
+    model_dir: &Path,
+    extra: &[(String, Vec<u8>)],
+) -> Result<(PathBuf, String), PlayError> {
+    let text = extra
+        .iter()
+        .find(|(n, _)| n == "env_config.yaml")
+        .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+        .ok_or_else(|| {
+            PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
+        })?;
+    Ok((model_dir.join("env_config.yaml"), text))
 }
 
 /// Parses a character env config (`text`, read from `file`) and loads its character, clips and

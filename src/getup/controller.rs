@@ -17,7 +17,7 @@ use crate::fit::{EnvSpec, check_fits, stored_character};
 use crate::learning::checkpoint::load_policy;
 use crate::learning::device::Backend;
 use crate::learning::policy::Policy;
-use crate::play::{PlayError, character_setup};
+use crate::play::{PlayError, character_setup, stored_env_config};
 use crate::sim::SimState;
 use crate::spaces::ActionSpace;
 
@@ -83,15 +83,7 @@ impl GetUpController {
         dt: f32,
     ) -> Result<Self, GetUpError> {
         let loaded = load_policy(model_dir, Backend::Flex.device())?;
-        let env_file = model_dir.join("env_config.yaml");
-        let text = loaded
-            .extra
-            .iter()
-            .find(|(n, _)| n == "env_config.yaml")
-            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
-            .ok_or_else(|| {
-                PlayError::NotACharacter(format!("{}: no env_config.yaml", model_dir.display()))
-            })?;
+        let (env_file, text) = stored_env_config(model_dir, &loaded.extra)?;
         let setup = character_setup(&env_file, &text, num_envs)?;
         let bad = |why: String| PlayError::GetUp(format!("{}: {why}", model_dir.display()));
         let params = setup.plugin.params().clone();
