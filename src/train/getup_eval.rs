@@ -256,7 +256,7 @@ pub fn measure_knockdown(
     let mut out = KnockdownEval::default();
     let all: Vec<usize> = (0..n).collect();
     env.reset(&all, rng);
-    let mut phase: Vec<Phase> = all
+    let mut phases: Vec<Phase> = all
         .iter()
         .map(|&e| {
             command_walk(env, e, rng);
@@ -269,15 +269,15 @@ pub fn measure_knockdown(
     for t in 1..=steps {
         let actions = act(agent, env, getup.as_deref_mut());
         env.step(&actions);
-        for e in 0..n {
+        for (e, phase) in phases.iter_mut().enumerate() {
             advance(&mut getup, env, e);
             let rising = getup.as_deref().is_some_and(|g| g.is_rising(e));
             let fell = env.dones()[e] == DoneCode::Fail && !rising;
             let standing = root_z(env, e) > STANDING_HEIGHT;
-            phase[e] = match phase[e] {
+            *phase = match *phase {
                 Phase::Walking { .. } | Phase::Risen { .. } if fell => {
                     out.falls += 1;
-                    out.fell_again += u32::from(matches!(phase[e], Phase::Risen { .. }));
+                    out.fell_again += u32::from(matches!(*phase, Phase::Risen { .. }));
                     if let (Some(g), Some((_, state))) = (getup.as_deref_mut(), env.sim_state()) {
                         g.start(e, state);
                     }
@@ -335,7 +335,7 @@ pub fn measure_knockdown(
         }
     }
     // Falls still under way at the end count neither way.
-    let open = phase
+    let open = phases
         .iter()
         .filter(|p| matches!(p, Phase::Down { .. }))
         .count() as u32;
