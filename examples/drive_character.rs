@@ -26,7 +26,11 @@ fn main() -> anyhow::Result<()> {
     let policy = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "assets/policies/steering".into());
-    let mimic = MimicConfig::play(&policy).with_num_envs(1).load()?;
+    // A fall hands the character to the get-up tracker until it stands.
+    let mimic = MimicConfig::play(&policy)
+        .with_num_envs(1)
+        .with_get_up("assets/policies/getup")
+        .load()?;
     App::new()
         .add_plugins(DefaultPlugins)
         .add_plugins(MimicPlugins::mimic(mimic))

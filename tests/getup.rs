@@ -164,3 +164,19 @@ fn a_tracker_of_another_character_or_rate_is_refused_naming_both() {
         .to_string();
     assert!(msg.contains("assets/policies/steering"), "{msg}");
 }
+
+#[test]
+fn mimic_config_plays_with_a_get_up_tracker_and_refuses_a_wrong_one() {
+    use bevy_mimic::MimicConfig;
+    MimicConfig::play(policy("steering"))
+        .with_get_up(policy("getup"))
+        .load()
+        .unwrap();
+    let err = MimicConfig::play(policy("steering"))
+        .with_get_up(policy("location"))
+        .load()
+        .err()
+        .expect("a location policy is not a get-up tracker")
+        .to_string();
+    assert!(err.contains("assets/policies/location"), "{err}");
+}

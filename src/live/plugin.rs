@@ -57,6 +57,7 @@ pub struct MimicConfig {
     background_update: bool,
     save_int_models: bool,
     init_model: Option<PathBuf>,
+    get_up: Option<PathBuf>,
 }
 
 impl MimicConfig {
@@ -75,6 +76,7 @@ impl MimicConfig {
             background_update: true,
             save_int_models: false,
             init_model: None,
+            get_up: None,
         }
     }
 
@@ -104,6 +106,14 @@ impl MimicConfig {
         });
         config.num_envs = 1;
         config
+    }
+
+    /// Play: a character that falls is got up by the get-up tracker in `model_dir` (e.g.
+    /// `assets/policies/getup`) instead of being put back at its start
+    /// ([`PolicyPlugin::with_get_up`]). Ignored when training.
+    pub fn with_get_up(mut self, model_dir: impl Into<PathBuf>) -> Self {
+        self.get_up = Some(model_dir.into());
+        self
     }
 
     /// Number of simulated characters (default 16 for training, 1 for play). A resumed run
@@ -205,11 +215,13 @@ impl MimicConfig {
             return Err(MimicError::Invalid("num_envs must be at least 1".into()));
         }
         let play = match &self.mode {
-            Mode::Play { model_dir } => Some(PolicyPlugin::load_on_engine(
-                model_dir,
-                self.num_envs,
-                &self.engine,
-            )?),
+            Mode::Play { model_dir } => {
+                let plugin = PolicyPlugin::load_on_engine(model_dir, self.num_envs, &self.engine)?;
+                Some(match &self.get_up {
+                    Some(dir) => plugin.with_get_up(dir)?,
+                    None => plugin,
+                })
+            }
             // Everything a run needs is read and checked here, writing nothing (the out_dir is
             // only created); `build` sets the run up again from the same files (a plugin
             // builds from `&self`, and an agent is not a value to copy), so that errors come
