@@ -409,9 +409,6 @@ fn restart_finished(
                 None => {}
             }
         }
-        if let Some(getup) = getup.as_deref_mut() {
-            getup.cancel(env);
-        }
         if stats.started {
             let r = &mut running[env];
             r.0 += f64::from(resets.output().buffers.rewards[env]);
@@ -441,6 +438,10 @@ fn restart_finished(
         };
         if !resets.reset(env, to) {
             return; // the worlds are not built yet
+        }
+        // Put back at its start: whatever the tracker was doing with it is over.
+        if let Some(getup) = getup.as_deref_mut() {
+            getup.cancel(env);
         }
         if stats.started {
             stats.resets += 1;
