@@ -184,6 +184,9 @@ pub fn task_eval_of_checkpoint(
         load_for_test(model_dir, None, num_envs, device, &no_override, |c| {
             if let Some(c) = c.character_mut() {
                 c.episode_length = seconds + 60.0;
+                // The scripts measure the policy, not the training's randomisation (play mode
+                // leaves it out too); the knockdown script pushes by itself.
+                c.domain_rand = None;
                 if getup {
                     c.motion_file = Some(super::getup_eval::GETUP_MOTION_FILE.into());
                     c.rand_reset = false;

@@ -68,7 +68,7 @@ pub struct KnockdownEval {
     /// Falls of risen characters before they walked on (counted in `falls` too).
     pub fell_again: u32,
     /// Recovered characters that then walked [`WALK_ON_DISTANCE`] along their command within
-    /// [`KNOCKDOWN_WALK_ON_S`] without falling again.
+    /// [`KNOCKDOWN_WALK_ON_S`] of the hand-back without falling again.
     pub walked_on: u32,
     /// Characters × simulated minutes.
     pub minutes: f64,
@@ -221,7 +221,8 @@ enum Phase {
     Walking { push_at: usize },
     /// Fallen at the step given; standing for `up` steps.
     Down { since: usize, up: usize },
-    /// Stood at the step given, from that position, walking along that direction.
+    /// Stood (or was handed back by the tracker) at the step given, from that position, walking
+    /// along that direction.
     Risen { at: usize, from: Vec2, dir: Vec2 },
 }
 
@@ -232,7 +233,7 @@ enum Phase {
 /// recovered once the pelvis stays above [`STANDING_HEIGHT`] for [`STANDING_HOLD_S`] within
 /// [`GETUP_LIMIT_S`] (time counted to the start of that hold); a risen character gets a new
 /// heading and has walked on if it covers [`WALK_ON_DISTANCE`] along it within
-/// [`KNOCKDOWN_WALK_ON_S`] without falling. One not up in time is reset. The env must end
+/// [`KNOCKDOWN_WALK_ON_S`] of the tracker's hand-back without falling. One not up in time is reset. The env must end
 /// episodes on falls (`enable_early_termination`) and have no episode length within `steps`.
 pub fn measure_knockdown(
     agent: &mut Agent,
@@ -316,6 +317,13 @@ pub fn measure_knockdown(
                         Phase::Down { since, up }
                     }
                 }
+                // The walk-on window opens at the hand-back: a tracker may stand a character
+                // up well before its clip has played out.
+                Phase::Risen { dir, .. } if rising => Phase::Risen {
+                    at: t,
+                    from: root_xy(env, e),
+                    dir,
+                },
                 Phase::Risen { at, from, dir } => {
                     let along = (root_xy(env, e) - from).dot(dir);
                     if along >= WALK_ON_DISTANCE && !rising {
