@@ -154,6 +154,10 @@ enum Command {
         /// Play this checkpoint instead of training (e.g. assets/policies/deepmimic_walk).
         #[arg(long = "model_file")]
         model_file: Option<PathBuf>,
+        /// With --model_file: fallen characters are got up by this tracker (e.g.
+        /// assets/policies/getup) instead of being put back at their start.
+        #[arg(long = "getup_model")]
+        getup_model: Option<PathBuf>,
         /// Continue the run in out_dir from its checkpoint.
         #[arg(long)]
         resume: bool,
@@ -244,6 +248,9 @@ enum Command {
         /// policies; it cannot train on.
         #[arg(long = "play_only", conflicts_with = "resumable")]
         play_only: bool,
+        /// With --play_only: store the weights in half precision (half the bytes).
+        #[arg(long, requires = "play_only")]
+        half: bool,
     },
     /// Export a policy's deterministic action as ONNX (the observation normaliser, the actor and
     /// the action mapping in one graph; ASE's latent z as a second input) with a JSON beside it:
@@ -278,6 +285,7 @@ fn run(cli: Cli) -> Result<()> {
             agent_config: DEFAULT_AGENT.into(),
             env_config: DEFAULT_ENV.into(),
             model_file: None,
+            getup_model: None,
             resume: false,
             engine: None,
             sim_freq: None,
@@ -427,11 +435,12 @@ fn run(cli: Cli) -> Result<()> {
             out,
             resumable,
             play_only,
+            half,
         } => {
             let bytes = if resumable {
                 ship_resumable(&model_file, &out)?
             } else if play_only {
-                ship_play_only(&model_file, &out)?
+                ship_play_only(&model_file, &out, half)?
             } else {
                 ship_policy(&model_file, &out)?
             };

@@ -82,6 +82,10 @@ pub struct PlayStats {
     pub resets: u64,
     /// Whether every character has been put at its start.
     pub started: bool,
+    /// Falls the get-up tracker took over ([`CharacterFell`]).
+    pub falls: u64,
+    /// Of those, the characters that stood again ([`CharacterRose`]).
+    pub risen: u64,
     /// Milliseconds the policy took in the last control step (steering, inference, targets).
     pub inference_ms: f64,
     /// Milliseconds the physics and the env took in the last control step.
@@ -227,6 +231,7 @@ impl Plugin for PolicyPlugin {
             default_state: setup.default_state.clone(),
         };
         configure_mimic_sets(app);
+        crate::control::add_pushes(app);
         if let Some(getup) = &self.getup {
             app.insert_resource(GetUp(getup.clone()));
         }
@@ -398,12 +403,14 @@ fn restart_finished(
                 Some(GetUpProgress::Rising) => continue,
                 Some(GetUpProgress::Risen { seconds }) => {
                     rose.write(CharacterRose { env, seconds });
+                    stats.risen += 1;
                     continue;
                 }
                 Some(GetUpProgress::GaveUp) => code = DoneCode::Fail,
                 None if code == DoneCode::Fail => {
                     getup.start(env, resets.sim_state());
                     fell.write(CharacterFell { env });
+                    stats.falls += 1;
                     continue;
                 }
                 None => {}

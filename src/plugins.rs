@@ -58,13 +58,13 @@ impl PluginGroup for MimicPlugins {
 pub mod prelude {
     pub use super::MimicPlugins;
     pub use crate::control::{
-        CheckpointSaved, EpisodeDone, IterationFinished, MimicControl, MimicSet, MoveCommand,
-        TrainingRequest,
+        CharacterFell, CharacterRose, CheckpointSaved, EpisodeDone, IterationFinished,
+        MimicControl, MimicSet, MoveCommand, PushCharacter, TrainingRequest,
     };
     #[cfg(feature = "train")]
     pub use crate::live::{MimicConfig, MimicError, MimicPlugin};
     pub use crate::live::{TrainingMetrics, TrainingPhase, TrainingStatus};
-    pub use crate::play::{PlayStats, PolicyPlugin};
+    pub use crate::play::{GetUp, PlayStats, PolicyPlugin};
     pub use crate::sim::{ControlPace, ControlStep, SimSet};
     pub use crate::skills::SkillSteering;
     #[cfg(feature = "render")]

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
-use bevy_mimic::control::{CharacterFell, CharacterRose};
+use bevy_mimic::control::{CharacterFell, CharacterRose, PushCharacter};
 use bevy_mimic::learning::device::Backend;
 use bevy_mimic::play::{PlayStats, PolicyPlugin};
-use bevy_mimic::sim::{SimState, StateWrites};
+use bevy_mimic::sim::SimState;
 use bevy_mimic::train::{TaskEval, TaskEvalMode, task_eval_of_checkpoint};
 
 fn policy(name: &str) -> PathBuf {
@@ -97,13 +97,23 @@ fn in_play_a_fallen_character_gets_up_instead_of_being_put_back() {
     for _ in 0..30 {
         app.update();
     }
-    // Knock every character over: a hard shove of the pelvis, sideways and down.
+    // Knock every character over, as a game would: a hard shove of the pelvis, sideways and
+    // down. Two bad pushes beside them are refused, not applied and not a panic.
     for env in 0..N {
         let dir = Vec2::from_angle(env as f32 * 1.7) * 10.0;
-        app.world_mut()
-            .resource_mut::<StateWrites>()
-            .push_root(env, Vec3::new(dir.x, dir.y, -2.0));
+        app.world_mut().write_message(PushCharacter {
+            env,
+            velocity: Vec3::new(dir.x, dir.y, -2.0),
+        });
     }
+    app.world_mut().write_message(PushCharacter {
+        env: N,
+        velocity: Vec3::X,
+    });
+    app.world_mut().write_message(PushCharacter {
+        env: 0,
+        velocity: Vec3::new(f32::NAN, 0.0, 0.0),
+    });
     for _ in 0..450 {
         app.update();
     }
@@ -127,6 +137,9 @@ fn in_play_a_fallen_character_gets_up_instead_of_being_put_back() {
         "most of the fallen rose"
     );
     assert!(seen.rose.iter().all(|&(_, s)| s > 1.0 && s < 20.0));
+    assert_eq!(stats.falls, seen.fell.len() as u64);
+    assert_eq!(stats.risen, seen.rose.len() as u64);
+    assert!(heights.iter().all(|h| h.is_finite()));
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub fn open_viewer(command: Command) -> Result<()> {
         agent_config,
         env_config,
         model_file,
+        getup_model,
         resume,
         engine,
         sim_freq,
@@ -43,8 +44,24 @@ pub fn open_viewer(command: Command) -> Result<()> {
     if !speed.is_finite() || speed < 0.0 || heading.is_some_and(|h| !h.is_finite()) {
         bail!("--heading must be finite and --speed finite and >= 0");
     }
+    if getup_model.is_some() && model_file.is_none() {
+        bail!("--getup_model backs a played policy: give --model_file too");
+    }
     let (config, source) = match (&model_file, resume) {
-        (Some(dir), _) => (MimicConfig::play(dir), format!("playing {}", dir.display())),
+        (Some(dir), _) => {
+            let config = MimicConfig::play(dir);
+            match &getup_model {
+                Some(getup) => (
+                    config.with_get_up(getup),
+                    format!(
+                        "playing {}, getting up with {}",
+                        dir.display(),
+                        getup.display()
+                    ),
+                ),
+                None => (config, format!("playing {}", dir.display())),
+            }
+        }
         (None, true) => (
             MimicConfig::resume(&out_dir),
             format!("resuming {}", out_dir.display()),

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 
-use crate::control::{MimicControl, TrainingRequest};
+use crate::control::{MimicControl, PushCharacter, TrainingRequest};
 use crate::env::character::systems::Reference;
 use crate::live::{TrainingMetrics, TrainingStatus};
 use crate::sim::ControlPace;
@@ -89,6 +89,8 @@ pub struct PanelState {
     pub command_all: bool,
     /// Send the heading command once the characters exist (`view --heading`).
     pub start_command: bool,
+    /// How hard the push button (or the P key) shoves the followed character, sideways (m/s).
+    pub push_speed: f32,
 }
 
 impl Default for PanelState {
@@ -127,6 +129,7 @@ impl Default for PanelState {
             command_speed: 1.0,
             command_all: false,
             start_command: false,
+            push_speed: 8.0,
         }
     }
 }
@@ -153,6 +156,9 @@ pub enum PanelAction {
     /// Change a task policy's commands (the followed character's, or all with
     /// `command_all`).
     Move(MoveAction),
+    /// Play mode: shove the followed character sideways by `push_speed` m/s
+    /// ([`PushCharacter`]).
+    Push,
 }
 
 /// The [`ControlPace`] a panel state asks for.
@@ -212,8 +218,8 @@ pub fn apply_panel_actions(
                     apply_skill_action(a, state.follow, state.skill_all, s);
                 }
             }
-            // Components: applied by PanelWorld, which holds the Commands.
-            PanelAction::Move(_) => {}
+            // Components and messages that need the world: applied by PanelWorld.
+            PanelAction::Move(_) | PanelAction::Push => {}
         }
     }
 }
@@ -234,6 +240,7 @@ pub struct PanelWorld<'w, 's> {
     steering: Option<ResMut<'w, SkillSteering>>,
     play: Option<Res<'w, crate::play::PlayStats>>,
     task: Option<Res<'w, crate::env::character::TaskState>>,
+    pushes: Option<ResMut<'w, Messages<PushCharacter>>>,
     commands: Commands<'w, 's>,
     bodies: Query<'w, 's, (Entity, &'static crate::sim::plugin::SimBody)>,
 }
@@ -265,18 +272,41 @@ impl PanelWorld<'_, '_> {
             self.steering.as_deref_mut(),
         );
         for action in &output.actions {
-            if let PanelAction::Move(m) = action {
-                let s = &self.state;
-                apply_move_action(
-                    *m,
-                    s.follow,
-                    s.command_all,
-                    &mut self.commands,
-                    &self.bodies,
-                );
+            let s = &self.state;
+            match action {
+                PanelAction::Move(m) => {
+                    apply_move_action(
+                        *m,
+                        s.follow,
+                        s.command_all,
+                        &mut self.commands,
+                        &self.bodies,
+                    );
+                }
+                PanelAction::Push => {
+                    if let Some(pushes) = self.pushes.as_deref_mut() {
+                        pushes.write(sideways_push(&self.sim, s.follow, s.push_speed));
+                    }
+                }
+                _ => {}
             }
         }
         output
+    }
+}
+
+/// A push of character `env` by `speed` m/s to the left of where it moves (or of world +x when
+/// it stands still): sideways is how a walker falls most easily.
+fn sideways_push(sim: &crate::sim::SimState, env: usize, speed: f32) -> PushCharacter {
+    let env = env.min(sim.num_envs.saturating_sub(1));
+    let moving = sim
+        .root_vel(env)
+        .truncate()
+        .try_normalize()
+        .unwrap_or(Vec2::X);
+    PushCharacter {
+        env,
+        velocity: moving.perp().extend(0.0) * speed,
     }
 }
 

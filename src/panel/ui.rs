@@ -84,6 +84,12 @@ fn status_line(ui: &mut egui::Ui, input: &PanelInput) {
                     "per control step: inference {:.1} ms · simulation {:.1} ms · {} steps",
                     p.inference_ms, p.sim_ms, p.steps
                 ));
+                // One line either way, so that the controls below do not move.
+                ui.label(if p.falls > 0 {
+                    format!("{} falls · {} stood up again", p.falls, p.risen)
+                } else {
+                    format!("{} characters put back at their start", p.resets)
+                });
             }
         }
     }
@@ -141,6 +147,17 @@ fn controls(
             actions.push(PanelAction::SetSpeed(state.speed));
         }
     });
+    if input.play.is_some() {
+        ui.horizontal(|ui| {
+            // P pushes too, unless a text field has the keyboard.
+            let key =
+                ui.input(|i| i.key_pressed(egui::Key::P)) && !ui.ctx().egui_wants_keyboard_input();
+            if ui.button("Push (P)").clicked() || key {
+                actions.push(PanelAction::Push);
+            }
+            ui.add(egui::Slider::new(&mut state.push_speed, 1.0..=15.0).text("m/s sideways"));
+        });
+    }
     ui.horizontal(|ui| {
         let last = input.num_envs.saturating_sub(1);
         ui.add(egui::Slider::new(&mut state.follow, 0..=last).text("follow env"));
