@@ -450,7 +450,9 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
     adversarial_trainer("ASE", run.path(), 3).train().unwrap();
     let full = run.path().join("model");
     let light = run.path().join("light");
-    ship_play_only(&full, &light).unwrap();
+    ship_play_only(&full, &light, false).unwrap();
+    let half = run.path().join("half");
+    ship_play_only(&full, &half, true).unwrap();
     let networks = |dir: &std::path::Path| {
         let bytes = std::fs::read(dir.join("model.bpk")).unwrap();
         let records = bevy_mimic::learning::models::NetworkRecords::from_bytes(
@@ -467,14 +469,22 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
     // The toy task has no clips to name skills by: the encoder stays (on a character it is
     // replaced by skills.yaml; see the web demo's policies below).
     assert_eq!(networks(&light), ["actor", "enc"]);
+    let size = |dir: &std::path::Path| std::fs::metadata(dir.join("model.bpk")).unwrap().len();
+    assert!(
+        size(&half) * 10 < size(&light) * 6,
+        "half precision halves the weights: {} vs {} bytes",
+        size(&half),
+        size(&light)
+    );
 
     let mut a = load_policy(&full, Backend::Flex.device()).unwrap().policy;
     let mut b = load_policy(&light, Backend::Flex.device()).unwrap().policy;
+    let mut h = load_policy(&half, Backend::Flex.device()).unwrap().policy;
     assert!(a.has_discriminator() && !b.has_discriminator());
     let obs: Vec<f32> = (0..4 * a.state().obs_dim)
         .map(|i| (i as f32 * 0.37).sin())
         .collect();
-    for policy in [&mut a, &mut b] {
+    for policy in [&mut a, &mut b, &mut h] {
         let slots = policy.latents_mut().unwrap();
         slots.resize(4);
         for env in 0..4 {
@@ -484,7 +494,9 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
             slots.hold(env, &z);
         }
     }
-    assert_eq!(a.act(&obs).to_vec(), b.act(&obs).to_vec());
+    let exact = a.act(&obs).to_vec();
+    assert_eq!(exact, b.act(&obs).to_vec());
+    assert_close(&exact, &h.act(&obs).to_vec(), "the half-precision shipment");
     // The encoder stays: it names ASE's skills.
     let window = vec![0.1f32; 2 * a.state().disc_obs_dim];
     assert_eq!(a.encode(&window), b.encode(&window));
@@ -493,6 +505,21 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
         .err()
         .expect("no critic to train");
     assert!(err.to_string().contains("play-only"), "{err}");
+}
+
+/// Actions of a half-precision shipment against the original's: within f16's rounding.
+fn assert_close(exact: &[f32], half: &[f32], what: &str) {
+    assert_eq!(exact.len(), half.len());
+    let worst = exact
+        .iter()
+        .zip(half)
+        .map(|(a, b)| (a - b).abs() / (1.0 + a.abs()))
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst > 0.0,
+        "{what}: stored in half precision, yet bit for bit the same"
+    );
+    assert!(worst < 1e-2, "{what}: an action off by {worst} (relative)");
 }
 
 #[test]
@@ -513,10 +540,26 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
     let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
         .map(|i| (i as f32 * 0.13).sin())
         .collect();
-    assert_eq!(
-        shipped.act(&obs).to_vec(),
-        web.act(&obs).to_vec(),
-        "web/policies/steering is stale: bevy_mimic ship --play_only --model_file assets/policies/steering --out web/policies/steering"
+    assert_close(
+        &shipped.act(&obs).to_vec(),
+        &web.act(&obs).to_vec(),
+        "web/policies/steering (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/steering --out web/policies/steering)",
+    );
+    // The get-up tracker behind it.
+    let load_at = |rel: &str| {
+        load_policy(&root.join(rel), Backend::Flex.device())
+            .unwrap()
+            .policy
+    };
+    let mut shipped = load_at("assets/policies/getup");
+    let mut web = load_at("web/policies/getup");
+    let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
+        .map(|i| (i as f32 * 0.07).sin())
+        .collect();
+    assert_close(
+        &shipped.act(&obs).to_vec(),
+        &web.act(&obs).to_vec(),
+        "web/policies/getup (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/getup --out web/policies/getup)",
     );
     // ASE's skills: the same actions under the same latents, and the skills it names at start
     // written when it was shipped, without the encoder.
@@ -545,10 +588,10 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
         shipped.latents_mut().unwrap().hold(env, &z);
         web.latents_mut().unwrap().hold(env, &z);
     }
-    assert_eq!(
-        shipped.act(&obs).to_vec(),
-        web.act(&obs).to_vec(),
-        "web/policies/ase_skills is stale: bevy_mimic ship --play_only --model_file assets/policies/ase_skills --out web/policies/ase_skills"
+    assert_close(
+        &shipped.act(&obs).to_vec(),
+        &web.act(&obs).to_vec(),
+        "web/policies/ase_skills (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/ase_skills --out web/policies/ase_skills)",
     );
 }
 

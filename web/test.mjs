@@ -2,7 +2,8 @@
 // headless Chromium (software WebGL2 through SwiftShader), once per demo:
 //   - steering (the default page): waits until the page reports 5 s of simulation, checks that
 //     the followed humanoid is still standing, prints the time to the first frame and the frame
-//     rate, then clicks on the ground and checks that the humanoid walks there;
+//     rate, then clicks on the ground and checks that the humanoid walks there, then pushes it
+//     over (the P key) and checks that it stands up again;
 //   - skills (`?demo=skills`): the same standing check on ASE's skills.
 // It saves a screenshot of each.
 //
@@ -10,7 +11,7 @@
 //                                         skills demo's goes beside it, *_skills.png)
 //
 // The page reports through its title: "… | sim 5.03 s | pelvis 0.891 m | lowest 0.802 m |
-// target 2.41 m | resets 0 | frames 123" (see src/bin/web_demo.rs).
+// target 2.41 m | resets 0 | falls 0 | risen 0 | frames 123" (see src/bin/web_demo.rs).
 import { chromium } from "playwright-core";
 import { serve } from "./serve.mjs";
 
@@ -23,6 +24,10 @@ const STANDING = 0.6;
 const CLICK_FAR = 1.5;
 const REACHED = 0.75;
 const WALK_SECONDS = 15;
+// Pushed over (the P key: 8 m/s sideways, up to this many tries 2 simulated s apart), the
+// followed humanoid must stand up again within this much simulated time.
+const PUSH_TRIES = 4;
+const RISE_SECONDS = 15;
 
 const server = await serve(0);
 const base = `http://127.0.0.1:${server.address().port}/`;
@@ -60,7 +65,7 @@ async function openDemo(query) {
     };
     return {
       title, sim: num("sim"), pelvis: num("pelvis"), lowest: num("lowest"), target: num("target"),
-      frames: num("frames"), resets: num("resets"),
+      frames: num("frames"), resets: num("resets"), falls: num("falls"), risen: num("risen"),
     };
   };
   const waitSim = (s) =>
@@ -123,6 +128,32 @@ try {
   console.log(`web: screenshot ${screenshot}`);
   if (!(walked.target < REACHED && walked.resets === 0)) {
     throw new Error(`click-to-walk: still ${walked.target} m from the point ${WALK_SECONDS} s after the click (from ${clicked.target} m), resets ${walked.resets}`);
+  }
+
+  // Push it over; the get-up tracker stands it up again.
+  let pushed = walked;
+  for (let i = 0; i < PUSH_TRIES && !(pushed.falls >= 1); i++) {
+    await steering.page.keyboard.press("p");
+    await steering.waitSim(pushed.sim + 2);
+    pushed = await steering.report();
+  }
+  console.log(`web: pushed; ${pushed.title}`);
+  if (!(pushed.falls >= 1)) {
+    throw new Error(`${PUSH_TRIES} pushes (the P key) did not knock the humanoid over`);
+  }
+  await steering.page.waitForFunction(
+    ([end]) => {
+      const sim = / sim ([0-9.]+) s/.exec(document.title);
+      const risen = / risen ([0-9]+) /.exec(document.title);
+      return (risen && Number(risen[1]) >= 1) || (sim && Number(sim[1]) >= end);
+    },
+    [pushed.sim + RISE_SECONDS],
+    { timeout: 600_000, polling: 250 },
+  );
+  const rose = await steering.report();
+  console.log(`web: ${(rose.sim - pushed.sim).toFixed(2)} s after the fall; ${rose.title}`);
+  if (!(rose.risen >= 1 && rose.resets === 0)) {
+    throw new Error(`pushed over, the humanoid did not stand up within ${RISE_SECONDS} s: ${rose.title}`);
   }
   await steering.page.close();
 

@@ -3,6 +3,8 @@
 //!
 //! - the default, `steering`: a steering policy (AMP + MimicKit's steering task) walks where
 //!   you click on the ground, at the panel's speed (its heading dial and random targets too);
+//!   the panel's Push button shoves the followed character, and the get-up tracker gets a
+//!   fallen one up again;
 //! - `?demo=skills`: ASE's skills (walk, run, kick, punch: pick one, blend two, hold or release).
 //!
 //! Build it with `web/build.sh` (wasm32-unknown-unknown, `--features web`); it also runs
@@ -26,6 +28,10 @@ use bevy_mimic::viewer::ViewerPlugin;
 
 /// Characters on the grid.
 const NUM_CHARACTERS: usize = 4;
+
+/// The get-up tracker's play-only copy (`bevy_mimic ship --play_only --model_file
+/// assets/policies/getup --out web/policies/getup`), behind the steering demo.
+const GETUP_POLICY: &str = "web/policies/getup";
 
 /// Which demo the page plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,8 +75,8 @@ impl Demo {
         let policy = self.policy();
         match self {
             Demo::Steering => format!(
-                "Steering · {policy} · {NUM_CHARACTERS} characters · click on the ground to walk there \
-                 (?demo=skills for ASE's skills)"
+                "Steering · {policy} · {NUM_CHARACTERS} characters · click on the ground to walk there, \
+                 P to push (?demo=skills for ASE's skills)"
             ),
             Demo::Skills => format!("ASE skills · {policy} · {NUM_CHARACTERS} characters"),
         }
@@ -107,6 +113,15 @@ fn main() {
         "web/policies/steering/env_config.yaml",
         "web/policies/steering/model.bpk",
         "web/policies/steering/character.yaml",
+        "web/policies/getup/manifest.json",
+        "web/policies/getup/agent.yaml",
+        "web/policies/getup/agent_config.yaml",
+        "web/policies/getup/env_config.yaml",
+        "web/policies/getup/model.bpk",
+        "web/policies/getup/character.yaml",
+        "assets/motions/humanoid_getup.yaml",
+        "assets/motions/deepmimic_getup_facedown.bmotion",
+        "assets/motions/deepmimic_getup_faceup.bmotion",
         "web/policies/ase_skills/manifest.json",
         "web/policies/ase_skills/agent.yaml",
         "web/policies/ase_skills/agent_config.yaml",
@@ -126,7 +141,12 @@ fn main() {
     );
     let demo = Demo::chosen();
     let policy = demo.policy();
-    let plugin = match PolicyPlugin::load(Path::new(policy), NUM_CHARACTERS) {
+    let plugin = PolicyPlugin::load(Path::new(policy), NUM_CHARACTERS).and_then(|p| match demo {
+        // A steering character pushed over (the panel's Push button) gets up again.
+        Demo::Steering => p.with_get_up(Path::new(GETUP_POLICY)),
+        Demo::Skills => Ok(p),
+    });
+    let plugin = match plugin {
         Ok(p) => p,
         Err(e) => {
             // In the page this reaches the console (and the title, for the test).
@@ -156,7 +176,8 @@ fn main() {
 
 /// Writes what the browser test checks into the page's title (and the window's, natively):
 /// seconds simulated, the followed character's pelvis height now and its lowest since the
-/// start, its distance to the point it was sent to (NaN before a click), and frames drawn.
+/// start, its distance to the point it was sent to (NaN before a click), the falls the get-up
+/// tracker took over and how many of them stood up again, and frames drawn.
 fn report_to_page(
     stats: Res<PlayStats>,
     state: Res<SimState>,
@@ -189,9 +210,11 @@ fn report_to_page(
         _ => f32::NAN,
     };
     let title = format!(
-        "bevy_mimic web demo | sim {sim_s:.2} s | pelvis {pelvis:.3} m | lowest {:.3} m | target {target:.2} m | resets {} | frames {}",
+        "bevy_mimic web demo | sim {sim_s:.2} s | pelvis {pelvis:.3} m | lowest {:.3} m | target {target:.2} m | resets {} | falls {} | risen {} | frames {}",
         lowest.unwrap_or(f32::NAN),
         stats.resets,
+        stats.falls,
+        stats.risen,
         *frames
     );
     #[cfg(target_arch = "wasm32")]

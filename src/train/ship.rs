@@ -45,24 +45,27 @@ pub fn ship_resumable(from: &Path, to: &Path) -> Result<u64, RunError> {
 /// Like [`ship_policy`], but the model file keeps only the network acting needs: the actor.
 /// The critic and the discriminator are dropped, and ASE's encoder too: the skills it names at
 /// start (one per clip) are named now and written to `skills.yaml`, which play mode reads
-/// instead (an ASE policy of an env without characters keeps its encoder). That makes the web demo's embedded policies megabytes smaller. Such a checkpoint
-/// plays (`PolicyPlugin`, `test`, `task-eval`); training, resuming, a high-level controller
-/// that wants its style reward, or `skills`' encoder agreement refuse it or go without.
-pub fn ship_play_only(from: &Path, to: &Path) -> Result<u64, RunError> {
-    ship_files(from, to, Shipment::PlayOnly)
+/// instead (an ASE policy of an env without characters keeps its encoder). With `half`, the
+/// weights are stored in half precision (half the bytes; actions within f16's rounding of the
+/// original's). That makes the web demo's embedded policies megabytes smaller. Such a
+/// checkpoint plays (`PolicyPlugin`, `view`, a get-up tracker); training, resuming, `test`,
+/// `task-eval`, a high-level controller that wants its style reward, or `skills`' encoder
+/// agreement refuse it or go without.
+pub fn ship_play_only(from: &Path, to: &Path, half: bool) -> Result<u64, RunError> {
+    ship_files(from, to, Shipment::PlayOnly { half })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shipment {
     Policy,
     Resumable,
-    PlayOnly,
+    PlayOnly { half: bool },
 }
 
 fn ship_files(from: &Path, to: &Path, shipment: Shipment) -> Result<u64, RunError> {
     let resumable = shipment == Shipment::Resumable;
     let mut files = read_dir(from)?;
-    if shipment == Shipment::PlayOnly
+    if let Shipment::PlayOnly { half } = shipment
         && let Some(i) = files.iter().position(|(n, _)| n == MODEL_FILE)
     {
         let invalid =
@@ -95,6 +98,11 @@ fn ship_files(from: &Path, to: &Path, shipment: Shipment) -> Result<u64, RunErro
             .filter(|n| *n != "actor" && !(keep_encoder && *n == Encoder::RECORD_NAME))
         {
             networks.remove(name);
+        }
+        if half {
+            networks
+                .store_half()
+                .map_err(|e| invalid(format!("cannot halve the weights: {e}")))?;
         }
         let model = &mut files
             .iter_mut()

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use burn::module::Module;
 use burn::store::{ModuleRecord, RecordError};
-use burn::tensor::Bytes;
+use burn::tensor::{Bytes, DType, f16};
 
 /// Named networks' records, read from or to be written into one model file.
 #[derive(Debug, Default)]
@@ -64,11 +64,16 @@ impl NetworkRecords {
     }
 
     /// Loads the network stored as `name` into `network` (built with the same architecture)
-    /// and removes it from the set; an error when it is absent or does not fit.
+    /// and removes it from the set; an error when it is absent or does not fit. Weights stored
+    /// in half precision ([`store_half`](Self::store_half)) are widened back to `f32`.
     pub fn take<M: Module>(&mut self, name: &str, network: M) -> Result<M, RecordError> {
         let tensors = self.parts.remove(name).ok_or_else(|| {
             RecordError::Validation(format!("the file holds no network `{name}`"))
         })?;
+        let tensors = tensors
+            .into_iter()
+            .map(|t| convert(t, DType::F16, DType::F32))
+            .collect::<Result<Vec<_>, _>>()?;
         let bytes = burn_pack::Writer::new(tensors)
             .into_bytes()
             .map_err(pack_error)?;
@@ -76,6 +81,18 @@ impl NetworkRecords {
         network
             .try_load_record(record)
             .map_err(|e| RecordError::Validation(format!("network `{name}`: {e}")))
+    }
+
+    /// Stores every `f32` weight in half precision: half the bytes, for policies that are only
+    /// played (the web demo's, `ship --play_only --half`). Acting on them is within f16's
+    /// rounding (about 1e-3 relative) of the original.
+    pub fn store_half(&mut self) -> Result<(), RecordError> {
+        for tensors in self.parts.values_mut() {
+            for t in std::mem::take(tensors) {
+                tensors.push(convert(t, DType::F32, DType::F16)?);
+            }
+        }
+        Ok(())
     }
 
     /// Drops the network stored as `name`; whether there was one.
@@ -104,6 +121,32 @@ impl NetworkRecords {
             .into_bytes()
             .map_err(pack_error)
     }
+}
+
+/// `t` with its `from` values rewritten as `to` (`f32` ↔ `f16`); any other tensor unchanged.
+fn convert(t: burn_pack::Tensor, from: DType, to: DType) -> Result<burn_pack::Tensor, RecordError> {
+    if t.dtype != from {
+        return Ok(t);
+    }
+    let (name, _, shape, param_id, bytes) = t.into_parts().map_err(pack_error)?;
+    let out: Vec<u8> = match (from, to) {
+        (DType::F32, DType::F16) => bytes
+            .chunks_exact(4)
+            .flat_map(|b| f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes())
+            .collect(),
+        (DType::F16, DType::F32) => bytes
+            .chunks_exact(2)
+            .flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes())
+            .collect(),
+        _ => unreachable!("only f32 <-> f16"),
+    };
+    Ok(burn_pack::Tensor::new(
+        name,
+        to,
+        shape,
+        param_id,
+        Bytes::from_bytes_vec(out),
+    ))
 }
 
 #[cfg(test)]
