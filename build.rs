@@ -14,9 +14,13 @@ fn main() {
 #[cfg(feature = "mujoco")]
 fn mujoco() {
     use std::path::PathBuf;
+    // The manifest directory as cargo gives it when the script runs, not as it was when the
+    // script was compiled: a target directory shared by checkouts at other paths reuses the
+    // compiled script.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let dir = std::env::var_os("MUJOCO_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("third_party/mujoco"));
+        .unwrap_or_else(|| PathBuf::from(manifest).join("third_party/mujoco"));
     let (include, lib) = (dir.join("include"), dir.join("lib"));
     if !include.join("mujoco/mujoco.h").exists() || !lib.join("libmujoco.so").exists() {
         panic!(
