@@ -2,8 +2,8 @@
 //!
 //! `cargo run --release --example drive_character [-- <steering checkpoint dir>]`
 //!
-//! WASD or the arrow keys move relative to the camera, Shift runs, Q and E turn the camera.
-//! With no key held the character strolls on at its slowest speed the way it faces. A gamepad
+//! WASD or the arrow keys move relative to the camera, Shift runs, Q and E turn the camera,
+//! Space shoves the character sideways (it gets up again). With no key held the character strolls on at its slowest speed the way it faces. A gamepad
 //! works too (left stick: direction and speed, South button: run, right stick: camera) when
 //! built with `--features gamepad` (Bevy's gilrs backend; on Linux it needs libudev-dev).
 //!
@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
         .add_plugins(MimicPlugins::mimic(mimic))
         .init_resource::<ChaseCamera>()
         .add_systems(Startup, game_scene)
-        .add_systems(Update, (drive, follow))
+        .add_systems(Update, (drive, shove, follow))
         .run();
     Ok(())
 }
@@ -107,6 +107,21 @@ fn drive(
 }
 
 /// The camera sits behind and above the character, turned by `ChaseCamera::yaw`.
+/// Space: a blow from the camera's left, as a game would send one ([`PushCharacter`]).
+fn shove(
+    keys: Res<ButtonInput<KeyCode>>,
+    camera: Res<ChaseCamera>,
+    mut pushes: MessageWriter<PushCharacter>,
+) {
+    if keys.just_pressed(KeyCode::Space) {
+        let right = Vec2::from_angle(camera.yaw - std::f32::consts::FRAC_PI_2);
+        pushes.write(PushCharacter {
+            env: 0,
+            velocity: (right * 8.0).extend(0.5),
+        });
+    }
+}
+
 fn follow(
     state: Res<SimState>,
     chase: Res<ChaseCamera>,

@@ -496,7 +496,7 @@ fn a_play_only_shipment_acts_as_the_full_one_and_refuses_to_train() {
     }
     let exact = a.act(&obs).to_vec();
     assert_eq!(exact, b.act(&obs).to_vec());
-    assert_close(&exact, &h.act(&obs).to_vec(), "the half-precision shipment");
+    assert_close(&exact, h.act(&obs), "the half-precision shipment");
     // The encoder stays: it names ASE's skills.
     let window = vec![0.1f32; 2 * a.state().disc_obs_dim];
     assert_eq!(a.encode(&window), b.encode(&window));
@@ -541,8 +541,8 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
         .map(|i| (i as f32 * 0.13).sin())
         .collect();
     assert_close(
-        &shipped.act(&obs).to_vec(),
-        &web.act(&obs).to_vec(),
+        shipped.act(&obs),
+        web.act(&obs),
         "web/policies/steering (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/steering --out web/policies/steering)",
     );
     // The get-up tracker behind it.
@@ -557,8 +557,8 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
         .map(|i| (i as f32 * 0.07).sin())
         .collect();
     assert_close(
-        &shipped.act(&obs).to_vec(),
-        &web.act(&obs).to_vec(),
+        shipped.act(&obs),
+        web.act(&obs),
         "web/policies/getup (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/getup --out web/policies/getup)",
     );
     // ASE's skills: the same actions under the same latents, and the skills it names at start
@@ -589,8 +589,8 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
         web.latents_mut().unwrap().hold(env, &z);
     }
     assert_close(
-        &shipped.act(&obs).to_vec(),
-        &web.act(&obs).to_vec(),
+        shipped.act(&obs),
+        web.act(&obs),
         "web/policies/ase_skills (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/ase_skills --out web/policies/ase_skills)",
     );
 }
