@@ -527,40 +527,27 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
     use bevy_mimic::learning::checkpoint::load_policy;
     use bevy_mimic::play::named_skills_of;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The steering policy.
-    let mut shipped = load_policy(
-        &root.join("assets/policies/steering"),
-        Backend::Flex.device(),
-    )
-    .unwrap()
-    .policy;
-    let mut web = load_policy(&root.join("web/policies/steering"), Backend::Flex.device())
-        .unwrap()
-        .policy;
-    let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
-        .map(|i| (i as f32 * 0.13).sin())
-        .collect();
-    assert_close(
-        shipped.act(&obs),
-        web.act(&obs),
-        "web/policies/steering (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/steering --out web/policies/steering)",
-    );
-    // The get-up tracker behind it.
-    let load_at = |rel: &str| {
+    let load = |rel: &str| {
         load_policy(&root.join(rel), Backend::Flex.device())
             .unwrap()
             .policy
     };
-    let mut shipped = load_at("assets/policies/getup");
-    let mut web = load_at("web/policies/getup");
-    let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
-        .map(|i| (i as f32 * 0.07).sin())
-        .collect();
-    assert_close(
-        shipped.act(&obs),
-        web.act(&obs),
-        "web/policies/getup (if stale: bevy_mimic ship --play_only --half --model_file assets/policies/getup --out web/policies/getup)",
-    );
+    // The steering policy and the get-up tracker behind it.
+    for name in ["steering", "getup"] {
+        let mut shipped = load(&format!("assets/policies/{name}"));
+        let mut web = load(&format!("web/policies/{name}"));
+        let obs: Vec<f32> = (0..3 * shipped.state().obs_dim)
+            .map(|i| (i as f32 * 0.13).sin())
+            .collect();
+        assert_close(
+            shipped.act(&obs),
+            web.act(&obs),
+            &format!(
+                "web/policies/{name} (if stale: bevy_mimic ship --play_only --half --model_file \
+                 assets/policies/{name} --out web/policies/{name})"
+            ),
+        );
+    }
     // ASE's skills: the same actions under the same latents, and the skills it names at start
     // written when it was shipped, without the encoder.
     let skills = std::fs::read_to_string(root.join("web/policies/ase_skills/skills.yaml")).unwrap();
@@ -570,11 +557,6 @@ fn the_web_demos_policies_are_the_shipped_ones_without_what_acting_skips() {
         named_skills_of(&root.join("assets/policies/ase_skills")).unwrap()
     );
     assert_eq!(skills.len(), 4);
-    let load = |rel: &str| {
-        load_policy(&root.join(rel), Backend::Flex.device())
-            .unwrap()
-            .policy
-    };
     let mut shipped = load("assets/policies/ase_skills");
     let mut web = load("web/policies/ase_skills");
     assert_eq!(shipped.state().obs_dim, web.state().obs_dim);
