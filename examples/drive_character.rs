@@ -3,9 +3,9 @@
 //! `cargo run --release --example drive_character [-- <steering checkpoint dir>]`
 //!
 //! WASD or the arrow keys move relative to the camera, Shift runs, Q and E turn the camera,
-//! Space shoves the character sideways (it gets up again). With no key held the character strolls on at its slowest speed the way it faces. A gamepad
-//! works too (left stick: direction and speed, South button: run, right stick: camera) when
-//! built with `--features gamepad` (Bevy's gilrs backend; on Linux it needs libudev-dev).
+//! Space shoves the character sideways (it gets up again). With no key held the character
+//! strolls on at its slowest speed the way it faces. A gamepad works too (left stick:
+//! direction and speed, South button: run, right stick: camera) when built with `--features gamepad` (Bevy's gilrs backend; on Linux it needs libudev-dev).
 //!
 //! The lines that direct the character are in `drive`: read the input, turn it into a
 //! heading and a speed, and set the character's [`MoveCommand`].
@@ -106,7 +106,6 @@ fn drive(
     }
 }
 
-/// The camera sits behind and above the character, turned by `ChaseCamera::yaw`.
 /// Space: a blow from the camera's left, as a game would send one ([`PushCharacter`]).
 fn shove(
     keys: Res<ButtonInput<KeyCode>>,
@@ -122,6 +121,7 @@ fn shove(
     }
 }
 
+/// The camera sits behind and above the character, turned by `ChaseCamera::yaw`.
 fn follow(
     state: Res<SimState>,
     chase: Res<ChaseCamera>,

@@ -106,7 +106,7 @@ enum Command {
         script: Option<String>,
         /// A get-up tracker (e.g. assets/policies/getup) that drives characters that are down
         /// until they stand, for the `getup` and `knockdown` scripts.
-        #[arg(long = "getup_model")]
+        #[arg(long = "getup_model", requires = "model_file")]
         getup_model: Option<PathBuf>,
         /// The knockdown script's pushes: the root's velocity change (m/s).
         #[arg(long = "push_speed", default_value_t = 2.5)]
@@ -156,7 +156,7 @@ enum Command {
         model_file: Option<PathBuf>,
         /// With --model_file: fallen characters are got up by this tracker (e.g.
         /// assets/policies/getup) instead of being put back at their start.
-        #[arg(long = "getup_model")]
+        #[arg(long = "getup_model", requires = "model_file")]
         getup_model: Option<PathBuf>,
         /// Continue the run in out_dir from its checkpoint.
         #[arg(long)]

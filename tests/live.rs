@@ -273,6 +273,54 @@ mod panel {
     }
 
     #[test]
+    fn in_play_the_p_key_pushes_the_followed_character_once_per_press() {
+        use bevy_mimic::control::PushCharacter;
+        let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/policies");
+        let config = MimicConfig::play(policies.join("steering"))
+            .with_num_envs(2)
+            .with_get_up(policies.join("getup"));
+        let mut app = headless_app_with(config, |app| {
+            app.add_plugins(HeadlessPanelPlugin);
+        });
+        for _ in 0..20 {
+            app.update();
+        }
+        let key = |pressed, modifiers| egui::Event::Key {
+            key: egui::Key::P,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers,
+        };
+        let press = |app: &mut App, events: Vec<egui::Event>| {
+            app.world_mut().resource_mut::<HeadlessEgui>().events = events;
+            app.update();
+            drain::<PushCharacter>(app)
+        };
+        {
+            let mut panel = app.world_mut().resource_mut::<PanelState>();
+            panel.follow = 1;
+            panel.push_speed = 14.0;
+        }
+        // Held down: egui marks the second press a key repeat, which does not push again.
+        let none = egui::Modifiers::NONE;
+        let pushes = press(&mut app, vec![key(true, none), key(true, none)]);
+        assert_eq!(pushes.len(), 1, "{pushes:?}");
+        assert_eq!(pushes[0].env, 1);
+        assert!((pushes[0].velocity.length() - 14.0).abs() < 1e-3);
+        assert!(pushes[0].velocity.z.abs() < 1e-6, "sideways: {pushes:?}");
+        // Ctrl+P is the browser's print, not a push.
+        assert!(press(&mut app, vec![key(false, none)]).is_empty());
+        assert!(press(&mut app, vec![key(true, egui::Modifiers::CTRL)]).is_empty());
+        for _ in 0..60 {
+            app.update();
+        }
+        let stats = *app.world().resource::<PlayStats>();
+        println!("after the push: {stats:?}");
+        assert!(stats.falls >= 1, "a 14 m/s shove fells the character");
+    }
+
+    #[test]
     fn panel_actions_reach_the_plugin() {
         let dir = TempDir::new("actions");
         let mut app = headless_app_with(small_run(dir.path(), 2, 16, 100), |app| {

@@ -133,27 +133,27 @@ try {
 
   // Push it over; the get-up tracker stands it up again.
   let pushed = walked;
-  for (let i = 0; i < PUSH_TRIES && !(pushed.falls >= 1); i++) {
+  for (let i = 0; i < PUSH_TRIES && !(pushed.falls > walked.falls); i++) {
     await steering.page.keyboard.press("p");
     await steering.waitSim(pushed.sim + 2);
     pushed = await steering.report();
   }
   console.log(`web: pushed; ${pushed.title}`);
-  if (!(pushed.falls >= 1)) {
+  if (!(pushed.falls > walked.falls)) {
     throw new Error(`${PUSH_TRIES} pushes (the P key) did not knock the humanoid over`);
   }
   await steering.page.waitForFunction(
-    ([end]) => {
+    ([end, before]) => {
       const sim = / sim ([0-9.]+) s/.exec(document.title);
       const risen = / risen ([0-9]+) /.exec(document.title);
-      return (risen && Number(risen[1]) >= 1) || (sim && Number(sim[1]) >= end);
+      return (risen && Number(risen[1]) > before) || (sim && Number(sim[1]) >= end);
     },
-    [pushed.sim + RISE_SECONDS],
+    [pushed.sim + RISE_SECONDS, walked.risen],
     { timeout: 600_000, polling: 250 },
   );
   const rose = await steering.report();
   console.log(`web: ${(rose.sim - pushed.sim).toFixed(2)} s after the fall; ${rose.title}`);
-  if (!(rose.risen >= 1 && rose.resets === 0)) {
+  if (!(rose.risen > walked.risen && rose.resets === 0)) {
     throw new Error(`pushed over, the humanoid did not stand up within ${RISE_SECONDS} s: ${rose.title}`);
   }
   await steering.page.close();

@@ -29,7 +29,7 @@ use bevy_mimic::viewer::ViewerPlugin;
 /// Characters on the grid.
 const NUM_CHARACTERS: usize = 4;
 
-/// The get-up tracker's play-only copy (`bevy_mimic ship --play_only --model_file
+/// The get-up tracker's play-only copy (`bevy_mimic ship --play_only --half --model_file
 /// assets/policies/getup --out web/policies/getup`), behind the steering demo.
 const GETUP_POLICY: &str = "web/policies/getup";
 
@@ -43,8 +43,8 @@ enum Demo {
 }
 
 impl Demo {
-    /// The play-only copy embedded (`bevy_mimic ship --play_only`, kept equal to the shipped
-    /// policy by `tests/checkpoints.rs`).
+    /// The play-only copy embedded (`bevy_mimic ship --play_only --half`, kept within f16's
+    /// rounding of the shipped policy by `tests/checkpoints.rs`).
     fn policy(self) -> &'static str {
         match self {
             Demo::Steering => "web/policies/steering",

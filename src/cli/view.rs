@@ -44,9 +44,6 @@ pub fn open_viewer(command: Command) -> Result<()> {
     if !speed.is_finite() || speed < 0.0 || heading.is_some_and(|h| !h.is_finite()) {
         bail!("--heading must be finite and --speed finite and >= 0");
     }
-    if getup_model.is_some() && model_file.is_none() {
-        bail!("--getup_model backs a played policy: give --model_file too");
-    }
     let (config, source) = match (&model_file, resume) {
         (Some(dir), _) => {
             let config = MimicConfig::play(dir);

@@ -412,6 +412,7 @@ impl Plugin for MimicPlugin {
             .add_message::<IterationFinished>()
             .add_message::<CheckpointSaved>()
             .add_message::<TrainingRequest>();
+        crate::control::add_pushes(app);
         {
             {
                 let TrainParts {

@@ -13,6 +13,8 @@ pub struct HeadlessEgui {
     pub frames: u64,
     /// Triangles tessellated in the last frame (how much was drawn).
     pub last_triangles: usize,
+    /// Input for the next frame (keys, pointer), as a window would deliver it.
+    pub events: Vec<egui::Event>,
 }
 
 /// Draws the panel each frame into [`HeadlessEgui`] (a 1280×720 screen) and applies its
@@ -33,6 +35,7 @@ fn draw_headless_panel(mut egui: ResMut<HeadlessEgui>, mut panel: PanelWorld) {
             egui::Pos2::ZERO,
             egui::vec2(1280.0, 720.0),
         )),
+        events: std::mem::take(&mut egui.events),
         ..Default::default()
     };
     let ctx = egui.ctx.clone();

@@ -295,20 +295,25 @@ impl PanelWorld<'_, '_> {
     }
 }
 
-/// A push of character `env` by `speed` m/s to the left of where it moves (or of world +x when
-/// it stands still): sideways is how a walker falls most easily.
+/// A push of character `env` by `speed` m/s to the left of where it walks, or, slower than
+/// [`PUSH_MOVING_SPEED`], of where its pelvis faces: sideways is how a walker falls most easily.
 fn sideways_push(sim: &crate::sim::SimState, env: usize, speed: f32) -> PushCharacter {
     let env = env.min(sim.num_envs.saturating_sub(1));
-    let moving = sim
-        .root_vel(env)
-        .truncate()
-        .try_normalize()
-        .unwrap_or(Vec2::X);
+    let velocity = sim.root_vel(env).truncate();
+    let along = if velocity.length() > PUSH_MOVING_SPEED {
+        velocity
+    } else {
+        (sim.root_rot(env) * Vec3::X).truncate()
+    };
     PushCharacter {
         env,
-        velocity: moving.perp().extend(0.0) * speed,
+        velocity: along.normalize_or(Vec2::X).perp().extend(0.0) * speed,
     }
 }
+
+/// Below this horizontal speed (m/s) the panel pushes a character sideways to its facing, not
+/// to its (swaying) velocity.
+const PUSH_MOVING_SPEED: f32 = 0.3;
 
 /// Holds [`PanelState::start_skill`] on every character once the named skills exist, and
 /// picks it in the panel's list (an unknown name is reported once, with the names there are).

@@ -149,9 +149,15 @@ fn controls(
     });
     if input.play.is_some() {
         ui.horizontal(|ui| {
-            // P pushes too, unless a text field has the keyboard.
-            let key =
-                ui.input(|i| i.key_pressed(egui::Key::P)) && !ui.ctx().egui_wants_keyboard_input();
+            // P pushes too: once per press (not on key repeat), without modifiers (Ctrl+P
+            // prints), and not while a text field has the keyboard.
+            let key = !ui.ctx().egui_wants_keyboard_input()
+                && ui.input(|i| {
+                    i.events.iter().any(|e| {
+                        matches!(e, egui::Event::Key { key: egui::Key::P, pressed: true,
+                            repeat: false, modifiers, .. } if modifiers.is_none())
+                    })
+                });
             if ui.button("Push (P)").clicked() || key {
                 actions.push(PanelAction::Push);
             }

@@ -233,8 +233,9 @@ enum Phase {
 /// recovered once the pelvis stays above [`STANDING_HEIGHT`] for [`STANDING_HOLD_S`] within
 /// [`GETUP_LIMIT_S`] (time counted to the start of that hold); a risen character gets a new
 /// heading and has walked on if it covers [`WALK_ON_DISTANCE`] along it within
-/// [`KNOCKDOWN_WALK_ON_S`] of the tracker's hand-back without falling. One not up in time is reset. The env must end
-/// episodes on falls (`enable_early_termination`) and have no episode length within `steps`.
+/// [`KNOCKDOWN_WALK_ON_S`] of the tracker's hand-back without falling. One not up in time is
+/// reset. The env must end episodes on falls (`enable_early_termination`) and have no episode
+/// length within `steps`.
 pub fn measure_knockdown(
     agent: &mut Agent,
     env: &mut dyn VecEnv,

@@ -84,14 +84,21 @@ impl NetworkRecords {
     }
 
     /// Stores every `f32` weight in half precision: half the bytes, for policies that are only
-    /// played (the web demo's, `ship --play_only --half`). Acting on them is within f16's
-    /// rounding (about 1e-3 relative) of the original.
+    /// played (the web demo's, `ship --play_only --half`). Each weight is rounded to f16's 11
+    /// significant bits (the actions of the shipped policies move by under 1e-2). Fails, naming
+    /// the tensor, if a finite weight is beyond f16's range (±65504); the records are then left
+    /// as they were.
     pub fn store_half(&mut self) -> Result<(), RecordError> {
-        for tensors in self.parts.values_mut() {
-            for t in std::mem::take(tensors) {
-                tensors.push(convert(t, DType::F32, DType::F16)?);
-            }
+        let mut halved = BTreeMap::new();
+        for (network, tensors) in &self.parts {
+            let tensors = tensors
+                .iter()
+                .map(|t| convert(t.clone(), DType::F32, DType::F16))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| RecordError::Validation(format!("network `{network}`: {e}")))?;
+            halved.insert(network.clone(), tensors);
         }
+        self.parts = halved;
         Ok(())
     }
 
@@ -124,22 +131,40 @@ impl NetworkRecords {
 }
 
 /// `t` with its `from` values rewritten as `to` (`f32` ↔ `f16`); any other tensor unchanged.
+/// Narrowing refuses a finite value that f16 cannot hold.
 fn convert(t: burn_pack::Tensor, from: DType, to: DType) -> Result<burn_pack::Tensor, RecordError> {
     if t.dtype != from {
         return Ok(t);
     }
     let (name, _, shape, param_id, bytes) = t.into_parts().map_err(pack_error)?;
-    let out: Vec<u8> = match (from, to) {
-        (DType::F32, DType::F16) => bytes
-            .chunks_exact(4)
-            .flat_map(|b| f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes())
-            .collect(),
-        (DType::F16, DType::F32) => bytes
-            .chunks_exact(2)
-            .flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes())
-            .collect(),
+    let width = if from == DType::F32 { 4 } else { 2 };
+    if bytes.len() % width != 0 {
+        return Err(RecordError::Validation(format!(
+            "tensor `{name}`: {} bytes are not whole {from:?} values",
+            bytes.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(bytes.len() / width * if width == 4 { 2 } else { 4 });
+    match (from, to) {
+        (DType::F32, DType::F16) => {
+            for b in bytes.chunks_exact(4) {
+                let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                let h = f16::from_f32(x);
+                if x.is_finite() && !h.is_finite() {
+                    return Err(RecordError::Validation(format!(
+                        "tensor `{name}`: the weight {x} is beyond half precision's range"
+                    )));
+                }
+                out.extend_from_slice(&h.to_le_bytes());
+            }
+        }
+        (DType::F16, DType::F32) => {
+            for b in bytes.chunks_exact(2) {
+                out.extend_from_slice(&f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes());
+            }
+        }
         _ => unreachable!("only f32 <-> f16"),
-    };
+    }
     Ok(burn_pack::Tensor::new(
         name,
         to,
@@ -166,6 +191,41 @@ mod tests {
 
     fn weights(l: &Linear) -> Vec<f32> {
         l.weight.val().into_data().try_into_vec().unwrap()
+    }
+
+    #[test]
+    fn half_precision_round_trips_and_refuses_what_f16_cannot_hold() {
+        let tensor = |vals: &[f32]| {
+            let bytes = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
+            burn_pack::Tensor::new(
+                "w".into(),
+                DType::F32,
+                [vals.len()],
+                None,
+                Bytes::from_bytes_vec(bytes),
+            )
+        };
+        let mut ok = NetworkRecords::new();
+        ok.parts
+            .insert("actor".into(), vec![tensor(&[0.5, -1.25, 3.1e-3])]);
+        ok.store_half().unwrap();
+        let halved = ok.parts["actor"][0].clone();
+        assert_eq!((halved.dtype, halved.byte_len()), (DType::F16, 6));
+        let back = convert(halved, DType::F16, DType::F32).unwrap();
+        let vals: Vec<f32> = back
+            .to_bytes()
+            .unwrap()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        assert_eq!(&vals[..2], &[0.5, -1.25]);
+        assert!((vals[2] - 3.1e-3).abs() < 2e-6, "{vals:?}");
+        let mut bad = NetworkRecords::new();
+        bad.parts
+            .insert("actor".into(), vec![tensor(&[1.0, 7.0e4])]);
+        let err = bad.store_half().unwrap_err().to_string();
+        assert!(err.contains("actor") && err.contains("`w`"), "{err}");
+        assert_eq!(bad.parts["actor"][0].dtype, DType::F32, "left as it was");
     }
 
     #[test]
