@@ -24,10 +24,10 @@ const STANDING = 0.6;
 const CLICK_FAR = 1.5;
 const REACHED = 0.75;
 const WALK_SECONDS = 15;
-// Pushed over (the P key: 8 m/s sideways, up to this many tries 2 simulated s apart), the
+// Pushed over (the P key: 12 m/s sideways, up to this many tries 2 simulated s apart), the
 // followed humanoid must stand up again within this much simulated time (the tracker tries
 // three times, about 6 s each, before play mode puts it back at its start).
-const PUSH_TRIES = 4;
+const PUSH_TRIES = 6;
 const RISE_SECONDS = 20;
 
 const server = await serve(0);

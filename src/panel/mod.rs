@@ -129,7 +129,7 @@ impl Default for PanelState {
             command_speed: 1.0,
             command_all: false,
             start_command: false,
-            push_speed: 8.0,
+            push_speed: 12.0,
         }
     }
 }
