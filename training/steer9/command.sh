@@ -1,5 +1,6 @@
 #!/bin/bash
-# steer9: the shipped steering policy (steer5's checkpoint, assets/policies/steering) fine-tuned
+# steer9: steer5's checkpoint at 3.28 M samples (what assets/policies/steering held until steer9
+# replaced it in commit 0710916; a fresh start takes it from git) fine-tuned
 # (`train --model_file`) on task_steering_speed_rest_humanoid.yaml: a quarter of the resets
 # standing still in the default pose, and pushes of up to 1.5 m/s every 2-5 s, so that it walks
 # off from a stand and keeps its feet when shoved (what a get-up controller's hand-back and a
@@ -19,5 +20,7 @@ if [ "$1" = --resume ]; then
   fi
   exec nice -n 19 $BIN train --resume --out_dir "$OUT" --num_envs 64 --max_samples 1000000000 --rand_seed 29 --quiet
 else
-  exec nice -n 19 $BIN train --model_file assets/policies/steering --agent_config assets/configs/agents/amp_task_speed_humanoid_cpu.yaml --env_config assets/configs/envs/task_steering_speed_rest_humanoid.yaml --num_envs 64 --max_samples 1000000000 --out_dir "$OUT" --rand_seed 29 --quiet
+  from=$(mktemp -d)
+  git -C "$here/../.." archive 0710916^ assets/policies/steering | tar -x -C "$from"
+  exec nice -n 19 $BIN train --model_file "$from/assets/policies/steering" --agent_config assets/configs/agents/amp_task_speed_humanoid_cpu.yaml --env_config assets/configs/envs/task_steering_speed_rest_humanoid.yaml --num_envs 64 --max_samples 1000000000 --out_dir "$OUT" --rand_seed 29 --quiet
 fi
