@@ -180,7 +180,8 @@ pub trait VecEnv {
     /// The simulated character's fingerprint, for envs with characters (checkpoints store it,
     /// and a policy is refused on another character).
     fn character(&self) -> Option<crate::anim::fingerprint::CharacterFingerprint> {
-        None
+        self.sim_state()
+            .map(|(model, _)| crate::anim::fingerprint::CharacterFingerprint::of(model))
     }
 
     /// The simulated character and the engine's state of every env (character envs only):

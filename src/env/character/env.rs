@@ -273,11 +273,6 @@ impl VecEnv for CharacterEnv {
         &self.engine.world().resource::<EnvOutput>().disc_obs
     }
 
-    fn character(&self) -> Option<crate::anim::fingerprint::CharacterFingerprint> {
-        let model = &self.engine.world().resource::<SimCharacter>().model;
-        Some(crate::anim::fingerprint::CharacterFingerprint::of(model))
-    }
-
     fn sim_state(
         &self,
     ) -> Option<(
